@@ -1,0 +1,32 @@
+# Compiler settings shared by every target of the project.
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+add_library(hcbridge_warnings INTERFACE)
+target_compile_options(hcbridge_warnings INTERFACE -Wall -Wextra -Werror -Wshadow
+                                                   -Wnon-virtual-dtor -Wconversion
+                                                   -Wno-sign-conversion)
+
+if(HCBRIDGE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(HCBRIDGE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "HCBRIDGE_FUZZ needs clang: configure with -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  # Libraries get coverage instrumentation; fuzz targets link the driver.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
+# hcbridge_library(NAME SOURCES ... [LIBS ...]) : the library of one folder.
+function(hcbridge_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(${name} PUBLIC ${ARG_LIBS} PRIVATE hcbridge_warnings)
+endfunction()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package hcbridge needs to build, run the demo and run
+# the tests. Idempotent: packages already present are left as they are.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev clang-format
+  # libraries
+  libpcsclite-dev libssl-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libpugixml-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # run time and tests: the PC/SC daemon, the virtual reader driver, tools
+  pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
