@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hcbridge/apdu.hpp"
@@ -36,7 +37,18 @@ enum class ReaderEventKind {
   ServiceRestored,  // the transport reconnected to pcscd by itself
 };
 
-std::string_view readerEventName(ReaderEventKind kind);  // "card.inserted", ...
+// Stable names used in CLI and API output.
+constexpr std::string_view readerEventName(ReaderEventKind kind) {
+  switch (kind) {
+    case ReaderEventKind::ReaderAdded: return "reader.added";
+    case ReaderEventKind::ReaderRemoved: return "reader.removed";
+    case ReaderEventKind::CardInserted: return "card.inserted";
+    case ReaderEventKind::CardRemoved: return "card.removed";
+    case ReaderEventKind::ServiceLost: return "service.lost";
+    case ReaderEventKind::ServiceRestored: return "service.restored";
+  }
+  return "unknown";
+}
 
 struct ReaderEvent {
   ReaderEventKind kind;
