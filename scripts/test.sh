@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds with clang (AddressSanitizer,
+# UndefinedBehaviorSanitizer, libFuzzer) and runs every test: unit,
+# integration (real pcscd + vpcd + simulator) and a short run of each fuzzer.
+#   scripts/test.sh                 everything
+#   scripts/test.sh -L unit         only one label (any ctest arguments)
+# Environment: HCBRIDGE_FUZZ_SECONDS (default 30) per fuzzer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build="${HCBRIDGE_TEST_BUILD:-$root/build-test}"
+
+scripts/install-deps.sh
+
+export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_COMPILER=clang++ -DHCBRIDGE_SANITIZE=ON -DHCBRIDGE_FUZZ=ON \
+  -DHCBRIDGE_FUZZ_SECONDS="${HCBRIDGE_FUZZ_SECONDS:-30}" >/dev/null
+cmake --build "$build" -j "$(nproc)"
+
+. scripts/pcscd-lib.sh
+pcscd_ensure_running
+trap pcscd_stop_if_started EXIT
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+cd "$build"
+ctest --output-on-failure --timeout 300 "$@"

@@ -1,0 +1,90 @@
+#include "pcsc_connection.hpp"
+
+#include <pcsclite.h>
+#include <reader.h>
+
+#include "hcbridge/atr.hpp"
+#include "hcbridge/error.hpp"
+#include "hcbridge/exchange.hpp"
+#include "pcsc_error.hpp"
+
+namespace hcbridge::pcsc {
+
+PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::string& reader,
+                               ShareMode mode)
+    : context_(std::move(context)), reader_(reader) {
+  DWORD active = 0;
+  const DWORD share = mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
+  const LONG rv = SCardConnect(context_->handle(), reader_.c_str(), share,
+                               SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &active);
+  if (rv != SCARD_S_SUCCESS) throwPcscError(rv, "Connecting to the card", reader_);
+  protocol_ = active == SCARD_PROTOCOL_T0 ? Protocol::T0 : Protocol::T1;
+
+  unsigned char atr[MAX_ATR_SIZE];
+  DWORD atrLength = sizeof atr;
+  DWORD state = 0;
+  DWORD protocol = 0;
+  const LONG status = SCardStatus(card_, nullptr, nullptr, &state, &protocol, atr, &atrLength);
+  if (status != SCARD_S_SUCCESS) {
+    SCardDisconnect(card_, SCARD_LEAVE_CARD);
+    throwPcscError(status, "Reading the card status", reader_);
+  }
+  atr_.assign(atr, atr + atrLength);
+  try {
+    extendedLength_ = atr::parse(atr_).extendedLengthSupported && readerAcceptsExtendedLength();
+  } catch (const Error&) {
+    extendedLength_ = false;  // an odd ATR only costs us extended APDUs
+  }
+}
+
+PcscConnection::~PcscConnection() { SCardDisconnect(card_, SCARD_LEAVE_CARD); }
+
+bool PcscConnection::readerAcceptsExtendedLength() const {
+  // CCID readers report their largest APDU; a driver without the attribute
+  // (such as vpcd) passes whatever it gets.
+  std::uint32_t maxInput = 0;
+  DWORD length = sizeof maxInput;
+  const LONG rv = SCardGetAttrib(card_, SCARD_ATTR_MAXINPUT,
+                                 reinterpret_cast<unsigned char*>(&maxInput), &length);
+  if (rv != SCARD_S_SUCCESS || length != sizeof maxInput) return true;
+  return maxInput == 0 || maxInput > 4 + 1 + apdu::kShortMaxNc + 1;
+}
+
+void PcscConnection::fail(LONG rv, std::string_view operation) {
+  if (rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NO_SMARTCARD) {
+    DWORD state = 0;
+    DWORD protocol = 0;
+    DWORD atrLength = 0;
+    const LONG status = SCardStatus(card_, nullptr, nullptr, &state, &protocol, nullptr, &atrLength);
+    if (status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD ||
+        (status == SCARD_S_SUCCESS && (state & SCARD_PRESENT) == 0)) {
+      throwPcscError(SCARD_W_REMOVED_CARD, operation, reader_);
+    }
+    if (status == SCARD_E_READER_UNAVAILABLE) throwPcscError(status, operation, reader_);
+  }
+  throwPcscError(rv, operation, reader_);
+}
+
+Bytes PcscConnection::transmitRaw(ByteView command) {
+  Bytes response(MAX_BUFFER_SIZE_EXTENDED);
+  DWORD length = static_cast<DWORD>(response.size());
+  const SCARD_IO_REQUEST* pci = protocol_ == Protocol::T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+  const LONG rv = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
+                                nullptr, response.data(), &length);
+  if (rv != SCARD_S_SUCCESS) fail(rv, "Sending a command to the card");
+  response.resize(length);
+  return response;
+}
+
+apdu::ResponseApdu PcscConnection::transmit(const apdu::CommandApdu& command) {
+  return apdu::exchange([this](ByteView raw) { return transmitRaw(raw); }, command);
+}
+
+void PcscConnection::beginTransaction() {
+  const LONG rv = SCardBeginTransaction(card_);
+  if (rv != SCARD_S_SUCCESS) fail(rv, "Starting an exclusive transaction");
+}
+
+void PcscConnection::endTransaction() noexcept { SCardEndTransaction(card_, SCARD_LEAVE_CARD); }
+
+}  // namespace hcbridge::pcsc
