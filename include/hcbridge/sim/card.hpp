@@ -13,6 +13,8 @@ namespace hcbridge::sim {
 
 class Card {
  public:
+  // Throws Error(ProfileInvalid) when the MF is no DF or a key is not an
+  // unencrypted RSA/EC private key in PEM.
   explicit Card(Profile profile);
   ~Card();
   Card(const Card&) = delete;

@@ -53,7 +53,7 @@ struct Profile {
   std::string name;
   std::string description;            // says which parts are invented test data
   Bytes atr;
-  Protocol protocol = Protocol::T1;   // T0: case-4 answers come as 61xx
+  Protocol protocol = Protocol::T1;   // T0: every answer with data comes as 61xx + GET RESPONSE
   FileNode mf;                        // the root DF (FID 3F00)
   std::vector<PinSpec> pins;
   std::vector<KeySpec> keys;

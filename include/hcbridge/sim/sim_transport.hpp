@@ -24,7 +24,8 @@ class SimTransport : public Transport {
   void removeReader(const std::string& name);
 
   std::vector<ReaderInfo> listReaders() override;
-  std::unique_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override;
+  std::unique_ptr<CardConnection> connect(const std::string& reader,
+                                          ShareMode mode = ShareMode::Shared) override;
   std::unique_ptr<ReaderWatcher> watch() override;
 
  private:

@@ -1,9 +1,11 @@
 // Serves a simulated card to real pcscd through the vsmartcard vpcd driver.
-// vpcd listens (127.0.0.1:35963 for slot 0, 35964 for slot 1); we connect as
-// the "virtual ICC". Each message: 2-byte big-endian length + payload. 1-byte
-// payloads: 00 power off, 01 power on, 02 reset, 04 get ATR; longer payloads
-// are APDUs answered with the response APDU. The card is "inserted" while the
-// connection is up.
+// vpcd (inside pcscd) listens on port 35963 for slot 0 and 35964 for slot 1
+// (Debian's vsmartcard-vpcd binds 0.0.0.0); we connect as the "virtual ICC".
+// Each message: 2-byte big-endian length + payload. 1-byte payloads are
+// control messages: 00 power off, 01 power on, 02 reset (no answer expected;
+// the card is reset), 04 get ATR (answered with the ATR; vpcd sends it on
+// every presence poll, at any time). Longer payloads are APDUs answered with
+// the response APDU. The card is "inserted" while the connection is up.
 #pragma once
 
 #include <atomic>
@@ -40,7 +42,8 @@ class VpcdClient {
   bool waitConnected(std::chrono::milliseconds timeout) const;
 
   // Drops the connection abruptly after the n-th APDU of this insertion
-  // (0 = never): a card pulled mid-exchange.
+  // (0 = never): a card pulled mid-exchange. That APDU gets no answer; the
+  // card then stays out (no reconnect) until insert() is called again. One-shot.
   void pullAfterApdus(std::size_t n);
 
   const std::shared_ptr<Card>& card() const;

@@ -1,0 +1,126 @@
+// Internal to hcbridge_sim: the mutable state of a simulated card and the
+// command handlers that work on it. Not part of the public API.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "hcbridge/apdu.hpp"
+#include "hcbridge/bytes.hpp"
+#include "hcbridge/sim/profile.hpp"
+
+namespace hcbridge::sim::detail {
+
+// ISO 7816-4 status words the engine answers with.
+namespace sw {
+inline constexpr std::uint16_t kOk = 0x9000;
+inline constexpr std::uint16_t kEndOfFile = 0x6282;  // fewer bytes than Ne
+inline constexpr std::uint16_t kWrongLength = 0x6700;
+inline constexpr std::uint16_t kChannelNotSupported = 0x6881;
+inline constexpr std::uint16_t kSmNotSupported = 0x6882;
+inline constexpr std::uint16_t kChainingNotSupported = 0x6884;
+inline constexpr std::uint16_t kIncompatibleFile = 0x6981;  // e.g. READ BINARY on a record EF
+inline constexpr std::uint16_t kSecurityNotSatisfied = 0x6982;
+inline constexpr std::uint16_t kAuthBlocked = 0x6983;
+inline constexpr std::uint16_t kConditionsNotSatisfied = 0x6985;
+inline constexpr std::uint16_t kNoCurrentEf = 0x6986;
+inline constexpr std::uint16_t kWrongData = 0x6A80;
+inline constexpr std::uint16_t kFileNotFound = 0x6A82;
+inline constexpr std::uint16_t kRecordNotFound = 0x6A83;
+inline constexpr std::uint16_t kWrongP1P2 = 0x6A86;
+inline constexpr std::uint16_t kReferenceNotFound = 0x6A88;
+inline constexpr std::uint16_t kWrongOffset = 0x6B00;
+inline constexpr std::uint16_t kInsNotSupported = 0x6D00;
+inline constexpr std::uint16_t kClaNotSupported = 0x6E00;
+inline constexpr std::uint16_t kNoDiagnosis = 0x6F00;
+}  // namespace sw
+
+// What a handler answers before the transport-level rules (T=0 61xx, 6Cxx)
+// are applied by Card::process.
+struct Result {
+  Bytes data;
+  std::uint16_t sw = sw::kOk;
+  // The answer has a fixed length: Ne smaller than it gives 6Cxx (or 61xx
+  // when it is longer than 256 bytes) instead of truncated data.
+  bool exactLength = false;
+};
+
+inline Result status(std::uint16_t word) {
+  return Result{{}, word, false};
+}
+
+// Data + SW1 SW2 as sent to the terminal.
+Bytes encodeResponse(const Result& result);
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+struct LoadedKey {
+  std::uint8_t ref = 0;
+  AccessRule use;
+  PkeyPtr pkey;
+};
+
+// The whole mutable state of one card; guarded by Card's mutex.
+struct CardState {
+  Profile profile;
+  std::vector<LoadedKey> keys;
+
+  // Current DF as the path from the MF: dfPath.front() is &profile.mf.
+  std::vector<FileNode*> dfPath;
+  FileNode* currentEf = nullptr;
+
+  std::set<std::uint8_t> verifiedPins;  // PIN refs verified in this power cycle
+  std::set<std::uint8_t> verifiedPuks;  // PIN refs whose PUK was presented
+  std::optional<std::uint8_t> mseKey;   // key chosen by MANAGE SECURITY ENVIRONMENT
+
+  // Response data kept for GET RESPONSE (61xx).
+  bool hasPending = false;
+  Bytes pendingData;
+  std::uint16_t pendingSw = sw::kOk;
+
+  std::size_t commandCount = 0;
+  std::function<void(std::size_t)> hook;
+
+  void resetSession();  // power cycle: security state, MSE, pending data, MF selected
+  PinSpec* findPin(std::uint8_t ref);
+  const LoadedKey* findKey(std::uint8_t ref) const;
+};
+
+// card_commands.cpp: CLA/INS checks, dispatch of one raw command, and the
+// transport rules (T=0 61xx, 6Cxx) applied to the handler's answer.
+Result dispatch(CardState& state, ByteView raw);
+
+// file_system.cpp
+Result selectFile(CardState& state, const apdu::CommandApdu& command);
+Result readBinary(CardState& state, const apdu::CommandApdu& command);
+Result updateBinary(CardState& state, const apdu::CommandApdu& command);
+Result readRecord(CardState& state, const apdu::CommandApdu& command);
+Result updateRecord(CardState& state, const apdu::CommandApdu& command);
+// FCP (tag 62) or FCI (tag 6F) template describing a file.
+Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag);
+
+// security.cpp
+bool accessAllowed(const CardState& state, const AccessRule& rule);
+Result verify(CardState& state, const apdu::CommandApdu& command);
+Result changeReferenceData(CardState& state, const apdu::CommandApdu& command);
+Result resetRetryCounter(CardState& state, const apdu::CommandApdu& command);
+
+// crypto_ops.cpp
+// Parses a PEM private key; nullptr when it is not an RSA or EC private key.
+PkeyPtr parsePrivateKeyPem(std::string_view pem);
+Result getChallenge(const apdu::CommandApdu& command);
+Result manageSecurityEnvironment(CardState& state, const apdu::CommandApdu& command);
+// PSO COMPUTE DIGITAL SIGNATURE and INTERNAL AUTHENTICATE.
+Result computeSignature(CardState& state, const apdu::CommandApdu& command);
+
+}  // namespace hcbridge::sim::detail
