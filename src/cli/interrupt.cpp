@@ -20,14 +20,18 @@ sigset_t handledSignals() {
 
 InterruptHandler::InterruptHandler(std::function<void()> onInterrupt)
     : onInterrupt_(std::move(onInterrupt)) {
+  // A shell starting us in the background sets SIGINT to "ignore", and an
+  // ignored signal never reaches sigwait(): take the default back.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   const sigset_t set = handledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread([this, set] {
     for (;;) {
-      int signal = 0;
-      if (sigwait(&set, &signal) != 0) continue;
+      int received = 0;
+      if (sigwait(&set, &received) != 0) continue;
       if (stopping_) return;
-      if (signal == SIGUSR2) continue;
+      if (received == SIGUSR2) continue;
       interrupted_ = true;
       onInterrupt_();
     }

@@ -50,17 +50,33 @@ bool PcscConnection::readerAcceptsExtendedLength() const {
   return maxInput == 0 || maxInput > 4 + 1 + apdu::kShortMaxNc + 1;
 }
 
+bool PcscConnection::cardLeft() const {
+  DWORD state = 0;
+  DWORD protocol = 0;
+  DWORD atrLength = 0;
+  const LONG status = SCardStatus(card_, nullptr, nullptr, &state, &protocol, nullptr, &atrLength);
+  if (status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD ||
+      (status == SCARD_S_SUCCESS && (state & SCARD_PRESENT) == 0)) {
+    return true;
+  }
+  // Some drivers (vpcd among them) notice the loss only at their next
+  // presence check: wait for it, blocking on the reader state, briefly.
+  SCARD_READERSTATE reader{};
+  reader.szReader = reader_.c_str();
+  reader.dwCurrentState = SCARD_STATE_UNAWARE;
+  if (SCardGetStatusChange(context_->handle(), 0, &reader, 1) != SCARD_S_SUCCESS) return false;
+  for (int wait = 0; wait < 4 && (reader.dwEventState & SCARD_STATE_PRESENT); ++wait) {
+    reader.dwCurrentState = reader.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    if (SCardGetStatusChange(context_->handle(), kCardLossWaitMs, &reader, 1) != SCARD_S_SUCCESS) {
+      return false;
+    }
+  }
+  return (reader.dwEventState & SCARD_STATE_PRESENT) == 0;
+}
+
 void PcscConnection::fail(LONG rv, std::string_view operation) {
   if (rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NO_SMARTCARD) {
-    DWORD state = 0;
-    DWORD protocol = 0;
-    DWORD atrLength = 0;
-    const LONG status = SCardStatus(card_, nullptr, nullptr, &state, &protocol, nullptr, &atrLength);
-    if (status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD ||
-        (status == SCARD_S_SUCCESS && (state & SCARD_PRESENT) == 0)) {
-      throwPcscError(SCARD_W_REMOVED_CARD, operation, reader_);
-    }
-    if (status == SCARD_E_READER_UNAVAILABLE) throwPcscError(status, operation, reader_);
+    if (cardLeft()) throwPcscError(SCARD_W_REMOVED_CARD, operation, reader_);
   }
   throwPcscError(rv, operation, reader_);
 }
@@ -72,6 +88,10 @@ Bytes PcscConnection::transmitRaw(ByteView command) {
   const LONG rv = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
                                 nullptr, response.data(), &length);
   if (rv != SCARD_S_SUCCESS) fail(rv, "Sending a command to the card");
+  if (length < 2) {
+    // No status word: the card went away mid-command, or it is mute.
+    fail(SCARD_E_NOT_TRANSACTED, "Sending a command to the card");
+  }
   response.resize(length);
   return response;
 }

@@ -31,6 +31,10 @@ class PcscConnection : public CardConnection {
   // failure, asks the reader whether the card is still there.
   [[noreturn]] void fail(LONG rv, std::string_view operation);
   bool readerAcceptsExtendedLength() const;
+  // After a failed exchange: whether the card has left the reader.
+  bool cardLeft() const;
+  // How long cardLeft() waits for each state change of a lazy driver.
+  static constexpr DWORD kCardLossWaitMs = 600;
 
   std::shared_ptr<Context> context_;
   std::string reader_;
