@@ -44,10 +44,16 @@ std::vector<ReaderInfo> PcscWatcher::snapshot() {
 }
 
 void PcscWatcher::cancel() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   cancelled_ = true;
-  if (context_) SCardCancel(context_->handle());
   wake_.notify_all();
+  // SCardCancel only stops a wait already under way; one that is about to
+  // start would miss it. So repeat until the waiter is out (bounded: the
+  // waiter leaves as soon as a cancel reaches pcscd).
+  while (waiting_ && context_) {
+    SCardCancel(context_->handle());
+    wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return !waiting_; });
+  }
 }
 
 void PcscWatcher::throwIfCancelled() {
@@ -146,8 +152,18 @@ std::vector<ReaderEvent> PcscWatcher::next(std::optional<std::chrono::millisecon
     wait.back().szReader = kPnpReaderName;
     wait.back().dwCurrentState = static_cast<DWORD>(baseline_.size() << 16);
 
+    {
+      std::lock_guard lock(mutex_);
+      if (cancelled_) continue;  // the loop top throws
+      waiting_ = true;
+    }
     const LONG rv = SCardGetStatusChange(context_->handle(), remainingMs(), wait.data(),
                                          static_cast<DWORD>(wait.size()));
+    {
+      std::lock_guard lock(mutex_);
+      waiting_ = false;
+      wake_.notify_all();
+    }
     if (rv == SCARD_E_TIMEOUT) return {};
     if (rv == SCARD_E_CANCELLED) continue;  // the loop top reports a cancel()
     if (isServiceLoss(rv)) return serviceLost();

@@ -45,6 +45,7 @@ class PcscWatcher : public ReaderWatcher {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool cancelled_ = false;
+  bool waiting_ = false;  // inside SCardGetStatusChange
 };
 
 // Events that turn `before` into `after`.
