@@ -38,7 +38,7 @@ cat <<TEXT
 
 Two simulated TEST cards are in the readers above. Try, in another terminal:
   $hcbridge readers --watch
-  $hcbridge apdu --reader 0 00A4040C07A0000000010203 00B0000010
+  $hcbridge apdu --reader 0 00A4040C08F048434254455354 00B0810010
 Press Ctrl+C here to remove the cards and stop.
 TEXT
 wait
