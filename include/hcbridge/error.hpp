@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace hcbridge {
 
@@ -24,6 +25,9 @@ enum class Errc {
   AtrInvalid,         // an ATR is malformed
   CardDataInvalid,    // card content does not parse
   CardUnsupported,    // no driver knows this card
+  OperationUnsupported,  // the card type has no such operation (e.g. PIN on a Vitale card)
+  PinIncorrect,       // wrong PIN; PinError::retriesLeft() says how many tries remain
+  PinBlocked,         // no tries left: the card must be unblocked with its PUK
   ProfileInvalid,     // a simulator card profile is malformed
   ConnectionFailed,   // a TCP peer (e.g. vpcd) cannot be reached
   BadRequest,         // the caller passed malformed arguments
@@ -49,6 +53,9 @@ constexpr std::string_view errcId(Errc code) {
     case Errc::AtrInvalid: return "atr-invalid";
     case Errc::CardDataInvalid: return "card-data-invalid";
     case Errc::CardUnsupported: return "card-unsupported";
+    case Errc::OperationUnsupported: return "operation-unsupported";
+    case Errc::PinIncorrect: return "pin-incorrect";
+    case Errc::PinBlocked: return "pin-blocked";
     case Errc::ProfileInvalid: return "profile-invalid";
     case Errc::ConnectionFailed: return "connection-failed";
     case Errc::BadRequest: return "bad-request";
@@ -70,6 +77,17 @@ class Error : public std::runtime_error {
  private:
   Errc code_;
   std::string hint_;
+};
+
+// A PIN verification failure, with the card's remaining tries.
+class PinError : public Error {
+ public:
+  PinError(Errc code, int retriesLeft, const std::string& message, std::string hint = {})
+      : Error(code, message, std::move(hint)), retriesLeft_(retriesLeft) {}
+  int retriesLeft() const noexcept { return retriesLeft_; }
+
+ private:
+  int retriesLeft_;
 };
 
 }  // namespace hcbridge

@@ -23,5 +23,7 @@ struct Command {
 Command readersCommand();
 Command apduCommand();
 Command simCommand();
+Command readCommand();
+Command pinStatusCommand();
 
 }  // namespace hcbridge::cli

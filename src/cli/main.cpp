@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/version.hpp"
 
@@ -13,7 +14,8 @@ namespace {
 using hcbridge::cli::Command;
 
 std::vector<Command> commands() {
-  return {hcbridge::cli::readersCommand(), hcbridge::cli::apduCommand(),
+  return {hcbridge::cli::readersCommand(), hcbridge::cli::readCommand(),
+          hcbridge::cli::pinStatusCommand(), hcbridge::cli::apduCommand(),
           hcbridge::cli::simCommand()};
 }
 
@@ -23,7 +25,7 @@ void printHelp(std::ostream& out) {
          "Usage: hcbridge COMMAND [OPTIONS]\n"
          "       hcbridge COMMAND --help\n\nCommands:\n";
   for (const auto& command : commands()) {
-    out << "  " << command.name << std::string(10 - command.name.size(), ' ') << command.summary
+    out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.summary
         << "\n";
   }
   out << "\nExit codes: 0 success, 1 error (the message says what to do), 2 bad arguments.\n"
@@ -34,6 +36,7 @@ void printHelp(std::ostream& out) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  hcbridge::drivers::registerSimProfiles();
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printHelp(std::cout);
     return args.empty() ? hcbridge::cli::kExitUsage : hcbridge::cli::kExitOk;

@@ -1,11 +1,14 @@
 // The profiles built into the binary and loadProfile().
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <string_view>
 #include <vector>
 
 #include "hcbridge/error.hpp"
+#include "hcbridge/sim/gematik_image.hpp"
 #include "hcbridge/sim/profile.hpp"
 #include "profile_json.hpp"
 
@@ -24,10 +27,9 @@ struct Builtin {
   std::string_view base;  // empty when `json` is a whole profile
 };
 
-// Built on first use: the embedded string_views are initialized dynamically
-// in other translation units, so they must not be read during static init.
-const std::vector<Builtin>& builtins() {
-  static const std::vector<Builtin> list{
+// The generic profiles, then those card drivers add with addBuiltinProfile().
+std::vector<Builtin>& builtins() {
+  static std::vector<Builtin> list{
       {"generic", hcbridge_sim_profile_generic, {}},
       {"generic-t0", hcbridge_sim_profile_generic_t0, "generic"},
   };
@@ -59,6 +61,15 @@ std::string builtinList() {
 
 }  // namespace
 
+void addBuiltinProfile(std::string_view name, std::string_view json, std::string_view base) {
+  if (findBuiltin(name)) return;  // registering twice is harmless
+  if (!base.empty() && !findBuiltin(base)) {
+    throw Error(Errc::ProfileInvalid, "built-in profile '" + std::string(name) +
+                                          "' extends unknown profile '" + std::string(base) + "'");
+  }
+  builtins().push_back({name, json, base});
+}
+
 std::vector<std::string> builtinProfileNames() {
   std::vector<std::string> names;
   for (const auto& builtin : builtins()) names.emplace_back(builtin.name);
@@ -77,6 +88,11 @@ Profile loadProfile(const std::string& nameOrPath) {
                     ") nor a profile file",
                 "Name a built-in profile or the path of a profile JSON file.");
   }
+  // gematik card images (eGK, HBA): XML object systems, see docs/cards-german.md.
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".xml") return loadGematikImage(path);
   // Read into one buffer of the right size, wiped afterwards: it holds the PINs.
   std::string text;
   std::ifstream in(path, std::ios::binary);

@@ -16,24 +16,49 @@ void CardState::resetSession() {
   verifiedPins.clear();
   verifiedPuks.clear();
   mseKey.reset();
+  mseAlgorithm.reset();
+  mseTemplate = 0;
   hasPending = false;
   pendingData.clear();
   dfPath.assign(1, &profile.mf);
   currentEf = nullptr;
 }
 
-PinSpec* CardState::findPin(std::uint8_t ref) {
-  for (auto& pin : profile.pins) {
-    if (pin.ref == ref) return &pin;
+namespace {
+
+// The entry of `items` with reference `ref` seen from the DF path: entries
+// of the innermost DF on the path first, then global ones (no DF AID).
+template <typename Items>
+std::optional<std::size_t> resolve(const Items& items, std::uint8_t ref,
+                                   const std::vector<FileNode*>& dfPath) {
+  for (auto df = dfPath.rbegin(); df != dfPath.rend(); ++df) {
+    if ((*df)->aid.empty()) continue;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].ref == ref && items[i].dfAid == (*df)->aid) return i;
+    }
   }
-  return nullptr;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].ref == ref && items[i].dfAid.empty()) return i;
+  }
+  return std::nullopt;
 }
 
-const LoadedKey* CardState::findKey(std::uint8_t ref) const {
-  for (const auto& key : keys) {
-    if (key.ref == ref) return &key;
+}  // namespace
+
+std::optional<std::size_t> CardState::findPin(std::uint8_t ref) const {
+  return resolve(profile.pins, ref, dfPath);
+}
+
+std::optional<std::size_t> CardState::findKey(std::uint8_t ref) const {
+  return resolve(keys, ref, dfPath);
+}
+
+bool CardState::inScope(const Bytes& aid) const {
+  if (aid.empty()) return true;
+  for (const FileNode* df : dfPath) {
+    if (df->aid == aid) return true;
   }
-  return nullptr;
+  return false;
 }
 
 }  // namespace detail
@@ -49,7 +74,32 @@ Card::Card(Profile profile) : state_(std::make_unique<State>()) {
                                             toHex(ByteView(&key.ref, 1)) +
                                             " is not an RSA or EC private key in PEM");
     }
-    state_->keys.push_back(detail::LoadedKey{key.ref, key.use, std::move(pkey)});
+    state_->keys.push_back(
+        detail::LoadedKey{key.ref, key.use, key.authenticate, key.dfAid, std::move(pkey)});
+  }
+  // A multireference PIN uses the value and counters of the PIN it names: in
+  // its own DF first, else a global one; never another multireference PIN.
+  const auto& pins = profile.pins;
+  for (std::size_t i = 0; i < pins.size(); ++i) {
+    std::optional<std::size_t> owner = i;
+    if (pins[i].sharesWith) {
+      owner.reset();
+      for (int pass = 0; pass < 2 && !owner; ++pass) {
+        const Bytes& scope = pass == 0 ? pins[i].dfAid : Bytes{};
+        for (std::size_t j = 0; j < pins.size(); ++j) {
+          if (pins[j].ref == *pins[i].sharesWith && pins[j].dfAid == scope && !pins[j].sharesWith) {
+            owner = j;
+            break;
+          }
+        }
+      }
+      if (!owner) {
+        throw Error(Errc::ProfileInvalid, "profile '" + profile.name + "': PIN " +
+                                              toHex(ByteView(&pins[i].ref, 1)) +
+                                              " shares an unknown PIN");
+      }
+    }
+    state_->pinOwner.push_back(*owner);
   }
   state_->profile = std::move(profile);
   state_->resetSession();
@@ -112,8 +162,9 @@ void Card::setCommandHook(std::function<void(std::size_t commandCount)> hook) {
 
 int Card::pinTriesLeft(std::uint8_t pinRef) const {
   std::lock_guard lock(mutex_);
-  for (const auto& pin : state_->profile.pins) {
-    if (pin.ref == pinRef) return pin.triesLeft;
+  const auto& pins = state_->profile.pins;
+  for (std::size_t i = 0; i < pins.size(); ++i) {
+    if (pins[i].ref == pinRef) return pins[state_->pinOwner[i]].triesLeft;
   }
   return -1;
 }

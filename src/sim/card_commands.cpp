@@ -6,6 +6,7 @@
 
 #include "card_state.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/tlv.hpp"
 
 namespace hcbridge::sim::detail {
 namespace {
@@ -23,6 +24,7 @@ enum Ins : std::uint8_t {
   kReadRecord = 0xB2,
   kGetResponse = 0xC0,
   kGetData = 0xCA,
+  kGetDataOdd = 0xCB,
   kUpdateBinary = 0xD6,
   kUpdateRecord = 0xDC,
 };
@@ -41,6 +43,7 @@ bool knownIns(std::uint8_t ins) {
     case kReadRecord:
     case kGetResponse:
     case kGetData:
+    case kGetDataOdd:
     case kUpdateBinary:
     case kUpdateRecord:
       return true;
@@ -50,7 +53,9 @@ bool knownIns(std::uint8_t ins) {
 }
 
 // 0 when the class byte is acceptable, else the status word to answer.
-std::uint16_t checkCla(std::uint8_t cla) {
+// Proprietary class 80 is accepted for GET PIN STATUS (80 20) only.
+std::uint16_t checkCla(std::uint8_t cla, std::uint8_t ins) {
+  if (cla == 0x80 && ins == kVerify) return 0;
   if (cla == 0xFF || (cla & 0x80) != 0) return sw::kClaNotSupported;  // proprietary
   if ((cla & 0x40) != 0) return sw::kChannelNotSupported;  // further interindustry: channels 4+
   if ((cla & 0x20) != 0) return sw::kClaNotSupported;      // RFU
@@ -65,6 +70,35 @@ Result getData(const CardState& state, const apdu::CommandApdu& command) {
   const auto found = state.profile.dataObjects.find(tag);
   if (found == state.profile.dataObjects.end()) return status(sw::kReferenceNotFound);
   return Result{found->second, sw::kOk, true};
+}
+
+// GET DATA with odd INS (IAS-ECC, as the CPS3 uses it): P1P2 3FFF and the
+// header list 4D { 70 { BF 81 <ref> <list> } } ask for the counters of the
+// PIN (CHV object) with that reference. The answer is
+// 70 { BF 81 <ref> { A0 { 9A max tries, 9B tries left } } }. The list after
+// BF 81 <ref> is not checked (the CPS3 sends A0 80). Other objects: 6A88.
+Result getDataObject(CardState& state, const apdu::CommandApdu& command) {
+  if (command.p1 != 0x3F || command.p2 != 0xFF) return status(sw::kWrongP1P2);
+  const Bytes& d = command.data;
+  if (!command.ne) return status(sw::kWrongLength);
+  if (d.size() < 8 || d.size() > 127 || d[0] != 0x4D || d[1] != d.size() - 2 || d[2] != 0x70 ||
+      d[3] != d.size() - 4 || d[7] != d.size() - 8) {
+    return status(sw::kWrongData);
+  }
+  if (d[4] != 0xBF || d[5] != 0x81) return status(sw::kReferenceNotFound);
+  const std::uint8_t ref = d[6];
+  const auto entry = state.findPin(ref);
+  if (!entry) return status(sw::kReferenceNotFound);
+  const PinSpec& pin = state.pinSecret(*entry);
+  const auto counter = [](int value) {
+    return Bytes{static_cast<std::uint8_t>(std::clamp(value, 0, 255))};
+  };
+  const tlv::Node answer = tlv::constructed(
+      0x70,
+      {tlv::constructed(0xBF8100u | ref,
+                        {tlv::constructed(0xA0, {tlv::primitive(0x9A, counter(pin.maxTries)),
+                                                 tlv::primitive(0x9B, counter(pin.triesLeft))})})});
+  return Result{tlv::encode(answer), sw::kOk, true};
 }
 
 Result getResponse(CardState& state, const apdu::CommandApdu& command) {
@@ -138,7 +172,10 @@ Result handle(CardState& state, const apdu::CommandApdu& command) {
       return updateRecord(state, command);
     case kGetData:
       return getData(state, command);
+    case kGetDataOdd:
+      return getDataObject(state, command);
     case kVerify:
+      if (command.cla == 0x80) return getPinStatus(state, command);
       return verify(state, command);
     case kChangeReferenceData:
       return changeReferenceData(state, command);
@@ -176,7 +213,9 @@ Bytes encodeResponse(const Result& result) {
 
 Result dispatch(CardState& state, ByteView raw) {
   if (raw.size() < 4) return status(sw::kWrongLength);
-  if (const std::uint16_t claError = checkCla(raw[0]); claError != 0) return status(claError);
+  if (const std::uint16_t claError = checkCla(raw[0], raw[1]); claError != 0) {
+    return status(claError);
+  }
 
   apdu::CommandApdu command;
   try {

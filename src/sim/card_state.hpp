@@ -67,6 +67,8 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 struct LoadedKey {
   std::uint8_t ref = 0;
   AccessRule use;
+  std::optional<AccessRule> authenticate;  // INTERNAL AUTHENTICATE; nullopt = use
+  Bytes dfAid;                             // empty: global
   PkeyPtr pkey;
 };
 
@@ -79,9 +81,16 @@ struct CardState {
   std::vector<FileNode*> dfPath;
   FileNode* currentEf = nullptr;
 
-  std::set<std::uint8_t> verifiedPins;  // PIN refs verified in this power cycle
-  std::set<std::uint8_t> verifiedPuks;  // PIN refs whose PUK was presented
-  std::optional<std::uint8_t> mseKey;   // key chosen by MANAGE SECURITY ENVIRONMENT
+  // Indexes into profile.pins: entries verified in this power cycle, and the
+  // PINs (owners of the value) whose PUK was presented.
+  std::set<std::size_t> verifiedPins;
+  std::set<std::size_t> verifiedPuks;
+  // For each entry of profile.pins, the index of the entry holding its value
+  // and counters: itself, or for a multireference PIN the PIN it shares.
+  std::vector<std::size_t> pinOwner;
+  std::optional<std::size_t> mseKey;  // index into keys chosen by MANAGE SECURITY ENVIRONMENT
+  std::optional<std::uint8_t> mseAlgorithm;  // algorithm reference (tag 80) of that MSE SET
+  std::uint8_t mseTemplate = 0;              // its control reference template (A4, B6, B8)
 
   // Response data kept for GET RESPONSE (61xx).
   bool hasPending = false;
@@ -92,8 +101,16 @@ struct CardState {
   std::function<void(std::size_t)> hook;
 
   void resetSession();  // power cycle: security state, MSE, pending data, MF selected
-  PinSpec* findPin(std::uint8_t ref);
-  const LoadedKey* findKey(std::uint8_t ref) const;
+  // The PIN entry (index into profile.pins) a reference names from the
+  // current DF: DF-specific entries of the innermost current DF first, then
+  // global ones. nullopt when none.
+  std::optional<std::size_t> findPin(std::uint8_t ref) const;
+  // The entry holding the value and counters of entry `index`.
+  PinSpec& pinSecret(std::size_t index) { return profile.pins[pinOwner[index]]; }
+  // The key (index into keys) a reference names from the current DF, as for PINs.
+  std::optional<std::size_t> findKey(std::uint8_t ref) const;
+  // Whether a DF with AID `aid` is on the current path (empty: always true).
+  bool inScope(const Bytes& aid) const;
 };
 
 // card_commands.cpp: CLA/INS checks, dispatch of one raw command, and the
@@ -112,6 +129,9 @@ Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag);
 // security.cpp
 bool accessAllowed(const CardState& state, const AccessRule& rule);
 Result verify(CardState& state, const apdu::CommandApdu& command);
+// GET PIN STATUS (CLA 80, INS 20, no data): 63Cx, 9000 when verified, 6983
+// when blocked, 62C1 / 62C7 for a transport or empty PIN.
+Result getPinStatus(CardState& state, const apdu::CommandApdu& command);
 Result changeReferenceData(CardState& state, const apdu::CommandApdu& command);
 Result resetRetryCounter(CardState& state, const apdu::CommandApdu& command);
 

@@ -62,6 +62,27 @@ std::optional<Bytes> pkeySign(EVP_PKEY* key, ByteView input, bool rsaPkcs1) {
   return signature;
 }
 
+// RSASSA-PSS over a SHA-256 hash, salt as long as the hash (gematik signPSS).
+std::optional<Bytes> pssSign(EVP_PKEY* key, ByteView hash) {
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) <= 0 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), 32) <= 0) {
+    return std::nullopt;
+  }
+  std::size_t length = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &length, hash.data(), hash.size()) <= 0) {
+    return std::nullopt;
+  }
+  Bytes signature(length);
+  if (EVP_PKEY_sign(ctx.get(), signature.data(), &length, hash.data(), hash.size()) <= 0) {
+    return std::nullopt;
+  }
+  signature.resize(length);
+  return signature;
+}
+
 // ECDSA DER (SEQUENCE { r, s }) -> plain r || s, each the size of the order.
 std::optional<Bytes> derToPlain(const Bytes& der, std::size_t half) {
   const unsigned char* cursor = der.data();
@@ -90,7 +111,7 @@ PkeyPtr parsePrivateKeyPem(std::string_view pem) {
     std::vector<std::pair<std::string, PkeyPtr>> keys;
   };
   static Cache* const cache = new Cache;
-  constexpr std::size_t kCacheSize = 8;
+  constexpr std::size_t kCacheSize = 32;  // a gematik image has up to 12 keys
   const auto shareKey = [](EVP_PKEY* key) {
     EVP_PKEY_up_ref(key);
     return PkeyPtr(key);
@@ -147,32 +168,49 @@ Result manageSecurityEnvironment(CardState& state, const apdu::CommandApdu& comm
     return status(sw::kWrongData);
   }
   const tlv::Node* keyRef = nullptr;
+  const tlv::Node* algorithm = nullptr;
   for (const auto& object : objects) {
-    if (object.tag == 0x84 || object.tag == 0x83) {
-      keyRef = &object;
-      break;
-    }
+    if ((object.tag == 0x84 || object.tag == 0x83) && keyRef == nullptr) keyRef = &object;
+    if (object.tag == 0x80 && algorithm == nullptr) algorithm = &object;
   }
   if (keyRef == nullptr) return status(sw::kOk);  // algorithm only: key stays as it was
   if (keyRef->value.size() != 1) return status(sw::kReferenceNotFound);
-  if (state.findKey(keyRef->value[0]) == nullptr) return status(sw::kReferenceNotFound);
-  state.mseKey = keyRef->value[0];
+  const auto key = state.findKey(keyRef->value[0]);
+  if (!key) return status(sw::kReferenceNotFound);
+  state.mseKey = key;
+  state.mseTemplate = command.p2;
+  state.mseAlgorithm.reset();
+  if (algorithm != nullptr && algorithm->value.size() == 1)
+    state.mseAlgorithm = algorithm->value[0];
   return status(sw::kOk);
 }
 
 Result computeSignature(CardState& state, const apdu::CommandApdu& command) {
   if (command.data.empty()) return status(sw::kWrongLength);
-  if (!state.mseKey) return status(sw::kConditionsNotSatisfied);
-  const LoadedKey* key = state.findKey(*state.mseKey);
-  if (key == nullptr) return status(sw::kConditionsNotSatisfied);
-  if (!accessAllowed(state, key->use)) return status(sw::kSecurityNotSatisfied);
+  if (!state.mseKey || *state.mseKey >= state.keys.size()) {
+    return status(sw::kConditionsNotSatisfied);
+  }
+  const LoadedKey& key = state.keys[*state.mseKey];
+  // A DF-specific key is usable only while its DF is current.
+  if (!state.inScope(key.dfAid)) return status(sw::kConditionsNotSatisfied);
+  const bool internalAuthenticate = command.ins == 0x88;
+  const AccessRule& rule = internalAuthenticate && key.authenticate ? *key.authenticate : key.use;
+  if (!accessAllowed(state, rule)) return status(sw::kSecurityNotSatisfied);
 
-  EVP_PKEY* pkey = key->pkey.get();
+  EVP_PKEY* pkey = key.pkey.get();
   std::optional<Bytes> signature;
   if (EVP_PKEY_is_a(pkey, "RSA")) {
-    const auto modulusBytes = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
-    if (command.data.size() + 11 > modulusBytes) return status(sw::kWrongLength);
-    signature = pkeySign(pkey, command.data, true);
+    // signPSS (algorithm 05 for a digital signature): the input is a SHA-256 hash.
+    const bool pss = !internalAuthenticate && state.mseTemplate == 0xB6 &&
+                     state.mseAlgorithm == std::uint8_t{0x05};
+    if (pss) {
+      if (command.data.size() != 32) return status(sw::kWrongLength);
+      signature = pssSign(pkey, command.data);
+    } else {
+      const auto modulusBytes = static_cast<std::size_t>(EVP_PKEY_get_size(pkey));
+      if (command.data.size() + 11 > modulusBytes) return status(sw::kWrongLength);
+      signature = pkeySign(pkey, command.data, true);
+    }
   } else {
     if (command.data.size() > kMaxEcInput) return status(sw::kWrongLength);
     const auto half = static_cast<std::size_t>((EVP_PKEY_get_bits(pkey) + 7) / 8);

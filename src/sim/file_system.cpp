@@ -75,8 +75,12 @@ bool findByAid(std::vector<FileNode*>& path, ByteView aid) {
 // P1 08 / 09: a path of FIDs, every one but the last naming a DF.
 std::optional<Target> selectByPath(std::vector<FileNode*> path, ByteView data) {
   std::size_t index = 0;
-  // Tolerate a leading 3F00 on a path from the MF.
-  if (path.size() == 1 && fidAt(data, 0) == kMfFid) index = 2;
+  // A leading 3F00 names the MF, from any current DF: P1 08 tolerates it, and
+  // with P1 09 IAS-ECC cards such as the CPS3 take the path as absolute.
+  if (fidAt(data, 0) == kMfFid) {
+    path.resize(1);
+    index = 2;
+  }
   if (index == data.size()) return Target{path, nullptr};
   for (; index + 2 < data.size(); index += 2) {
     FileNode* child = childByFid(*path.back(), fidAt(data, index));
@@ -156,7 +160,8 @@ Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag) {
       objects.push_back(tlv::primitive(0x82, {0x38}));
       break;
     case FileNode::Type::TransparentEF:
-      objects.push_back(tlv::primitive(0x80, twoBytes(file.data.size())));
+      objects.push_back(
+          tlv::primitive(0x80, twoBytes(std::max(file.capacity.value_or(0), file.data.size()))));
       objects.push_back(tlv::primitive(0x82, {0x01, 0x21}));
       break;
     case FileNode::Type::RecordEF: {
@@ -183,6 +188,9 @@ Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag) {
     objects.push_back(tlv::primitive(0x88, {static_cast<std::uint8_t>(*file.sfi << 3)}));
   }
   objects.push_back(tlv::primitive(0x8A, {0x05}));  // life cycle: operational, activated
+  if (file.type == FileNode::Type::TransparentEF && file.capacity) {
+    objects.push_back(tlv::primitive(0xC5, twoBytes(file.data.size())));  // logical end
+  }
   return tlv::encode(tlv::constructed(templateTag, std::move(objects)));
 }
 
@@ -227,7 +235,11 @@ Result selectFile(CardState& state, const apdu::CommandApdu& command) {
       }
       break;
     case 0x04: {
-      if (data.empty() || data.size() > 16) return status(sw::kWrongLength);
+      if (data.empty()) {  // no DF name: the root application, i.e. the MF
+        target = Target{{state.dfPath.front()}, nullptr};
+        break;
+      }
+      if (data.size() > 16) return status(sw::kWrongLength);
       std::vector<FileNode*> path{state.dfPath.front()};
       if (findByAid(path, data)) target = Target{std::move(path), nullptr};
       break;

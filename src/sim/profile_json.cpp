@@ -119,12 +119,12 @@ const json& objectValue(const json& value, const std::string& path) {
 
 AccessRule accessRule(const json& value, const std::string& path) {
   const std::string& text = stringValue(value, path);
-  if (text == "always") return {AccessRule::Kind::Always, 0};
-  if (text == "never") return {AccessRule::Kind::Never, 0};
+  if (text == "always") return AccessRule::always();
+  if (text == "never") return AccessRule::never();
   if (text.rfind("pin:", 0) == 0) {
     try {
       const Bytes ref = fromHex(std::string_view(text).substr(4));
-      if (ref.size() == 1) return {AccessRule::Kind::Pin, ref[0]};
+      if (ref.size() == 1) return AccessRule::pin(ref[0]);
     } catch (const Error&) {
     }
   }

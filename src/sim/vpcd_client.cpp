@@ -182,6 +182,11 @@ struct VpcdClient::Impl {
       if (fds[0].revents == 0) continue;
       const ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
       if (got == 0) return Outcome::PeerClosed;
+      // vpcd writes the length and the APDU in two sends: acknowledge at once,
+      // or delayed ACK + Nagle on its side hold each APDU back ~40 ms.
+      // (Linux resets quick-ACK mode by itself, so it is set after every read.)
+      const int quickAck = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &quickAck, sizeof quickAck);
       if (got < 0) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
         return Outcome::PeerClosed;

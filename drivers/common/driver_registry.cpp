@@ -1,0 +1,34 @@
+// Picking the driver for a card: ATR tables first, then probes.
+#include <string>
+
+#include "hcbridge/bytes.hpp"
+#include "hcbridge/card_driver.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge {
+
+void DriverRegistry::add(std::unique_ptr<CardDriver> driver) {
+  drivers_.push_back(std::move(driver));
+}
+
+const CardDriver& DriverRegistry::identify(CardConnection& card) const {
+  std::vector<const CardDriver*> maybe;
+  for (const auto& driver : drivers_) {
+    switch (driver->matchAtr(card.atr())) {
+      case AtrMatch::Yes: return *driver;
+      case AtrMatch::Maybe: maybe.push_back(driver.get()); break;
+      case AtrMatch::No: break;
+    }
+  }
+  for (const CardDriver* driver : maybe) {
+    if (driver->probe(card)) return *driver;
+  }
+  throw Error(Errc::CardUnsupported,
+              "This card is not supported (ATR " + toHex(card.atr(), " ") + ")",
+              "hcbridge reads Carte Vitale 2, CPS3/CPS4, eGK G2/G2.1 and HBA G2/G2.1 cards. To "
+              "have this card supported, send the output of 'hcbridge readers --json' and the "
+              "card's name and issuer to your hcbridge support contact (it holds no personal "
+              "data).");
+}
+
+}  // namespace hcbridge

@@ -1,0 +1,142 @@
+// The eGK driver (elektronische Gesundheitskarte G2 / G2.1): the insured
+// person's data without PIN (cards/egk-hba.md §2-§5), and PIN, certificates
+// and signatures with the authentication keys of DF.ESIGN (§6).
+#include "egk_driver.hpp"
+
+#include <string>
+
+#include "egk_parsers.hpp"
+#include "gematik_card.hpp"
+#include "hcbridge/drivers.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::drivers {
+namespace {
+
+// PIN.CH (MF) and MRPIN.home, which uses PIN.CH's value and counter but has
+// its own security status; the authentication keys need MRPIN.home.
+constexpr std::uint8_t kPinCh = 0x01;
+constexpr std::uint8_t kMrpinHome = 0x02;
+// PrK.CH.AUT.R2048 / .E256 in DF.ESIGN (80 | keyId).
+constexpr std::uint8_t kKeyAutR2048 = 0x82;
+constexpr std::uint8_t kKeyAutE256 = 0x84;
+// EF.C.CH.AUT.R2048 / .E256 in DF.ESIGN.
+constexpr std::uint8_t kSfiAutR2048 = 0x01;
+constexpr std::uint8_t kSfiAutE256 = 0x04;
+// EF.PD, EF.VD, EF.StatusVD in DF.HCA.
+constexpr std::uint8_t kSfiPd = 0x01;
+constexpr std::uint8_t kSfiVd = 0x02;
+constexpr std::uint8_t kSfiStatusVd = 0x0C;
+constexpr std::size_t kStatusVdSize = 25;
+
+ByteView bytes(const std::uint8_t* data, std::size_t size) {
+  return ByteView(data, size);
+}
+
+void selectMf(CardConnection& card) {
+  if (!gematik::select(card, bytes(gematik::kEgkMfAid, sizeof gematik::kEgkMfAid), "eGK MF")) {
+    throw Error(Errc::CardUnsupported, "This card is not an eGK (no eGK master file)");
+  }
+}
+
+class EgkDriver final : public CardDriver {
+ public:
+  explicit EgkDriver(const gematik::ReadSettings& settings) : settings_(settings) {}
+
+  std::string_view id() const override { return "egk"; }
+  std::string_view displayName() const override { return "eGK (elektronische Gesundheitskarte)"; }
+  CardKind kind() const override { return CardKind::Patient; }
+
+  AtrMatch matchAtr(ByteView atr) const override { return gematik::matchAtr(atr); }
+
+  // SELECT of the eGK MF by its AID: no security state is touched.
+  bool probe(CardConnection& card) const override {
+    const apdu::CommandApdu select{
+        0x00,
+        0xA4,
+        0x04,
+        0x0C,
+        Bytes(std::begin(gematik::kEgkMfAid), std::end(gematik::kEgkMfAid)),
+        std::nullopt};
+    return card.transmit(select).sw == 0x9000;
+  }
+
+  // SELECT MF, EF.Version2, EF.GDO, SELECT DF.HCA, EF.StatusVD, EF.PD, EF.VD:
+  // each file read once, by SFI, up to the length its content declares.
+  CardModel read(CardConnection& card) const override {
+    egk::EgkFiles files;
+    selectMf(card);
+    files.version2 =
+        *gematik::readObjectFile(card, gematik::kSfiVersion2, "EF.Version2", false, settings_);
+    files.gdo = *gematik::readObjectFile(card, gematik::kSfiGdo, "EF.GDO", false, settings_);
+    if (!gematik::select(card, bytes(gematik::kHcaAid, sizeof gematik::kHcaAid), "DF.HCA")) {
+      throw Error(Errc::CardDataInvalid, "DF.HCA: the eGK has no health-care application");
+    }
+    ReadOptions options = gematik::readOptions(card, settings_);
+    options.declaredLength = [](ByteView) { return std::optional<std::size_t>(kStatusVdSize); };
+    files.statusVd = readTransparent(card, kSfiStatusVd, "EF.StatusVD", options);
+    options.declaredLength = egk::pdDeclaredLength;
+    files.pd = readTransparent(card, kSfiPd, "EF.PD", options);
+    options.declaredLength = egk::vdDeclaredLength;
+    files.vd = readTransparent(card, kSfiVd, "EF.VD", options);
+    return egk::buildPatientCard(files);
+  }
+
+  // PIN.CH's counter and state; verified when PIN.CH or MRPIN.home (the
+  // one the eGK's signatures need) is verified in this card session.
+  PinStatus pinStatus(CardConnection& card) const override {
+    PinStatus status = gematik::pinStatus(card, kPinCh);
+    if (!status.verified && !status.blocked && status.state == "regular") {
+      status.verified = gematik::pinStatus(card, kMrpinHome).verified;
+    }
+    return status;
+  }
+
+  void verifyPin(CardConnection& card, const SecretBytes& pin) const override {
+    gematik::verifyPin(card, kMrpinHome, pin);
+  }
+
+  std::vector<Certificate> readCertificates(CardConnection& card) const override {
+    if (!gematik::select(card, bytes(gematik::kEsignAid, sizeof gematik::kEsignAid), "DF.ESIGN")) {
+      throw Error(Errc::CardDataInvalid, "DF.ESIGN: the eGK has no signature application");
+    }
+    std::vector<Certificate> certificates;
+    if (auto e256 =
+            gematik::readObjectFile(card, kSfiAutE256, "EF.C.CH.AUT.E256", true, settings_)) {
+      gematik::checkCertificate(*e256, "EF.C.CH.AUT.E256");
+      certificates.push_back({"C.CH.AUT.E256", std::move(*e256)});
+    }
+    Bytes r2048 =
+        *gematik::readObjectFile(card, kSfiAutR2048, "EF.C.CH.AUT.R2048", false, settings_);
+    gematik::checkCertificate(r2048, "EF.C.CH.AUT.R2048");
+    certificates.push_back({"C.CH.AUT.R2048", std::move(r2048)});
+    return certificates;
+  }
+
+  Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
+                                  SignatureScheme scheme) const override {
+    if (scheme == SignatureScheme::EcdsaSha256) return gematik::signEcdsa(card, kKeyAutE256, hash);
+    return gematik::signRsaPkcs1(card, kKeyAutR2048, hash);
+  }
+
+ private:
+  gematik::ReadSettings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<CardDriver> makeEgkDriver() {
+  return makeEgkDriver(gematik::ReadSettings{});
+}
+
+std::unique_ptr<CardDriver> makeEgkDriver(const gematik::ReadSettings& settings) {
+  return std::make_unique<EgkDriver>(settings);
+}
+
+// Nothing to register: the eGK test cards are gematik's card images
+// (../shared/reference-cards/gematik/*.xml), which live outside the
+// repository and are never copied into it or embedded into the binary;
+// sim::loadProfile() loads them by path (it converts any .xml file).
+void registerEgkSimProfiles() {}
+
+}  // namespace hcbridge::drivers

@@ -1,0 +1,211 @@
+#include "gematik_card.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "hcbridge/atr.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::drivers::gematik {
+namespace {
+
+constexpr std::size_t kMaxObjectFile = 8192;  // certificates are about 1-1.5 KiB
+constexpr std::size_t kHashSize = 32;
+constexpr std::uint8_t kDigestInfoSha256[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
+                                              0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                              0x01, 0x05, 0x00, 0x04, 0x20};
+
+std::string swText(std::uint16_t sw) {
+  char code[8];
+  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
+  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
+}
+
+[[noreturn]] void invalid(std::string_view what, const std::string& detail) {
+  throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail,
+              "The card's content is not what a German health card (eGK/HBA) should hold. If "
+              "the card works elsewhere, report it with the output of 'hcbridge readers --json'.");
+}
+
+// Wipes a byte buffer when the scope ends (PIN blocks in commands).
+struct WipeOnExit {
+  Bytes& bytes;
+  ~WipeOnExit() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+void selectEsign(CardConnection& card) {
+  if (!select(card, ByteView(kEsignAid, sizeof kEsignAid), "DF.ESIGN")) {
+    throw Error(Errc::OperationUnsupported, "The card has no DF.ESIGN application",
+                "This card cannot sign for authentication.");
+  }
+}
+
+void setSecurityEnvironment(CardConnection& card, std::uint8_t crt, std::uint8_t keyRef,
+                            std::uint8_t algorithm, std::string_view keyName) {
+  const apdu::CommandApdu mse{
+      0x00, 0x22, 0x41, crt, Bytes{0x84, 0x01, keyRef, 0x80, 0x01, algorithm}, std::nullopt};
+  const auto response = card.transmit(mse);
+  if (response.sw == 0x9000) return;
+  if (response.sw == 0x6A88 || response.sw == 0x6A81 || response.sw == 0x6A80) {
+    throw Error(Errc::OperationUnsupported,
+                "The card has no " + std::string(keyName) + " authentication key",
+                "G2 cards have RSA keys only; use an RSA signature.");
+  }
+  invalid("MANAGE SECURITY ENVIRONMENT", "the card answered " + swText(response.sw));
+}
+
+Bytes signatureFrom(const apdu::ResponseApdu& response, std::string_view what,
+                    std::size_t expectedSize) {
+  if (response.sw == 0x6982) {
+    throw Error(Errc::BadRequest, "The PIN must be verified before signing",
+                "Verify the card's PIN (PIN.CH) first.");
+  }
+  if (response.sw != 0x9000) invalid(what, "the card answered " + swText(response.sw));
+  if (response.data.size() != expectedSize) {
+    invalid(what, "the signature has " + std::to_string(response.data.size()) + " bytes, not " +
+                      std::to_string(expectedSize));
+  }
+  return response.data;
+}
+
+void checkHash(ByteView hash) {
+  if (hash.size() != kHashSize) {
+    throw Error(Errc::BadRequest,
+                "A SHA-256 hash has 32 bytes, not " + std::to_string(hash.size()));
+  }
+}
+
+}  // namespace
+
+AtrMatch matchAtr(ByteView atr) {
+  try {
+    const atr::Atr parsed = atr::parse(atr);
+    const bool t1 =
+        std::find(parsed.protocols.begin(), parsed.protocols.end(), 1) != parsed.protocols.end();
+    return parsed.historical.empty() && t1 ? AtrMatch::Maybe : AtrMatch::No;
+  } catch (const Error&) {
+    return AtrMatch::No;
+  }
+}
+
+bool select(CardConnection& card, ByteView aid, std::string_view name) {
+  return selectAid(card, aid, name);
+}
+
+ReadOptions readOptions(const CardConnection& card, const ReadSettings& settings) {
+  ReadOptions options;
+  options.chunk = std::clamp<std::size_t>(settings.shortChunk, 1, apdu::kShortMaxNe);
+  if (settings.useExtended && card.extendedLengthSupported()) options.chunk = apdu::kExtendedMaxNe;
+  options.maxSize = 32768;  // READ BINARY offsets have 15 bits
+  return options;
+}
+
+std::optional<Bytes> readObjectFile(CardConnection& card, std::uint8_t sfi, std::string_view name,
+                                    bool absentOk, const ReadSettings& settings) {
+  ReadOptions options = readOptions(card, settings);
+  options.maxSize = std::min(options.maxSize, kMaxObjectFile);
+  options.absentOk = absentOk;
+  options.declaredLength = [name](ByteView prefix) -> std::optional<std::size_t> {
+    try {
+      return berObjectLength(prefix);
+    } catch (const Error& e) {
+      invalid(name, e.what());
+    }
+  };
+  Bytes content = readTransparent(card, sfi, name, options);
+  if (content.empty()) {
+    if (absentOk) return std::nullopt;
+    invalid(name, "the file is empty");
+  }
+  std::optional<std::size_t> length;
+  try {
+    length = berObjectLength(content);
+  } catch (const Error& e) {
+    invalid(name, e.what());
+  }
+  if (!length || *length != content.size()) invalid(name, "the file ends inside its content");
+  return content;
+}
+
+void checkCertificate(ByteView der, std::string_view name) {
+  const unsigned char* cursor = der.data();
+  X509* certificate = d2i_X509(nullptr, &cursor, static_cast<long>(der.size()));
+  const bool whole = certificate != nullptr && cursor == der.data() + der.size();
+  X509_free(certificate);
+  if (!whole) invalid(name, "not an X.509 certificate");
+}
+
+PinStatus pinStatus(CardConnection& card, std::uint8_t pinRef) {
+  const apdu::CommandApdu query{0x80, 0x20, 0x00, pinRef, {}, std::nullopt};
+  const auto response = card.transmit(query);
+  PinStatus status;
+  status.maxTries = kPinMaxTries;
+  status.state = "regular";
+  if (response.sw == 0x9000) {
+    status.verified = true;
+    status.triesLeft = kPinMaxTries;  // a right PIN restores the counter
+  } else if ((response.sw & 0xFFF0) == 0x63C0) {
+    status.triesLeft = response.sw & 0x0F;
+    status.blocked = status.triesLeft == 0;
+  } else if (response.sw == 0x6983) {
+    status.blocked = true;
+  } else if (response.sw == 0x62C1) {
+    status.state = "transport-pin";
+    status.triesLeft = kPinMaxTries;
+  } else if (response.sw == 0x62C7) {
+    status.state = "empty-pin";
+    status.triesLeft = kPinMaxTries;
+  } else if (response.sw == 0x62D0) {
+    status.state = "disabled";
+  } else {
+    invalid("GET PIN STATUS", "the card answered " + swText(response.sw));
+  }
+  return status;
+}
+
+void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin) {
+  const ByteView digits = pin.view();
+  const bool wellFormed = digits.size() >= 6 && digits.size() <= 8 &&
+                          std::all_of(digits.begin(), digits.end(),
+                                      [](std::uint8_t c) { return c >= '0' && c <= '9'; });
+  if (!wellFormed) throw Error(Errc::BadRequest, "The card's PIN has 6 to 8 digits");
+  const SecretBytes block = format2PinBlock(pin);
+  apdu::CommandApdu command{
+      0x00, 0x20, 0x00, pinRef, Bytes(block.view().begin(), block.view().end()), std::nullopt};
+  apdu::ResponseApdu response;
+  {
+    WipeOnExit wipe{command.data};
+    response = card.transmit(command);
+  }
+  if (response.sw == 0x6985) {
+    throw Error(Errc::BadRequest, "The PIN cannot be used: the card still has its transport PIN",
+                "Set your own PIN first (with the PIN letter of the card issuer).");
+  }
+  checkVerifyStatus(response.sw);
+}
+
+Bytes signEcdsa(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
+  checkHash(hash);
+  selectEsign(card);
+  setSecurityEnvironment(card, 0xB6, keyRef, 0x00, "ECC (E256)");  // signECDSA
+  const apdu::CommandApdu pso{
+      0x00, 0x2A, 0x9E, 0x9A, Bytes(hash.begin(), hash.end()), apdu::kShortMaxNe};
+  return signatureFrom(card.transmit(pso), "PSO COMPUTE DIGITAL SIGNATURE", 64);
+}
+
+Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
+  checkHash(hash);
+  selectEsign(card);
+  setSecurityEnvironment(card, 0xA4, keyRef, 0x05, "RSA (R2048)");  // rsaClientAuthentication
+  Bytes digestInfo(std::begin(kDigestInfoSha256), std::end(kDigestInfoSha256));
+  digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
+  const apdu::CommandApdu authenticate{
+      0x00, 0x88, 0x00, 0x00, std::move(digestInfo), apdu::kShortMaxNe};
+  return signatureFrom(card.transmit(authenticate), "INTERNAL AUTHENTICATE", 256);
+}
+
+}  // namespace hcbridge::drivers::gematik

@@ -1,0 +1,74 @@
+// APDU sequences the German cards (eGK, HBA) share: recognition, reading
+// with the largest chunks, certificates, PIN status and VERIFY, signatures
+// with the authentication keys. Commands as in cards/egk-hba.md §2-§6.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "card_io.hpp"
+#include "hcbridge/card_driver.hpp"
+
+namespace hcbridge::drivers::gematik {
+
+inline constexpr std::uint8_t kEgkMfAid[] = {0xD2, 0x76, 0x00, 0x01, 0x44, 0x80, 0x00};
+inline constexpr std::uint8_t kHbaMfAid[] = {0xD2, 0x76, 0x00, 0x01, 0x46, 0x01};
+inline constexpr std::uint8_t kHcaAid[] = {0xD2, 0x76, 0x00, 0x00, 0x01, 0x02};
+inline constexpr std::uint8_t kEsignAid[] = {0xA0, 0x00, 0x00, 0x01, 0x67,
+                                             0x45, 0x53, 0x49, 0x47, 0x4E};
+
+// Short EF identifiers.
+inline constexpr std::uint8_t kSfiVersion2 = 0x11;
+inline constexpr std::uint8_t kSfiGdo = 0x02;
+
+// The PIN.CH counter: 3 tries on every G2/G2.1 card.
+inline constexpr int kPinMaxTries = 3;
+
+// eGK and HBA ATRs carry no historical bytes (e.g. 3B D0 96 FF 81 B1 FE 45
+// 1F 03 2E) and offer T=1: Maybe, the AID probe decides. Anything else: No.
+AtrMatch matchAtr(ByteView atr);
+
+// SELECT of a DF by AID (P2 0C); false on 6A82. Other answers throw as
+// selectAid() does.
+bool select(CardConnection& card, ByteView aid, std::string_view name);
+
+// How much one READ BINARY asks for.
+struct ReadSettings {
+  // Le of a short READ BINARY: 256 (Le 00); old readers may need 254 or less.
+  std::size_t shortChunk = apdu::kShortMaxNe;
+  // One extended READ BINARY per file when the connection allows extended APDUs.
+  bool useExtended = true;
+};
+
+// The read options of a first read per `settings`.
+ReadOptions readOptions(const CardConnection& card, const ReadSettings& settings = {});
+
+// A file whose content is one DER/BER object (certificate, EF.Version2,
+// EF.GDO): reads up to the length its header declares. `absentOk`: nullopt
+// when the file does not exist (6A82).
+std::optional<Bytes> readObjectFile(CardConnection& card, std::uint8_t sfi, std::string_view name,
+                                    bool absentOk = false, const ReadSettings& settings = {});
+
+// Checks that `der` is one X.509 certificate; throws CardDataInvalid naming
+// the file otherwise.
+void checkCertificate(ByteView der, std::string_view name);
+
+// GET PIN STATUS (80 20 00 ref).
+PinStatus pinStatus(CardConnection& card, std::uint8_t pinRef);
+// VERIFY with an ISO 9564 format 2 block of 6 to 8 digits; the block and the
+// command's copy are wiped. Throws Error(BadRequest) for a malformed PIN,
+// PinError(PinIncorrect | PinBlocked) per checkVerifyStatus().
+void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin);
+
+// DF.ESIGN, MSE SET and the signature with an authentication key (the PIN
+// verified before). ECDSA: MSE SET DST (algId 00 signECDSA) + PSO COMPUTE
+// DIGITAL SIGNATURE, plain r||s out. RSA: MSE SET AT (algId 05
+// rsaClientAuthentication) + INTERNAL AUTHENTICATE over the SHA-256
+// DigestInfo, PKCS#1 v1.5 out. Throws Error(OperationUnsupported) when the
+// card has no such key, Error(BadRequest) when the hash is not 32 bytes or the
+// PIN was not verified.
+Bytes signEcdsa(CardConnection& card, std::uint8_t keyRef, ByteView hash);
+Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash);
+
+}  // namespace hcbridge::drivers::gematik

@@ -1,0 +1,139 @@
+// The HBA driver (Heilberufsausweis G2 / G2.1): the practitioner's identity
+// from the authentication certificate (no PIN), PIN.CH, certificates and
+// signatures with PrK.HP.AUT.* (cards/egk-hba.md §1, §2, §6).
+#include "hba_driver.hpp"
+
+#include <string>
+
+#include "egk_parsers.hpp"
+#include "gematik_card.hpp"
+#include "hba_certificate.hpp"
+#include "hcbridge/drivers.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::drivers {
+namespace {
+
+constexpr std::uint8_t kPinCh = 0x01;
+// PrK.HP.AUT.R2048 / .E256 in DF.ESIGN (80 | keyId).
+constexpr std::uint8_t kKeyAutR2048 = 0x82;
+constexpr std::uint8_t kKeyAutE256 = 0x86;
+// EF.C.HP.AUT.R2048 / .E256 in DF.ESIGN.
+constexpr std::uint8_t kSfiAutR2048 = 0x01;
+constexpr std::uint8_t kSfiAutE256 = 0x06;
+
+ByteView bytes(const std::uint8_t* data, std::size_t size) {
+  return ByteView(data, size);
+}
+
+bool selectEsign(CardConnection& card) {
+  return gematik::select(card, bytes(gematik::kEsignAid, sizeof gematik::kEsignAid), "DF.ESIGN");
+}
+
+class HbaDriver final : public CardDriver {
+ public:
+  explicit HbaDriver(const gematik::ReadSettings& settings) : settings_(settings) {}
+
+  std::string_view id() const override { return "hba"; }
+  std::string_view displayName() const override { return "HBA (Heilberufsausweis)"; }
+  CardKind kind() const override { return CardKind::Practitioner; }
+
+  AtrMatch matchAtr(ByteView atr) const override { return gematik::matchAtr(atr); }
+
+  bool probe(CardConnection& card) const override {
+    const apdu::CommandApdu select{
+        0x00,
+        0xA4,
+        0x04,
+        0x0C,
+        Bytes(std::begin(gematik::kHbaMfAid), std::end(gematik::kHbaMfAid)),
+        std::nullopt};
+    return card.transmit(select).sw == 0x9000;
+  }
+
+  // SELECT MF, EF.Version2, EF.GDO, SELECT DF.ESIGN, the AUT certificate of
+  // the generation (G2.1: C.HP.AUT.E256, G2: C.HP.AUT.R2048).
+  CardModel read(CardConnection& card) const override {
+    if (!gematik::select(card, bytes(gematik::kHbaMfAid, sizeof gematik::kHbaMfAid), "HBA MF")) {
+      throw Error(Errc::CardUnsupported, "This card is not an HBA (no HBA master file)");
+    }
+    const Bytes version2 =
+        *gematik::readObjectFile(card, gematik::kSfiVersion2, "EF.Version2", false, settings_);
+    const Bytes gdo = *gematik::readObjectFile(card, gematik::kSfiGdo, "EF.GDO", false, settings_);
+    const egk::CardVersion version = egk::parseVersion2(version2);
+    const std::string iccsn = egk::parseGdo(gdo);
+    if (!selectEsign(card)) {
+      throw Error(Errc::CardDataInvalid, "DF.ESIGN: the HBA has no signature application");
+    }
+    const bool ecc = version.generation == "G2.1";
+    const char* file = ecc ? "EF.C.HP.AUT.E256" : "EF.C.HP.AUT.R2048";
+    Bytes der =
+        *gematik::readObjectFile(card, ecc ? kSfiAutE256 : kSfiAutR2048, file, false, settings_);
+    const hba::HbaIdentity identity = hba::parseHbaCertificate(der, file);
+
+    PractitionerCard model;
+    model.cardType = "hba";
+    model.generation = version.generation;
+    model.cardSerial = iccsn;
+    model.surname = identity.surname;
+    model.givenNames = identity.givenName;
+    model.title = identity.title;
+    model.profession = identity.profession;
+    model.professionCode = identity.professionOid;
+    model.registrationNumber = identity.registrationNumber;
+    // The HBA's admission registrationNumber is its Telematik-ID.
+    model.telematikId = identity.registrationNumber;
+    model.certificates.push_back({ecc ? "C.HP.AUT.E256" : "C.HP.AUT.R2048", std::move(der)});
+    return model;
+  }
+
+  PinStatus pinStatus(CardConnection& card) const override {
+    return gematik::pinStatus(card, kPinCh);
+  }
+
+  void verifyPin(CardConnection& card, const SecretBytes& pin) const override {
+    gematik::verifyPin(card, kPinCh, pin);
+  }
+
+  std::vector<Certificate> readCertificates(CardConnection& card) const override {
+    if (!selectEsign(card)) {
+      throw Error(Errc::CardDataInvalid, "DF.ESIGN: the HBA has no signature application");
+    }
+    std::vector<Certificate> certificates;
+    if (auto e256 =
+            gematik::readObjectFile(card, kSfiAutE256, "EF.C.HP.AUT.E256", true, settings_)) {
+      gematik::checkCertificate(*e256, "EF.C.HP.AUT.E256");
+      certificates.push_back({"C.HP.AUT.E256", std::move(*e256)});
+    }
+    Bytes r2048 =
+        *gematik::readObjectFile(card, kSfiAutR2048, "EF.C.HP.AUT.R2048", false, settings_);
+    gematik::checkCertificate(r2048, "EF.C.HP.AUT.R2048");
+    certificates.push_back({"C.HP.AUT.R2048", std::move(r2048)});
+    return certificates;
+  }
+
+  Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
+                                  SignatureScheme scheme) const override {
+    if (scheme == SignatureScheme::EcdsaSha256) return gematik::signEcdsa(card, kKeyAutE256, hash);
+    return gematik::signRsaPkcs1(card, kKeyAutR2048, hash);
+  }
+
+ private:
+  gematik::ReadSettings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<CardDriver> makeHbaDriver() {
+  return makeHbaDriver(gematik::ReadSettings{});
+}
+
+std::unique_ptr<CardDriver> makeHbaDriver(const gematik::ReadSettings& settings) {
+  return std::make_unique<HbaDriver>(settings);
+}
+
+// Nothing to register: the HBA test cards are gematik's card images, loaded
+// by path (see registerEgkSimProfiles()).
+void registerHbaSimProfiles() {}
+
+}  // namespace hcbridge::drivers

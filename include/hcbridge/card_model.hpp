@@ -1,0 +1,107 @@
+// Plain data read from cards: what a driver returns, what the API will show.
+// Text is UTF-8. Dates are kept as the card gives them (8 characters
+// YYYYMMDD; French "lunar" birth dates such as 19800035 stay as they are).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "hcbridge/bytes.hpp"
+
+namespace hcbridge {
+
+enum class CardKind { Patient, Practitioner };
+
+struct NirInfo {
+  std::string value;  // 15 characters as on the card (13 + key)
+  bool keyValid = false;
+};
+
+struct PostalAddress {
+  std::string street, houseNumber, addition, postalCode, city, country, postBox;
+};
+
+struct Person {
+  std::string surname;
+  std::string givenNames;
+  std::string birthDate;             // as on the card, never normalised
+  std::optional<std::string> sex;    // "M", "F" (from "W"), "X", "D" when known
+  std::string title;                 // eGK Titel, e.g. "Prof. Dr."
+  std::string namePrefix;            // eGK Vorsatzwort, e.g. "von"
+  std::string nameSuffix;            // eGK Namenszusatz, e.g. "Freifrau"
+  std::optional<NirInfo> nir;        // Vitale: card data, never a qualified INS
+  std::optional<int> rank;           // Vitale: order on the card (1 = first)
+  std::optional<std::string> relationship;  // when the card says
+  std::optional<PostalAddress> address;     // eGK
+};
+
+struct Insurer {
+  std::string name;
+  std::string code;         // eGK: IK (Kostentraegerkennung); Vitale: regime/caisse when known
+  std::string countryCode;  // eGK Kostentraegerlaendercode
+};
+
+struct EgkStatusVd {
+  bool updateInProgress = false;  // byte 0 = '1': warn the user
+  std::string lastUpdateUtc;      // YYYYMMDDhhmmss
+  std::string schemaVersion;      // e.g. "5.2.0"
+  std::string structureVersion;   // e.g. "3.0.4"
+  Bytes raw;                      // the 25 bytes, to notice a change
+};
+
+struct EgkDetails {
+  std::string insuranceNumber;  // Versicherten_ID, e.g. X110408667
+  std::string insuredType;      // Versichertenart (1 member, 3 family, 5 pensioner)
+  std::string wop;              // Wohnortprinzip code
+  Insurer billingInsurer;       // AbrechnenderKostentraeger
+  EgkStatusVd statusVd;
+  std::string cdmVersion;       // VSD schema version of the XML
+};
+
+struct PatientCard {
+  std::string cardType;                 // "vitale", "egk"
+  std::string generation;               // "Vitale 2", "G2", "G2.1"
+  std::string cardSerial;               // ICCSN / serial: hash before logging
+  std::vector<Person> beneficiaries;    // holder first
+  Insurer insurer;
+  std::string coverageStart;            // YYYYMMDD, empty when unknown
+  std::string coverageEnd;              // YYYYMMDD, empty when open or unknown
+  std::optional<EgkDetails> egk;
+  std::vector<std::string> warnings;    // for the user, e.g. "update in progress"
+  std::vector<std::string> inventedFields;  // simulator profiles: which data is invented
+};
+
+struct PinStatus {
+  int triesLeft = 0;
+  int maxTries = 0;
+  bool blocked = false;
+  bool verified = false;  // in this card session
+  std::string state;      // "regular", "transport-pin", "empty-pin", "disabled"
+};
+
+struct Certificate {
+  std::string label;  // e.g. "C.HP.AUT.E256", "Certificat d'Authentification CPS"
+  Bytes der;
+};
+
+struct PractitionerCard {
+  std::string cardType;           // "cps", "hba"
+  std::string generation;         // "CPS3", "CPS4", "G2", "G2.1"
+  std::string cardSerial;         // hash before logging
+  std::string surname;
+  std::string givenNames;
+  std::string title;
+  std::string profession;         // display text
+  std::string professionCode;     // OID or code list value
+  std::string nationalId;         // CPS idNat_PS (8 + RPPS, 0 + ADELI ...)
+  std::string registrationNumber; // HBA registration number
+  std::string telematikId;        // HBA Telematik-ID
+  std::vector<Certificate> certificates;  // authentication certificate first
+};
+
+using CardModel = std::variant<PatientCard, PractitionerCard>;
+
+}  // namespace hcbridge

@@ -1,0 +1,162 @@
+#!/bin/sh
+# Makes the hcbridge TEST PKI with the openssl command (no network):
+#
+#   root CA            "TEST hcbridge Root CA"             (self-signed)
+#   intermediate CA    "TEST hcbridge CPS Intermediate CA" (signed by the root)
+#   card certificates  signed by the intermediate, CPS-like, with the test
+#                      subject layout of docs/cards-french.md (RPPS in the
+#                      subject serialNumber):
+#     cps-demo-auth    "Certificat d'Authentification CPS" of the demo card
+#     cps-demo-sign    "Certificat de Signature CPS" of the demo card
+#     cps-expired-auth an authentication certificate that expired in 2018
+#     cps-revoked-auth an authentication certificate revoked in intermediate.crl
+#   intermediate.crl   the intermediate CA's CRL (lists cps-revoked-auth)
+#
+# Every name contains "TEST". The keys are TEST ONLY: they are generated here,
+# committed under tests/pki/fixtures/ and public. Never use them for anything
+# real, and never put a real key here.
+#
+# Usage: tests/pki/make-test-pki.sh OUTDIR
+# OUTDIR gets <name>.key.pem (PKCS#8, unencrypted), <name>.cert.pem,
+# <name>.cert.der, chain.pem and intermediate.crl(.pem). Dates are fixed, so
+# only the keys, signatures and the CRL's revocation time change between runs.
+set -eu
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 OUTDIR" >&2
+  exit 2
+fi
+OUT=$1
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+# One openssl ca database per CA.
+make_ca_dir() {
+  mkdir -p "$WORK/$1/new"
+  : > "$WORK/$1/index.txt"
+  echo "$2" > "$WORK/$1/serial"
+  echo 1000 > "$WORK/$1/crlnumber"
+  cat > "$WORK/$1/ca.cnf" <<EOF
+[ ca ]
+default_ca = this_ca
+[ this_ca ]
+dir = $WORK/$1
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+crlnumber = \$dir/crlnumber
+certificate = $OUT/$1.cert.pem
+private_key = $OUT/$1.key.pem
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+preserve = yes
+string_mask = utf8only
+[ any ]
+countryName = optional
+organizationName = optional
+organizationalUnitName = optional
+title = optional
+serialNumber = optional
+surname = optional
+givenName = optional
+commonName = supplied
+[ root_ext ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ intermediate_ext ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ auth_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.2.3.4.5.6.7.8.1
+[ sign_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.2.3.4.5.6.7.8.2
+[ crl_ext ]
+authorityKeyIdentifier = keyid
+EOF
+}
+
+new_key() {
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OUT/$1.key.pem" 2>/dev/null
+}
+
+new_csr() {  # name subject
+  openssl req -new -utf8 -key "$OUT/$1.key.pem" -subj "$2" -out "$WORK/$1.csr"
+}
+
+sign() {  # ca name extensions start end
+  openssl ca -batch -utf8 -notext -config "$WORK/$1/ca.cnf" -extensions "$3" \
+    -startdate "$4" -enddate "$5" -in "$WORK/$2.csr" -out "$OUT/$2.cert.pem" 2>/dev/null
+  openssl x509 -in "$OUT/$2.cert.pem" -outform DER -out "$OUT/$2.cert.der"
+}
+
+# The test layout of a CPS certificate subject (the real layout is not
+# public): C, O (structure), title (profession code, NOS TRE_G15),
+# serialNumber (idNat_PS = "8" + RPPS), SN, GN, CN ("Given SURNAME").
+practitioner() {  # idnat profession surname given
+  echo "/C=FR/O=TEST HCBRIDGE CABINET/title=$2/serialNumber=$1/SN=$3/GN=$4/CN=$4 $3"
+}
+
+# Root CA (self-signed through openssl ca, for fixed dates).
+make_ca_dir root 1000
+new_key root
+openssl req -new -utf8 -key "$OUT/root.key.pem" -subj "/C=FR/O=TEST HCBRIDGE PKI/CN=TEST hcbridge Root CA" \
+  -out "$WORK/root.csr"
+openssl ca -batch -utf8 -notext -selfsign -keyfile "$OUT/root.key.pem" -config "$WORK/root/ca.cnf" \
+  -extensions root_ext -startdate 240101000000Z -enddate 491231235959Z \
+  -in "$WORK/root.csr" -out "$OUT/root.cert.pem" 2>/dev/null
+openssl x509 -in "$OUT/root.cert.pem" -outform DER -out "$OUT/root.cert.der"
+
+# Intermediate CA.
+make_ca_dir intermediate 2000
+new_key intermediate
+new_csr intermediate "/C=FR/O=TEST HCBRIDGE PKI/CN=TEST hcbridge CPS Intermediate CA"
+sign root intermediate intermediate_ext 240101000000Z 491231235959Z
+
+# Card certificates.
+for name in cps-demo-auth cps-demo-sign cps-expired-auth cps-revoked-auth; do new_key "$name"; done
+DEMO=$(practitioner 810101201234 10 DURAND-TEST "Hélène")
+new_csr cps-demo-auth "$DEMO"
+sign intermediate cps-demo-auth auth_ext 250101000000Z 491231235959Z
+# The signature key pairs with its own certificate, same subject.
+new_csr cps-demo-sign "$DEMO"
+sign intermediate cps-demo-sign sign_ext 250101000000Z 491231235959Z
+new_csr cps-expired-auth "$(practitioner 810000000027 21 ANCIEN-TEST Paul)"
+sign intermediate cps-expired-auth auth_ext 150101000000Z 180101000000Z
+new_csr cps-revoked-auth "$(practitioner 810000000035 60 REVOQUE-TEST Marc)"
+sign intermediate cps-revoked-auth auth_ext 250101000000Z 491231235959Z
+
+# Revoke one and publish the CRL (fixed update times).
+openssl ca -batch -config "$WORK/intermediate/ca.cnf" -revoke "$OUT/cps-revoked-auth.cert.pem" \
+  -crl_reason keyCompromise 2>/dev/null
+openssl ca -batch -gencrl -config "$WORK/intermediate/ca.cnf" -crlexts crl_ext \
+  -crl_lastupdate 20250601000000Z -crl_nextupdate 20491231000000Z -out "$OUT/intermediate.crl.pem" \
+  2>/dev/null
+openssl crl -in "$OUT/intermediate.crl.pem" -outform DER -out "$OUT/intermediate.crl"
+
+cat "$OUT/intermediate.cert.pem" "$OUT/root.cert.pem" > "$OUT/chain.pem"
+# Sanity: the chain verifies, the revoked certificate does not with the CRL.
+openssl verify -attime 1767225600 -CAfile "$OUT/root.cert.pem" -untrusted "$OUT/intermediate.cert.pem" \
+  "$OUT/cps-demo-auth.cert.pem" "$OUT/cps-demo-sign.cert.pem" >/dev/null
+if openssl verify -attime 1767225600 -crl_check -CRLfile "$OUT/intermediate.crl.pem" \
+  -CAfile "$OUT/root.cert.pem" -untrusted "$OUT/intermediate.cert.pem" \
+  "$OUT/cps-revoked-auth.cert.pem" >/dev/null 2>&1; then
+  echo "$0: the revoked certificate still verifies" >&2
+  exit 1
+fi
+echo "TEST PKI written to $OUT"
