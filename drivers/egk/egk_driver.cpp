@@ -17,12 +17,10 @@ namespace {
 // its own security status; the authentication keys need MRPIN.home.
 constexpr std::uint8_t kPinCh = 0x01;
 constexpr std::uint8_t kMrpinHome = 0x02;
-// PrK.CH.AUT.R2048 / .E256 in DF.ESIGN (80 | keyId).
-constexpr std::uint8_t kKeyAutR2048 = 0x82;
-constexpr std::uint8_t kKeyAutE256 = 0x84;
-// EF.C.CH.AUT.R2048 / .E256 in DF.ESIGN.
-constexpr std::uint8_t kSfiAutR2048 = 0x01;
-constexpr std::uint8_t kSfiAutE256 = 0x04;
+// In DF.ESIGN: EF.C.CH.AUT.E256 (SFI 04), EF.C.CH.AUT.R2048 (SFI 01) and
+// PrK.CH.AUT.E256 / .R2048 (80 | keyId).
+constexpr gematik::AuthenticationKeys kAuthenticationKeys{
+    "eGK", 0x04, "C.CH.AUT.E256", 0x01, "C.CH.AUT.R2048", 0x84, 0x82};
 // EF.PD, EF.VD, EF.StatusVD in DF.HCA.
 constexpr std::uint8_t kSfiPd = 0x01;
 constexpr std::uint8_t kSfiVd = 0x02;
@@ -97,26 +95,12 @@ class EgkDriver final : public CardDriver {
   }
 
   std::vector<Certificate> readCertificates(CardConnection& card) const override {
-    if (!gematik::select(card, bytes(gematik::kEsignAid, sizeof gematik::kEsignAid), "DF.ESIGN")) {
-      throw Error(Errc::CardDataInvalid, "DF.ESIGN: the eGK has no signature application");
-    }
-    std::vector<Certificate> certificates;
-    if (auto e256 =
-            gematik::readObjectFile(card, kSfiAutE256, "EF.C.CH.AUT.E256", true, settings_)) {
-      gematik::checkCertificate(*e256, "EF.C.CH.AUT.E256");
-      certificates.push_back({"C.CH.AUT.E256", std::move(*e256)});
-    }
-    Bytes r2048 =
-        *gematik::readObjectFile(card, kSfiAutR2048, "EF.C.CH.AUT.R2048", false, settings_);
-    gematik::checkCertificate(r2048, "EF.C.CH.AUT.R2048");
-    certificates.push_back({"C.CH.AUT.R2048", std::move(r2048)});
-    return certificates;
+    return gematik::readAuthenticationCertificates(card, kAuthenticationKeys, settings_);
   }
 
   Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
                                   SignatureScheme scheme) const override {
-    if (scheme == SignatureScheme::EcdsaSha256) return gematik::signEcdsa(card, kKeyAutE256, hash);
-    return gematik::signRsaPkcs1(card, kKeyAutR2048, hash);
+    return gematik::signWithAuthenticationKey(card, kAuthenticationKeys, hash, scheme);
   }
 
  private:

@@ -208,4 +208,30 @@ Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
   return signatureFrom(card.transmit(authenticate), "INTERNAL AUTHENTICATE", 256);
 }
 
+std::vector<Certificate> readAuthenticationCertificates(CardConnection& card,
+                                                        const AuthenticationKeys& keys,
+                                                        const ReadSettings& settings) {
+  if (!select(card, ByteView(kEsignAid, sizeof kEsignAid), "DF.ESIGN")) {
+    throw Error(Errc::CardDataInvalid,
+                "DF.ESIGN: the " + std::string(keys.cardName) + " has no signature application");
+  }
+  std::vector<Certificate> certificates;
+  const auto readCertificate = [&](std::uint8_t sfi, std::string_view label, bool absentOk) {
+    const std::string file = "EF." + std::string(label);
+    std::optional<Bytes> der = readObjectFile(card, sfi, file, absentOk, settings);
+    if (!der) return;
+    checkCertificate(*der, file);
+    certificates.push_back({std::string(label), std::move(*der)});
+  };
+  readCertificate(keys.certSfiE256, keys.certLabelE256, true);
+  readCertificate(keys.certSfiR2048, keys.certLabelR2048, false);
+  return certificates;
+}
+
+Bytes signWithAuthenticationKey(CardConnection& card, const AuthenticationKeys& keys, ByteView hash,
+                                SignatureScheme scheme) {
+  if (scheme == SignatureScheme::EcdsaSha256) return signEcdsa(card, keys.keyRefE256, hash);
+  return signRsaPkcs1(card, keys.keyRefR2048, hash);
+}
+
 }  // namespace hcbridge::drivers::gematik

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "card_io.hpp"
 #include "hcbridge/card_driver.hpp"
@@ -70,5 +71,26 @@ void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin
 // PIN was not verified.
 Bytes signEcdsa(CardConnection& card, std::uint8_t keyRef, ByteView hash);
 Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash);
+
+// The authentication key pair of a card in DF.ESIGN: an E256 key (G2.1
+// only) and an R2048 key, each with its certificate file.
+struct AuthenticationKeys {
+  std::string_view cardName;  // "eGK", "HBA": for messages
+  std::uint8_t certSfiE256;
+  std::string_view certLabelE256;  // e.g. "C.HP.AUT.E256"
+  std::uint8_t certSfiR2048;
+  std::string_view certLabelR2048;
+  std::uint8_t keyRefE256;
+  std::uint8_t keyRefR2048;
+};
+
+// Selects DF.ESIGN and reads the certificates there: E256 when present,
+// R2048 always. Throws CardDataInvalid when DF.ESIGN or R2048 is missing.
+std::vector<Certificate> readAuthenticationCertificates(CardConnection& card,
+                                                        const AuthenticationKeys& keys,
+                                                        const ReadSettings& settings);
+// signEcdsa / signRsaPkcs1 with the key of the scheme.
+Bytes signWithAuthenticationKey(CardConnection& card, const AuthenticationKeys& keys, ByteView hash,
+                                SignatureScheme scheme);
 
 }  // namespace hcbridge::drivers::gematik

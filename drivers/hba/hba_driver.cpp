@@ -15,12 +15,10 @@ namespace hcbridge::drivers {
 namespace {
 
 constexpr std::uint8_t kPinCh = 0x01;
-// PrK.HP.AUT.R2048 / .E256 in DF.ESIGN (80 | keyId).
-constexpr std::uint8_t kKeyAutR2048 = 0x82;
-constexpr std::uint8_t kKeyAutE256 = 0x86;
-// EF.C.HP.AUT.R2048 / .E256 in DF.ESIGN.
-constexpr std::uint8_t kSfiAutR2048 = 0x01;
-constexpr std::uint8_t kSfiAutE256 = 0x06;
+// In DF.ESIGN: EF.C.HP.AUT.E256 (SFI 06), EF.C.HP.AUT.R2048 (SFI 01) and
+// PrK.HP.AUT.E256 / .R2048 (80 | keyId).
+constexpr gematik::AuthenticationKeys kAuthenticationKeys{
+    "HBA", 0x06, "C.HP.AUT.E256", 0x01, "C.HP.AUT.R2048", 0x86, 0x82};
 
 ByteView bytes(const std::uint8_t* data, std::size_t size) {
   return ByteView(data, size);
@@ -66,9 +64,12 @@ class HbaDriver final : public CardDriver {
       throw Error(Errc::CardDataInvalid, "DF.ESIGN: the HBA has no signature application");
     }
     const bool ecc = version.generation == "G2.1";
-    const char* file = ecc ? "EF.C.HP.AUT.E256" : "EF.C.HP.AUT.R2048";
-    Bytes der =
-        *gematik::readObjectFile(card, ecc ? kSfiAutE256 : kSfiAutR2048, file, false, settings_);
+    const std::string label(ecc ? kAuthenticationKeys.certLabelE256
+                                : kAuthenticationKeys.certLabelR2048);
+    const std::string file = "EF." + label;
+    Bytes der = *gematik::readObjectFile(
+        card, ecc ? kAuthenticationKeys.certSfiE256 : kAuthenticationKeys.certSfiR2048, file, false,
+        settings_);
     const hba::HbaIdentity identity = hba::parseHbaCertificate(der, file);
 
     PractitionerCard model;
@@ -83,7 +84,7 @@ class HbaDriver final : public CardDriver {
     model.registrationNumber = identity.registrationNumber;
     // The HBA's admission registrationNumber is its Telematik-ID.
     model.telematikId = identity.registrationNumber;
-    model.certificates.push_back({ecc ? "C.HP.AUT.E256" : "C.HP.AUT.R2048", std::move(der)});
+    model.certificates.push_back({label, std::move(der)});
     return model;
   }
 
@@ -96,26 +97,12 @@ class HbaDriver final : public CardDriver {
   }
 
   std::vector<Certificate> readCertificates(CardConnection& card) const override {
-    if (!selectEsign(card)) {
-      throw Error(Errc::CardDataInvalid, "DF.ESIGN: the HBA has no signature application");
-    }
-    std::vector<Certificate> certificates;
-    if (auto e256 =
-            gematik::readObjectFile(card, kSfiAutE256, "EF.C.HP.AUT.E256", true, settings_)) {
-      gematik::checkCertificate(*e256, "EF.C.HP.AUT.E256");
-      certificates.push_back({"C.HP.AUT.E256", std::move(*e256)});
-    }
-    Bytes r2048 =
-        *gematik::readObjectFile(card, kSfiAutR2048, "EF.C.HP.AUT.R2048", false, settings_);
-    gematik::checkCertificate(r2048, "EF.C.HP.AUT.R2048");
-    certificates.push_back({"C.HP.AUT.R2048", std::move(r2048)});
-    return certificates;
+    return gematik::readAuthenticationCertificates(card, kAuthenticationKeys, settings_);
   }
 
   Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
                                   SignatureScheme scheme) const override {
-    if (scheme == SignatureScheme::EcdsaSha256) return gematik::signEcdsa(card, kKeyAutE256, hash);
-    return gematik::signRsaPkcs1(card, kKeyAutR2048, hash);
+    return gematik::signWithAuthenticationKey(card, kAuthenticationKeys, hash, scheme);
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
+#include "hcbridge_test/expect_error.hpp"
 
 namespace hcbridge::sim::testing {
 
@@ -60,19 +61,5 @@ inline Bytes bytesOf(std::string_view text) {
   return Bytes(text.begin(), text.end());
 }
 
-// Expects `call` to throw Error with `code` and a message containing `needle`.
-template <typename F>
-void expectError(F&& call, Errc code, std::string_view needle = {}) {
-  try {
-    call();
-    ADD_FAILURE() << "expected Error(" << errcId(code) << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    if (!needle.empty()) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << needle << "'";
-    }
-  }
-}
-
+using hcbridge::testing::expectError;
 }  // namespace hcbridge::sim::testing

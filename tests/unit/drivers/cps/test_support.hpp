@@ -12,24 +12,11 @@
 #include "hcbridge/bytes.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/transport.hpp"
+#include "hcbridge_test/expect_error.hpp"
 
 namespace hcbridge::drivers::testing {
 
-// Expects `call` to throw Error with `code` and a message containing `needle`.
-template <typename F>
-void expectError(F&& call, Errc code, std::string_view needle = {}) {
-  try {
-    call();
-    ADD_FAILURE() << "expected Error(" << errcId(code) << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    if (!needle.empty()) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << needle << "'";
-    }
-  }
-}
-
+using hcbridge::testing::expectError;
 // A file of the TEST PKI fixtures (tests/pki/fixtures).
 inline Bytes pkiFile(const std::string& name) {
   std::ifstream in(std::string(HCBRIDGE_TEST_PKI_DIR) + "/" + name, std::ios::binary);

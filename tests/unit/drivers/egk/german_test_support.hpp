@@ -21,6 +21,7 @@
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/gematik_image.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
+#include "hcbridge_test/expect_error.hpp"
 
 namespace hcbridge::testing {
 
@@ -114,21 +115,6 @@ inline Bytes gzipOf(std::string_view text) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   return out;
-}
-
-// Expects `action` to throw Error(code) whose message contains `part`.
-template <typename Action>
-void expectError(Action&& action, Errc code, const std::string& part) {
-  try {
-    action();
-    ADD_FAILURE() << "no error; expected " << errcId(code) << " naming " << part;
-  } catch (const PinError& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
 }
 
 struct X509Free {

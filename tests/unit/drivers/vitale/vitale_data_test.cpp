@@ -5,7 +5,7 @@
 
 #include "hcbridge/bytes.hpp"
 #include "hcbridge/tlv.hpp"
-#include "test_support.hpp"
+#include "hcbridge_test/expect_error.hpp"
 
 namespace hcbridge::drivers::vitale {
 namespace {

@@ -11,7 +11,7 @@
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge/tlv.hpp"
-#include "test_support.hpp"
+#include "hcbridge_test/expect_error.hpp"
 #include "vitale_data.hpp"
 
 namespace hcbridge::drivers::vitale {

@@ -1,4 +1,5 @@
-// Helpers shared by the Vitale driver tests.
+// Test helper: expects a call to throw hcbridge::Error (or PinError) with a
+// given code and a message naming what failed.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,7 +9,7 @@
 
 #include "hcbridge/error.hpp"
 
-namespace hcbridge::drivers::testing {
+namespace hcbridge::testing {
 
 // Expects `call` to throw Error with `code` and a message containing `needle`.
 template <typename F>
@@ -25,4 +26,4 @@ void expectError(F&& call, Errc code, std::string_view needle = {}) {
   }
 }
 
-}  // namespace hcbridge::drivers::testing
+}  // namespace hcbridge::testing
