@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds hcbridge, and serves two simulated cards in
-# the two slots of the vpcd virtual reader, behind the real pcscd. No reader
-# or card needed. Press Ctrl+C to stop; everything started here is stopped.
+# Installs what is needed, builds hcbridge, and serves the two demo cards in
+# the two slots of the vpcd virtual reader, behind the real pcscd: the family
+# Carte Vitale (slot 0) and the CPS practitioner card (slot 1, PIN 1234). No
+# reader or card needed. Press Ctrl+C to stop; everything started here is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,19 +27,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-"$hcbridge" sim --card generic --slot 0 &
+"$hcbridge" sim --card vitale-family --slot 0 &
 pids+=($!)
-"$hcbridge" sim --card generic-t0 --slot 1 &
+"$hcbridge" sim --card cps-demo --slot 1 &
 pids+=($!)
-sleep 1.5  # pcscd notices vpcd cards at its next presence poll
+# pcscd notices vpcd cards at its next presence poll (~0.5 s).
+for _ in $(seq 50); do
+  [ "$("$hcbridge" readers --json | grep -c '"cardPresent": true')" -ge 2 ] && break
+  sleep 0.2
+done
 
 echo
 "$hcbridge" readers
+echo
+"$hcbridge" read --reader 0
+echo
+"$hcbridge" read --reader 1
 cat <<TEXT
 
-Two simulated TEST cards are in the readers above. Try, in another terminal:
+The two demo TEST cards above are in the vpcd readers (invented people, TEST
+keys only). Try, in another terminal:
   $hcbridge readers --watch
-  $hcbridge apdu --reader 0 00A4040C08F048434254455354 00B0810010
+  $hcbridge read --reader 0 --json
+  $hcbridge pin-status --reader 1
+  $hcbridge sim --list             # every simulated card and what it is
 Press Ctrl+C here to remove the cards and stop.
 TEXT
 wait

@@ -2,6 +2,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <ostream>
+#include <string>
 
 #include "command.hpp"
 #include "hcbridge/error.hpp"
@@ -32,6 +33,18 @@ Endpoint parseEndpoint(const std::string& text, int slot) {
   }
 }
 
+// The built-in profiles with the first sentence of what each one is.
+void printProfileList(std::ostream& out) {
+  for (const auto& name : sim::builtinProfileNames()) {
+    const std::string description = sim::loadProfile(name).description;
+    const auto end = description.find(". ");
+    out << name << std::string(name.size() < 18 ? 18 - name.size() : 1, ' ')
+        << description.substr(0, end == std::string::npos ? description.size() : end + 1) << "\n";
+  }
+  out << "\nAny file path works too: a profile (.json, see docs/sim-profiles.md) or a gematik\n"
+         "card image (.xml, e.g. ../shared/reference-cards/gematik/EGK_G2_1_ecc.xml).\n";
+}
+
 int runSim(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description options("Options");
   options.add_options()("card,c", po::value<std::string>(),
@@ -42,16 +55,18 @@ int runSim(const std::vector<std::string>& args, std::ostream& out) {
       "list", "list the built-in profiles and exit");
   po::variables_map values;
   const Usage usage{
-      "hcbridge sim --card PROFILE [--slot 0|1] [--vpcd HOST:PORT]",
+      "hcbridge sim --card PROFILE|FILE [--slot 0|1] [--vpcd HOST:PORT]",
       "Serves a simulated card to pcscd through the vsmartcard vpcd reader driver\n"
       "until Ctrl+C: the card appears in reader 'Virtual PCD 00 0<slot>' and any\n"
       "PC/SC program can use it. Needs pcscd running with vsmartcard-vpcd installed.\n"
       "All simulated cards hold invented TEST data only.",
-      "  hcbridge sim --card generic\n  hcbridge sim --card generic-t0 --slot 1\n"
+      "  hcbridge sim --card vitale-family --slot 0\n"
+      "  hcbridge sim --card cps-demo --slot 1            # PIN 1234\n"
+      "  hcbridge sim --card ../shared/reference-cards/gematik/EGK_G2_1_ecc.xml   # PIN 123456\n"
       "  hcbridge sim --list\n"};
   if (!parseOptions(args, options, {}, usage, values, out)) return kExitOk;
   if (values.count("list")) {
-    for (const auto& name : sim::builtinProfileNames()) out << name << "\n";
+    printProfileList(out);
     return kExitOk;
   }
   if (!values.count("card")) {
