@@ -121,16 +121,17 @@ int runRemove(const std::vector<std::string>& args, std::ostream& out) {
 }
 
 int runApps(const std::vector<std::string>& args, std::ostream& out) {
-  return runSubcommand(
-      "apps",
+  const Usage usage{
+      "hcbridge apps add|list|remove [NAME] [--keys FILE]",
       "Manages the application keys with which native software (pharmacy or practice\n"
-      "programs, not browsers) calls the hcbridged API.\n\n"
-      "Examples:\n  sudo hcbridge apps add pharmacy-pos\n  hcbridge apps list\n"
-      "  sudo hcbridge apps remove pharmacy-pos",
-      {{"add", "make a key for an application and print it once", runAdd},
-       {"list", "list the applications that have a key", runList},
-       {"remove", "revoke an application's key", runRemove}},
-      args, out);
+      "programs, not browsers) calls the hcbridged API.",
+      "  sudo hcbridge apps add pharmacy-pos\n  hcbridge apps list\n"
+      "  sudo hcbridge apps remove pharmacy-pos\n"};
+  return runSubcommand("apps", usage,
+                       {{"add", "make a key for an application and print it once", runAdd},
+                        {"list", "list the applications that have a key", runList},
+                        {"remove", "revoke an application's key", runRemove}},
+                       args, out);
 }
 
 }  // namespace

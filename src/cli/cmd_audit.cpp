@@ -34,11 +34,12 @@ int runVerify(const std::vector<std::string>& args, std::ostream& out) {
 }
 
 int runAudit(const std::vector<std::string>& args, std::ostream& out) {
-  return runSubcommand("audit",
-                       "Works with the hash-chained audit log that hcbridged writes for every\n"
-                       "read of patient data.\n\n"
-                       "Example:\n  sudo hcbridge audit verify /var/lib/hcbridge/audit.log",
-                       {{"verify", "check the audit log's hash chain", runVerify}}, args, out);
+  const Usage usage{"hcbridge audit verify FILE",
+                    "Works with the hash-chained audit log that hcbridged writes for every\n"
+                    "read of patient data.",
+                    "  sudo hcbridge audit verify /var/lib/hcbridge/audit.log\n"};
+  return runSubcommand("audit", usage, {{"verify", "check the audit log's hash chain", runVerify}},
+                       args, out);
 }
 
 }  // namespace

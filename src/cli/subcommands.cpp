@@ -19,23 +19,23 @@ std::string names(const std::vector<Command>& subcommands) {
 
 }  // namespace
 
-int runSubcommand(const std::string& command, const std::string& description,
+int runSubcommand(const std::string& command, const Usage& usage,
                   const std::vector<Command>& subcommands, const std::vector<std::string>& args,
                   std::ostream& out) {
   const std::string seeHelp = "See 'hcbridge " + command + " --help'.";
   if (args.empty()) {
-    throw Error(Errc::BadRequest,
-                "'hcbridge " + command + "' needs a subcommand: " + names(subcommands), seeHelp);
+    throw Error(Errc::BadRequest, "A subcommand is needed: " + names(subcommands), seeHelp);
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    out << "Usage: hcbridge " << command << " SUBCOMMAND [OPTIONS]\n"
-        << "       hcbridge " << command << " SUBCOMMAND --help\n\n"
-        << description << "\n\nSubcommands:\n";
+    out << "Usage: " << usage.synopsis << "\n       hcbridge " << command
+        << " SUBCOMMAND --help\n\n"
+        << usage.description << "\n\nSubcommands:\n";
     for (const auto& subcommand : subcommands) {
       out << "  " << subcommand.name
           << std::string(10 - std::min<std::size_t>(9, subcommand.name.size()), ' ')
           << subcommand.summary << "\n";
     }
+    if (!usage.examples.empty()) out << "\nExamples:\n" << usage.examples;
     return kExitOk;
   }
   for (const auto& subcommand : subcommands) {

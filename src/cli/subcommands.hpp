@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "command.hpp"
+#include "options.hpp"
 
 namespace hcbridge::cli {
 
 // Runs the subcommand named by args[0] with the rest of the arguments. On
-// --help lists the subcommands; a missing or unknown one is Error(BadRequest).
-int runSubcommand(const std::string& command, const std::string& description,
+// --help prints the usage with the list of subcommands; a missing or unknown one is
+// Error(BadRequest).
+int runSubcommand(const std::string& command, const Usage& usage,
                   const std::vector<Command>& subcommands, const std::vector<std::string>& args,
                   std::ostream& out);
 

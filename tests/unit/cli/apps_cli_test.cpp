@@ -148,7 +148,7 @@ TEST(AppsCli, EveryCommandHasHelpWithExamples) {
 TEST(AppsCli, MissingOrUnknownSubcommandIsAUsageError) {
   const auto missing = cli({"apps"});
   EXPECT_EQ(missing.exitCode, 2);
-  EXPECT_TRUE(contains(missing.err, "add, list, remove")) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "A subcommand is needed: add, list, remove")) << missing.err;
   const auto unknown = cli({"apps", "rename"});
   EXPECT_EQ(unknown.exitCode, 2);
   EXPECT_TRUE(contains(unknown.err, "'apps rename'")) << unknown.err;
