@@ -114,7 +114,8 @@ AppKeyStore AppKeyStore::open(const std::filesystem::path& file) {
 
 std::string AppKeyStore::add(const std::string& name) {
   if (!isValidAppName(name)) {
-    throw Error(Errc::BadRequest, "'" + name + "' is not a valid application name",
+    // Not echoed: an invalid name may hold control characters.
+    throw Error(Errc::BadRequest, "The application name is not valid",
                 "Use 1 to 64 characters from A-Z, a-z, 0-9, '.', '_' and '-', e.g. pharmacy-pos.");
   }
   for (const Entry& entry : entries_) {

@@ -110,6 +110,10 @@ int runRemove(const std::vector<std::string>& args, std::ostream& out) {
       "  sudo hcbridge apps remove pharmacy-pos\n"};
   if (!parseOptions(args, options, positional, usage, values, out)) return kExitOk;
   const std::string name = values["name"].as<std::string>();
+  if (!isValidAppName(name)) {
+    throw Error(Errc::BadRequest, "The application name is not valid",
+                "See the names with 'hcbridge apps list'.");
+  }
   const std::filesystem::path file = keysFile(values);
   auto store = AppKeyStore::open(file);
   if (!store.remove(name)) {
