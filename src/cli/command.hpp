@@ -25,5 +25,7 @@ Command apduCommand();
 Command simCommand();
 Command readCommand();
 Command pinStatusCommand();
+Command appsCommand();
+Command auditCommand();
 
 }  // namespace hcbridge::cli

@@ -14,14 +14,16 @@ namespace {
 using hcbridge::cli::Command;
 
 std::vector<Command> commands() {
-  return {hcbridge::cli::readersCommand(), hcbridge::cli::readCommand(),
+  return {hcbridge::cli::readersCommand(),   hcbridge::cli::readCommand(),
           hcbridge::cli::pinStatusCommand(), hcbridge::cli::apduCommand(),
-          hcbridge::cli::simCommand()};
+          hcbridge::cli::simCommand(),       hcbridge::cli::appsCommand(),
+          hcbridge::cli::auditCommand()};
 }
 
 void printHelp(std::ostream& out) {
   out << "hcbridge " << hcbridge::kVersion
-      << " - health-card bridge: readers, cards and simulated cards\n\n"
+      << " - health-card bridge: readers, cards, simulated cards,\n"
+         "application keys and the audit log\n\n"
          "Usage: hcbridge COMMAND [OPTIONS]\n"
          "       hcbridge COMMAND --help\n\nCommands:\n";
   for (const auto& command : commands()) {

@@ -1,0 +1,108 @@
+#include "audit_line.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "sha256_hex.hpp"
+
+namespace hcbridge::audit {
+namespace {
+
+bool isLowerHex64(const std::string& text) {
+  if (text.size() != kNoPreviousLine.size()) return false;
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool hasString(const nlohmann::json& line, const char* key) {
+  const auto it = line.find(key);
+  return it != line.end() && it->is_string();
+}
+
+bool hasStringArray(const nlohmann::json& line, const char* key) {
+  const auto it = line.find(key);
+  if (it == line.end() || !it->is_array()) return false;
+  for (const auto& item : *it) {
+    if (!item.is_string()) return false;
+  }
+  return true;
+}
+
+// Empty when the object has every audit field with its type.
+std::string missingField(const nlohmann::json& line) {
+  for (const char* key : {"time", "action", "caller", "cardSerialHash", "outcome", "prev"}) {
+    if (!hasString(line, key)) return std::string("field '") + key + "' is missing or not a string";
+  }
+  const auto practitioner = line.find("practitioner");
+  if (practitioner == line.end() || !(practitioner->is_string() || practitioner->is_null())) {
+    return "field 'practitioner' is missing or neither a string nor null";
+  }
+  if (!hasStringArray(line, "fields")) return "field 'fields' is missing or not a list of names";
+  const auto seq = line.find("seq");
+  if (seq == line.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0) {
+    return "field 'seq' is missing or not a positive integer";
+  }
+  if (!isLowerHex64(line.at("prev").get<std::string>())) {
+    return "field 'prev' is not 64 lower-case hex digits";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string rfc3339UtcMillis(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto sinceEpoch = duration_cast<milliseconds>(time.time_since_epoch());
+  const std::time_t seconds = duration_cast<std::chrono::seconds>(sinceEpoch).count();
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(sinceEpoch.count() % 1000));
+  return text;
+}
+
+std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
+                       std::string_view prev) {
+  nlohmann::ordered_json line;
+  line["time"] = time;
+  line["seq"] = seq;
+  line["action"] = record.action;
+  line["caller"] = record.caller;
+  line["practitioner"] = record.practitioner ? nlohmann::ordered_json(*record.practitioner)
+                                             : nlohmann::ordered_json(nullptr);
+  line["cardSerialHash"] = record.cardSerialHash;
+  line["fields"] = record.fields;
+  line["outcome"] = record.outcome;
+  line["prev"] = prev;
+  // The caller string comes from an HTTP header: bytes that are not UTF-8
+  // become U+FFFD rather than losing the line.
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
+  if (line.empty()) {
+    reason = "empty line";
+    return std::nullopt;
+  }
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& error) {
+    reason = "not JSON (syntax error at byte " + std::to_string(error.byte) + ")";
+    return std::nullopt;
+  }
+  if (!parsed.is_object()) {
+    reason = "not a JSON object";
+    return std::nullopt;
+  }
+  reason = missingField(parsed);
+  if (!reason.empty()) return std::nullopt;
+  return ChainLink{parsed.at("seq").get<std::uint64_t>(), parsed.at("prev").get<std::string>()};
+}
+
+}  // namespace hcbridge::audit
