@@ -59,7 +59,7 @@ std::string rfc3339UtcMillis(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = duration_cast<std::chrono::seconds>(sinceEpoch).count();
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[96];  // room for any int fields: GCC checks the worst case
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(sinceEpoch.count() % 1000));

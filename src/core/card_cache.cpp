@@ -7,6 +7,13 @@ const std::string& serialOf(const CardModel& model) {
   return std::visit([](const auto& card) -> const std::string& { return card.cardSerial; }, model);
 }
 
+// An eGK whose StatusVD says an update of its insurance data is in progress
+// will change: such a model is returned but never kept.
+bool updateInProgress(const CardModel& model) {
+  const auto* patient = std::get_if<PatientCard>(&model);
+  return patient != nullptr && patient->egk && patient->egk->statusVd.updateInProgress;
+}
+
 }  // namespace
 
 CardCache::CardCache(const DriverRegistry& registry, const SerialHasher& hasher)
@@ -30,7 +37,7 @@ CachedCard CardCache::read(Transport& transport, const std::string& reader) {
   std::lock_guard lock(mutex_);
   // A card event during the read means the model may belong to a card that
   // has left: return it to this caller, but do not keep it.
-  if (generation_[reader] == generation) byReader_[reader] = card;
+  if (generation_[reader] == generation && !updateInProgress(card.model)) byReader_[reader] = card;
   return card;
 }
 

@@ -6,11 +6,10 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace hcbridge::api {
 
@@ -69,7 +68,8 @@ class Backend {
   // The listener first receives the current state as events (reader.added
   // for each reader, card.inserted for each card), then live events, in
   // order, from one thread at a time. It must not block.
-  virtual std::unique_ptr<Subscription> subscribe(std::function<void(const ServiceEvent&)> listener) = 0;
+  virtual std::unique_ptr<Subscription> subscribe(
+      std::function<void(const ServiceEvent&)> listener) = 0;
 };
 
 }  // namespace hcbridge::api

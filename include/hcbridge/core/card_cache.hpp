@@ -1,7 +1,9 @@
 // Reads cards once per insertion. The first read of a card goes through its
 // driver; later reads while the card stays in its reader send no APDU. A
 // card.removed or card.inserted event for the reader (from a ReaderWatcher)
-// drops the entry, so a re-inserted or different card is read again.
+// drops the entry, so a re-inserted or different card is read again. An eGK
+// whose StatusVD reports an update in progress is never kept: its data is
+// about to change, so each read goes to the card until the update is done.
 #pragma once
 
 #include <cstdint>

@@ -12,6 +12,9 @@ namespace {
 // Reads the generic test card's EF 2F02 (serial) like a tiny driver would.
 class GenericDriver : public CardDriver {
  public:
+  // Answers like an eGK whose StatusVD says "update in progress".
+  bool reportUpdateInProgress = false;
+
   std::string_view id() const override { return "generic"; }
   std::string_view displayName() const override { return "generic test card"; }
   CardKind kind() const override { return CardKind::Patient; }
@@ -24,6 +27,10 @@ class GenericDriver : public CardDriver {
     PatientCard model;
     model.cardType = "generic";
     model.cardSerial = toHex(serial.data);
+    if (reportUpdateInProgress) {
+      model.egk.emplace();
+      model.egk->statusVd.updateInProgress = true;
+    }
     return model;
   }
   PinStatus pinStatus(CardConnection&) const override { return {}; }
@@ -37,7 +44,9 @@ class GenericDriver : public CardDriver {
 class CardCacheTest : public ::testing::Test {
  protected:
   CardCacheTest() : hasher_(SecretBytes(std::string(32, 'k'))), cache_(registry_, hasher_) {
-    registry_.add(std::make_unique<GenericDriver>());
+    auto driver = std::make_unique<GenericDriver>();
+    driver_ = driver.get();
+    registry_.add(std::move(driver));
   }
   std::shared_ptr<sim::Card> insert() {
     auto card = std::make_shared<sim::Card>(sim::loadProfile("generic"));
@@ -46,6 +55,7 @@ class CardCacheTest : public ::testing::Test {
   }
   const std::string reader_ = "hcbridge simulated reader 0";
   DriverRegistry registry_;
+  GenericDriver* driver_ = nullptr;
   SerialHasher hasher_;
   CardCache cache_;
   sim::SimTransport transport_;
@@ -61,6 +71,19 @@ TEST_F(CardCacheTest, SecondReadWhileInsertedSendsNoApdu) {
   EXPECT_EQ(std::get<PatientCard>(second.model).cardSerial,
             std::get<PatientCard>(first.model).cardSerial);
   EXPECT_EQ(second.serialHash, hasher_.hash(std::get<PatientCard>(first.model).cardSerial));
+}
+
+TEST_F(CardCacheTest, AnEgkUpdateInProgressIsReadAgainEachTime) {
+  auto card = insert();
+  driver_->reportUpdateInProgress = true;
+  cache_.read(transport_, reader_);
+  const std::size_t afterFirst = card->commandCount();
+  EXPECT_TRUE(cache_.read(transport_, reader_).model.index() == 0);
+  EXPECT_EQ(card->commandCount(), 2 * afterFirst);
+  EXPECT_FALSE(cache_.contains(reader_));
+  driver_->reportUpdateInProgress = false;
+  cache_.read(transport_, reader_);
+  EXPECT_TRUE(cache_.contains(reader_));
 }
 
 TEST_F(CardCacheTest, RemovalAndReinsertionReadAgain) {
