@@ -375,7 +375,7 @@ class CpsDriver final : public CardDriver {
         0x00, 0x88, 0x00, 0x00, std::move(digestInfo), apdu::kShortMaxNe};
     const auto response = card.transmit(authenticate);
     if (response.sw == 0x6982) {
-      throw Error(Errc::BadRequest, "The CPS PIN must be verified before signing",
+      throw Error(Errc::PinRequired, "The CPS PIN must be verified before signing",
                   "Verify the PIN first (open a practitioner session).");
     }
     if (response.sw != 0x9000 || response.data.empty()) {

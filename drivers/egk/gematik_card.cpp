@@ -61,7 +61,7 @@ void setSecurityEnvironment(CardConnection& card, std::uint8_t crt, std::uint8_t
 Bytes signatureFrom(const apdu::ResponseApdu& response, std::string_view what,
                     std::size_t expectedSize) {
   if (response.sw == 0x6982) {
-    throw Error(Errc::BadRequest, "The PIN must be verified before signing",
+    throw Error(Errc::PinRequired, "The PIN must be verified before signing",
                 "Verify the card's PIN (PIN.CH) first.");
   }
   if (response.sw != 0x9000) invalid(what, "the card answered " + swText(response.sw));

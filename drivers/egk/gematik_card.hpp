@@ -67,8 +67,8 @@ void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin
 // DIGITAL SIGNATURE, plain r||s out. RSA: MSE SET AT (algId 05
 // rsaClientAuthentication) + INTERNAL AUTHENTICATE over the SHA-256
 // DigestInfo, PKCS#1 v1.5 out. Throws Error(OperationUnsupported) when the
-// card has no such key, Error(BadRequest) when the hash is not 32 bytes or the
-// PIN was not verified.
+// card has no such key, Error(BadRequest) when the hash is not 32 bytes,
+// Error(PinRequired) when the PIN was not verified.
 Bytes signEcdsa(CardConnection& card, std::uint8_t keyRef, ByteView hash);
 Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash);
 

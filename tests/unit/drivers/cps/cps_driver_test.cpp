@@ -283,7 +283,7 @@ TEST_F(CpsDriverTest, Blocked) {
         driver_->signWithAuthenticationKey(*connection_, sha256("x"),
                                            SignatureScheme::RsaPkcs1Sha256);
       },
-      Errc::BadRequest, "PIN must be verified");
+      Errc::PinRequired, "PIN must be verified");
   // Reading needs no PIN.
   EXPECT_EQ(read().nationalId, "810101201234");
 }
@@ -295,7 +295,7 @@ TEST_F(CpsDriverTest, SignatureVerifiesAgainstTheCertificate) {
       [&] {
         driver_->signWithAuthenticationKey(*connection_, hash, SignatureScheme::RsaPkcs1Sha256);
       },
-      Errc::BadRequest, "PIN must be verified");
+      Errc::PinRequired, "PIN must be verified");
   driver_->verifyPin(*connection_, SecretBytes(std::string_view("1234")));
   RecordingConnection recording(*connection_);
   const Bytes signature =

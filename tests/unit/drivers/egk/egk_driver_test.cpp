@@ -241,7 +241,7 @@ TEST(EgkDriver, SignsWithTheE256AndR2048AuthenticationKeys) {
   const auto egk = drivers::makeEgkDriver();
   expectError(
       [&] { egk->signWithAuthenticationKey(*sim.connection, kHash, SignatureScheme::EcdsaSha256); },
-      Errc::BadRequest, "PIN must be verified");
+      Errc::PinRequired, "PIN must be verified");
   egk->verifyPin(*sim.connection, SecretBytes(std::string_view("123456")));
   const PinStatus status = egk->pinStatus(*sim.connection);
   EXPECT_TRUE(status.verified);

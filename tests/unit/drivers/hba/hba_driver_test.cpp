@@ -135,7 +135,7 @@ TEST(HbaDriver, SignsWithBothAuthenticationKeys) {
   EXPECT_EQ(certificates[1].der.size(), 1341u);
   expectError(
       [&] { hba->signWithAuthenticationKey(*sim.connection, kHash, SignatureScheme::EcdsaSha256); },
-      Errc::BadRequest, "PIN");
+      Errc::PinRequired, "PIN");
   hba->verifyPin(*sim.connection, SecretBytes(std::string_view("123456")));
   const Bytes ecdsa =
       hba->signWithAuthenticationKey(*sim.connection, kHash, SignatureScheme::EcdsaSha256);
