@@ -1,6 +1,7 @@
 #include "http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -108,8 +109,10 @@ void HttpSession::handleRequest() {
   const bool keepAlive = parser_->get().keep_alive();
   stream_.expires_never();  // the backend may take seconds; the client waits for us
   // The handler may complete on a backend thread: come back to the strand.
+  // The work guard keeps io_context::run() going while the backend works.
   core_->handler().handle(
-      request, [self = shared_from_this(), keepAlive](HandledRequest handled) {
+      request, [self = shared_from_this(), keepAlive,
+                work = net::make_work_guard(executor_)](HandledRequest handled) {
         net::post(self->executor_,
                   [self, keepAlive, handled = std::move(handled)] {
                     self->write(handled.response, handled.caller, keepAlive);

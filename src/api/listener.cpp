@@ -1,6 +1,7 @@
 #include "listener.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
