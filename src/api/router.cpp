@@ -123,23 +123,25 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
       "/v1/status",      "/v1/readers",          "/v1/patient-card",
       "/v1/practitioner-card", "/v1/openapi.json", "/v1/events"};
   try {
-    const Target target = parseTarget(request.target);
-    if (std::find(kPaths.begin(), kPaths.end(), target.path) == kPaths.end()) {
-      done(Problem::of(ApiProblem::NotFound, "no endpoint " + target.path +
-                                                 "; the endpoints are listed in /v1/openapi.json")
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    if (std::find(kPaths.begin(), kPaths.end(), path) == kPaths.end()) {
+      parseTarget(request.target);  // a malformed target is a bad request, not a missing one
+      done(Problem::of(ApiProblem::NotFound,
+                       "no endpoint " + path + "; the endpoints are listed in /v1/openapi.json")
                .toResponse());
       return;
     }
     if (request.method != "GET") {
-      Response refused = Problem::of(ApiProblem::MethodNotAllowed,
-                                     target.path + " accepts GET only")
-                             .toResponse();
+      Response refused =
+          Problem::of(ApiProblem::MethodNotAllowed, path + " accepts GET only").toResponse();
       refused.headers.push_back({"Allow", "GET"});
       done(std::move(refused));
       return;
     }
-    if (target.path == "/v1/patient-card") return patientCard(request, caller, std::move(done));
-    if (target.path == "/v1/practitioner-card") return practitionerCard(request, std::move(done));
+    // The patient card parses its own query, so even a malformed one is audited.
+    if (path == "/v1/patient-card") return patientCard(request, caller, std::move(done));
+    if (path == "/v1/practitioner-card") return practitionerCard(request, std::move(done));
+    const Target target = parseTarget(request.target);
     requireOnly(target, {});
     if (target.path == "/v1/status") return done(jsonResponse(200, dump(backend_.status())));
     if (target.path == "/v1/readers") return done(readersResponse(backend_.readers()));

@@ -48,6 +48,7 @@ TEST_F(ServerTest, WebSocketUpgradeFollowsTheSameRules) {
   EXPECT_EQ(websocketRefusalStatus(port(), {{"Authorization", "Bearer nope"}}), 401);
   EXPECT_EQ(websocketRefusalStatus(port(), {{"Host", "evil.example"}, {"Origin", kOrigin}}), 403);
   EXPECT_EQ(backend_.subscriberCount(), 0u);
+  EXPECT_EQ(websocketRefusalStatus(port(), {{"Origin", kOrigin}}), 0);
 }
 
 TEST_F(ServerTest, ClientLeavingUnsubscribes) {

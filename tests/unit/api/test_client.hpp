@@ -53,7 +53,7 @@ HttpReply fetch(std::uint16_t port, const std::string& method, const std::string
 
 class WsClient {
  public:
-  // Throws std::runtime_error carrying the HTTP status when the upgrade is refused.
+  // Throws std::runtime_error when the upgrade fails.
   WsClient(std::uint16_t port, const Headers& headers);
   ~WsClient();
   // The next text frame; nullopt on timeout or close.
