@@ -41,11 +41,12 @@ void WebSocketSession::start(beast::http::request<beast::http::string_body> upgr
 }
 
 void WebSocketSession::onAccept(beast::error_code ec) {
+  accepted_ = true;
   if (ec) {
     core_->log("ws handshake failed: " + ec.message());
     return end();
   }
-  if (core_->stopping()) return shutdown();
+  if (core_->stopping()) return closeGoingAway();
   // The listener may run on any backend thread and must not block: it only
   // posts to this connection's strand. It holds no strong reference, so the
   // session (and its Subscription) is never destroyed inside the callback.
@@ -97,12 +98,17 @@ void WebSocketSession::writeNext() {
 
 void WebSocketSession::shutdown() {
   net::dispatch(executor_, [self = shared_from_this()] {
-    if (self->closing_) return;
-    self->closing_ = true;
-    self->subscription_.reset();
-    self->ws_.async_close(websocket::close_code::going_away,
-                          [self](beast::error_code) { self->end(); });
+    // During the handshake a close cannot be sent; onAccept sees stopping().
+    if (self->accepted_) self->closeGoingAway();
   });
+}
+
+void WebSocketSession::closeGoingAway() {
+  if (closing_) return;
+  closing_ = true;
+  subscription_.reset();
+  ws_.async_close(websocket::close_code::going_away,
+                  [self = shared_from_this()](beast::error_code) { self->end(); });
 }
 
 void WebSocketSession::drop(const char* reason) {

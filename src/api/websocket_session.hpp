@@ -29,6 +29,7 @@ class WebSocketSession : public Closable,
   void read();
   void enqueue(std::string frame);
   void writeNext();
+  void closeGoingAway();
   void drop(const char* reason);
   void end();
 
@@ -41,6 +42,7 @@ class WebSocketSession : public Closable,
   std::deque<std::string> queue_;
   std::unique_ptr<Subscription> subscription_;
   bool writing_ = false;
+  bool accepted_ = false;  // handshake finished (successfully or not)
   bool closing_ = false;
 };
 
