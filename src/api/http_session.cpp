@@ -16,7 +16,10 @@ namespace net = boost::asio;
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<ServerCore> core,
                          ConnectionSlot slot)
-    : executor_(socket.get_executor()), stream_(std::move(socket)), core_(std::move(core)), slot_(std::move(slot)) {}
+    : executor_(socket.get_executor()),
+      stream_(std::move(socket)),
+      core_(std::move(core)),
+      slot_(std::move(slot)) {}
 
 void HttpSession::run() {
   net::dispatch(executor_, [self = shared_from_this()] { self->readHeader(); });
@@ -48,10 +51,9 @@ void HttpSession::readHeader() {
   // Covers keep-alive idle time and the whole header: a client trickling
   // bytes cannot hold the slot longer than this.
   stream_.expires_after(limits.headerTimeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->onHeader(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
 }
 
 void HttpSession::onHeader(beast::error_code ec) {
@@ -84,16 +86,15 @@ bool HttpSession::answerReadError(beast::error_code ec) {
               .toResponse(),
           "-", false);
   } else if (ec == http::error::body_limit) {
-    write(Problem::of(ApiProblem::RequestTooLarge, "the body exceeds " +
-                                                       std::to_string(core_->limits().maxBodyBytes) +
-                                                       " bytes")
+    write(Problem::of(ApiProblem::RequestTooLarge,
+                      "the body exceeds " + std::to_string(core_->limits().maxBodyBytes) + " bytes")
               .toResponse(),
           "-", false);
   } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    write(Problem::of(Errc::BadRequest, "malformed HTTP request (" + ec.message() + ")")
-              .toResponse(),
-          "-", false);
+    write(
+        Problem::of(Errc::BadRequest, "malformed HTTP request (" + ec.message() + ")").toResponse(),
+        "-", false);
   } else {
     // Peer closed, idle keep-alive expired, timeout mid-request: nothing to say.
     if (ec == beast::error::timeout && parser_ && parser_->got_some()) {
@@ -113,10 +114,9 @@ void HttpSession::handleRequest() {
   core_->handler().handle(
       request, [self = shared_from_this(), keepAlive,
                 work = net::make_work_guard(executor_)](HandledRequest handled) {
-        net::post(self->executor_,
-                  [self, keepAlive, handled = std::move(handled)] {
-                    self->write(handled.response, handled.caller, keepAlive);
-                  });
+        net::post(self->executor_, [self, keepAlive, handled = std::move(handled)] {
+          self->write(handled.response, handled.caller, keepAlive);
+        });
       });
 }
 
@@ -126,8 +126,7 @@ void HttpSession::upgrade() {
   if (!admission.caller) return write(admission.response, admission.logCaller, false);
   const std::string path = request.target.substr(0, request.target.find('?'));
   if (path != "/v1/events" || request.method != "GET") {
-    return write(Problem::of(ApiProblem::NotFound,
-                             "WebSocket is served at GET /v1/events only")
+    return write(Problem::of(ApiProblem::NotFound, "WebSocket is served at GET /v1/events only")
                      .toResponse(),
                  admission.logCaller, false);
   }
@@ -186,11 +185,11 @@ void HttpSession::onDrain(beast::error_code ec, std::size_t bytes) {
   drained_ += bytes;
   constexpr std::size_t kMaxDrained = 1024 * 1024;
   if (ec || drained_ > kMaxDrained) return close();
-  stream_.async_read_some(net::buffer(drainBuffer_),
-                          [self = shared_from_this()](beast::error_code readError,
-                                                      std::size_t more) {
-                            self->onDrain(readError, more);
-                          });
+  stream_.async_read_some(
+      net::buffer(drainBuffer_),
+      [self = shared_from_this()](beast::error_code readError, std::size_t more) {
+        self->onDrain(readError, more);
+      });
 }
 
 void HttpSession::close() {

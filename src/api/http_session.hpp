@@ -4,10 +4,10 @@
 // is admitted here and handed to a WebSocketSession.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>

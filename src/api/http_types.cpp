@@ -27,9 +27,9 @@ std::optional<std::string_view> singleHeader(const std::vector<Header>& headers,
 }
 
 std::size_t headerCount(const std::vector<Header>& headers, std::string_view name) {
-  return static_cast<std::size_t>(std::count_if(headers.begin(), headers.end(), [&](const Header& h) {
-    return headerNameEquals(h.name, name);
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(headers.begin(), headers.end(),
+                    [&](const Header& h) { return headerNameEquals(h.name, name); }));
 }
 
 void setHeader(std::vector<Header>& headers, std::string_view name, std::string value) {

@@ -34,11 +34,11 @@ void Listener::stop() {
 
 void Listener::accept() {
   // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(net::make_strand(io_),
-                         [self = shared_from_this()](boost::system::error_code ec,
-                                                     tcp::socket socket) {
-                           self->onAccept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      net::make_strand(io_),
+      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        self->onAccept(ec, std::move(socket));
+      });
 }
 
 void Listener::onAccept(boost::system::error_code ec, tcp::socket socket) {

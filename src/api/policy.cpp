@@ -21,7 +21,9 @@ std::string quoted(std::string_view value) {
   return std::string(value.substr(0, kQuotedMax)) + "...";
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) { return headerNameEquals(a, b); }
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return headerNameEquals(a, b);
+}
 
 Admission refuse(ApiProblem problem, std::string detail) {
   Admission admission;
@@ -38,17 +40,17 @@ std::optional<Admission> checkSizes(const Request& request, const Limits& limits
   }
   // Counted like the wire form: "METHOD TARGET HTTP/1.1\r\n" and "Name: value\r\n".
   std::size_t bytes = request.method.size() + request.target.size() + 11;
-  for (const Header& header : request.headers) bytes += header.name.size() + header.value.size() + 4;
+  for (const Header& header : request.headers)
+    bytes += header.name.size() + header.value.size() + 4;
   if (bytes > limits.maxHeaderBytes) {
     return refuse(ApiProblem::HeadersTooLarge,
                   "the request line and header fields take " + std::to_string(bytes) +
                       " bytes; at most " + std::to_string(limits.maxHeaderBytes) + " are accepted");
   }
   if (request.body.size() > limits.maxBodyBytes) {
-    return refuse(ApiProblem::RequestTooLarge, "the body has " + std::to_string(request.body.size()) +
-                                                   " bytes; at most " +
-                                                   std::to_string(limits.maxBodyBytes) +
-                                                   " are accepted");
+    return refuse(ApiProblem::RequestTooLarge,
+                  "the body has " + std::to_string(request.body.size()) + " bytes; at most " +
+                      std::to_string(limits.maxBodyBytes) + " are accepted");
   }
   return std::nullopt;
 }
@@ -56,13 +58,14 @@ std::optional<Admission> checkSizes(const Request& request, const Limits& limits
 std::optional<Admission> checkHost(const Request& request, const Policy& policy) {
   bool repeated = false;
   const auto host = singleHeader(request.headers, "Host", &repeated);
-  if (repeated) return refuse(ApiProblem::HostForbidden, "the request has more than one Host header");
+  if (repeated)
+    return refuse(ApiProblem::HostForbidden, "the request has more than one Host header");
   if (!host) return refuse(ApiProblem::HostForbidden, "the request has no Host header");
   if (isAllowedHost(*host, policy.port)) return std::nullopt;
   const std::string port = std::to_string(policy.port);
-  return refuse(ApiProblem::HostForbidden,
-                "Host " + quoted(*host) + " is not allowed; use localhost:" + port +
-                    ", 127.0.0.1:" + port + " or [::1]:" + port);
+  return refuse(ApiProblem::HostForbidden, "Host " + quoted(*host) +
+                                               " is not allowed; use localhost:" + port +
+                                               ", 127.0.0.1:" + port + " or [::1]:" + port);
 }
 
 Admission preflight(const Request& request, std::string_view origin,
@@ -71,8 +74,10 @@ Admission preflight(const Request& request, std::string_view origin,
   admission.logCaller = "origin " + std::string(origin);
   admission.response.status = 204;
   admission.response.headers = std::move(corsHeaders);
-  admission.response.headers.push_back({"Access-Control-Allow-Methods", std::string(kAllowMethods)});
-  admission.response.headers.push_back({"Access-Control-Allow-Headers", std::string(kAllowHeaders)});
+  admission.response.headers.push_back(
+      {"Access-Control-Allow-Methods", std::string(kAllowMethods)});
+  admission.response.headers.push_back(
+      {"Access-Control-Allow-Headers", std::string(kAllowHeaders)});
   admission.response.headers.push_back(
       {"Access-Control-Max-Age", std::string(kPreflightMaxAgeSeconds)});
   const auto privateNetwork =
@@ -96,8 +101,8 @@ Admission admitOrigin(const Request& request, const Policy& policy, std::string_
   }
   std::vector<Header> cors = {{"Access-Control-Allow-Origin", std::string(origin)},
                               {"Vary", "Origin"}};
-  const bool isPreflight = request.method == "OPTIONS" &&
-                           singleHeader(request.headers, "Access-Control-Request-Method");
+  const bool isPreflight =
+      request.method == "OPTIONS" && singleHeader(request.headers, "Access-Control-Request-Method");
   if (isPreflight) return preflight(request, origin, std::move(cors));
 
   Admission admission;
@@ -157,7 +162,9 @@ Admission admitApplication(const Request& request, const KeyCheck& checkKey) {
 
 }  // namespace
 
-std::string Caller::identity() const { return origin ? "origin " + *origin : "app " + app; }
+std::string Caller::identity() const {
+  return origin ? "origin " + *origin : "app " + app;
+}
 
 bool isAllowedHost(std::string_view host, std::uint16_t port) {
   std::string_view name = host;
@@ -204,8 +211,8 @@ nlohmann::json parseJsonBody(std::string_view body, const Limits& limits) {
   try {
     return nlohmann::json::parse(body.begin(), body.end(), depthGuard);
   } catch (const TooDeep&) {
-    throw Error(Errc::BadRequest, "the JSON body is nested deeper than " +
-                                      std::to_string(maxDepth) + " levels");
+    throw Error(Errc::BadRequest,
+                "the JSON body is nested deeper than " + std::to_string(maxDepth) + " levels");
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(Errc::BadRequest,
                 "the body is not valid JSON (byte " + std::to_string(e.byte) + ")",

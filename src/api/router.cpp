@@ -33,8 +33,8 @@ void requireOnly(const Target& target, std::vector<std::string> known) {
   for (const auto& [name, value] : target.query) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       throw Error(Errc::BadRequest,
-                  "unknown query parameter '" + name + "' for " + target.path + "; valid: " +
-                      (known.empty() ? std::string("none") : joined(known)));
+                  "unknown query parameter '" + name + "' for " + target.path +
+                      "; valid: " + (known.empty() ? std::string("none") : joined(known)));
     }
   }
 }
@@ -69,8 +69,8 @@ json selectFields(const json& card, const std::optional<std::vector<std::string>
   json out = json::object();
   for (const auto& field : *wanted) {
     if (std::find(valid.begin(), valid.end(), field) == valid.end()) {
-      throw Error(Errc::BadRequest, "unknown field '" + field + "'; valid fields of this card: " +
-                                        joined(valid));
+      throw Error(Errc::BadRequest,
+                  "unknown field '" + field + "'; valid fields of this card: " + joined(valid));
     }
     out[field] = card.at(field);
   }
@@ -101,9 +101,8 @@ void startRead(Read read, std::optional<std::string> reader, CardReadHandler don
   auto once = std::make_shared<Once>();
   once->done = std::move(done);
   try {
-    read(std::move(reader), [once](std::exception_ptr error, CardRead result) {
-      (*once)(error, std::move(result));
-    });
+    read(std::move(reader),
+         [once](std::exception_ptr error, CardRead result) { (*once)(error, std::move(result)); });
   } catch (...) {
     (*once)(std::current_exception(), CardRead{});
   }
@@ -111,7 +110,9 @@ void startRead(Read read, std::optional<std::string> reader, CardReadHandler don
 
 }  // namespace
 
-std::string_view openApiDocument() { return hcbridge_api_openapi; }
+std::string_view openApiDocument() {
+  return hcbridge_api_openapi;
+}
 
 Router::Router(Backend& backend, bool requirePractitionerSession, AuditSink audit)
     : backend_(backend),
@@ -120,8 +121,8 @@ Router::Router(Backend& backend, bool requirePractitionerSession, AuditSink audi
 
 void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
   static constexpr std::array<std::string_view, 6> kPaths = {
-      "/v1/status",      "/v1/readers",          "/v1/patient-card",
-      "/v1/practitioner-card", "/v1/openapi.json", "/v1/events"};
+      "/v1/status",       "/v1/readers", "/v1/patient-card", "/v1/practitioner-card",
+      "/v1/openapi.json", "/v1/events"};
   try {
     const std::string path = request.target.substr(0, request.target.find('?'));
     if (std::find(kPaths.begin(), kPaths.end(), path) == kPaths.end()) {
@@ -191,8 +192,8 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
         backend_.readPatientCard(std::move(name), std::move(handler));
       },
       std::move(reader),
-      [entry = std::move(entry), wanted = std::move(wanted), finish](
-          std::exception_ptr error, CardRead read) mutable {
+      [entry = std::move(entry), wanted = std::move(wanted), finish](std::exception_ptr error,
+                                                                     CardRead read) mutable {
         if (error) {
           const Problem problem = Problem::fromException(error);
           entry.outcome = problem.id;
@@ -225,7 +226,8 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
       [this](std::optional<std::string> name, CardReadHandler handler) {
         backend_.readPractitionerCard(std::move(name), std::move(handler));
       },
-      std::move(reader), [done](std::exception_ptr error, CardRead read) {
+      std::move(reader),
+      [done](std::exception_ptr error, CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
         done(jsonResponse(200, dump(read.card)));
       });

@@ -74,7 +74,9 @@ std::optional<ConnectionSlot> ServerCore::tryOpenSlot() {
   return ConnectionSlot(shared_from_this());
 }
 
-void ServerCore::releaseSlot() { openConnections_.fetch_sub(1); }
+void ServerCore::releaseSlot() {
+  openConnections_.fetch_sub(1);
+}
 
 void ServerCore::track(const std::shared_ptr<Closable>& connection) {
   std::lock_guard lock(mutex_);

@@ -64,7 +64,8 @@ Target parseTarget(std::string_view target) {
     if (pair.empty()) continue;
     const std::size_t equals = pair.find('=');
     std::string name = decode(pair.substr(0, equals));
-    std::string value = equals == std::string_view::npos ? std::string{} : decode(pair.substr(equals + 1));
+    std::string value =
+        equals == std::string_view::npos ? std::string{} : decode(pair.substr(equals + 1));
     if (parsed.param(name)) {
       throw Error(Errc::BadRequest, "the query parameter '" + name + "' is given more than once");
     }

@@ -25,19 +25,21 @@ WebSocketSession::WebSocketSession(beast::tcp_stream stream, std::shared_ptr<Ser
       slot_(std::move(slot)),
       caller_(std::move(caller)) {}
 
-WebSocketSession::~WebSocketSession() { subscription_.reset(); }
+WebSocketSession::~WebSocketSession() {
+  subscription_.reset();
+}
 
 void WebSocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
   // Server defaults: handshake timeout, no idle pings (no periodic wake-ups
   // while nothing happens).
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(beast::http::field::server, "hcbridge"); }));
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    response.set(beast::http::field::server, "hcbridge");
+  }));
   ws_.read_message_max(core_->limits().maxWebSocketMessageBytes);
-  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
-    self->onAccept(ec);
-  });
+  ws_.async_accept(upgrade,
+                   [self = shared_from_this()](beast::error_code ec) { self->onAccept(ec); });
 }
 
 void WebSocketSession::onAccept(beast::error_code ec) {

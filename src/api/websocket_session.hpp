@@ -14,8 +14,7 @@
 
 namespace hcbridge::api::detail {
 
-class WebSocketSession : public Closable,
-                         public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession : public Closable, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<ServerCore> core,
                    ConnectionSlot slot, std::string caller);

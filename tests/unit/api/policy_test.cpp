@@ -53,8 +53,8 @@ TEST(HostTest, AcceptsLoopbackNamesWithTheServicePortOnly) {
 }
 
 TEST_F(PolicyTest, ForeignHostIsRefusedWhateverElseIsRight) {
-  const Admission a = admitted(request({{"Host", "rebind.evil.example:8971"},
-                                        {"Origin", "https://app.example"}}));
+  const Admission a =
+      admitted(request({{"Host", "rebind.evil.example:8971"}, {"Origin", "https://app.example"}}));
   EXPECT_FALSE(a.caller);
   EXPECT_EQ(a.response.status, 403);
   EXPECT_EQ(problemCode(a), "host-forbidden");
@@ -86,8 +86,8 @@ TEST_F(PolicyTest, ForeignOriginIsRefusedWithWhatToChange) {
 }
 
 TEST_F(PolicyTest, OriginMatchIsExact) {
-  for (const char* origin : {"https://app.example:443", "https://app.example/", "http://app.example",
-                             "https://APP.example", "null", ""}) {
+  for (const char* origin : {"https://app.example:443", "https://app.example/",
+                             "http://app.example", "https://APP.example", "null", ""}) {
     SCOPED_TRACE(origin);
     EXPECT_EQ(problemCode(admitted(request({{"Host", "localhost:8971"}, {"Origin", origin}}))),
               "origin-forbidden");
@@ -120,8 +120,7 @@ TEST_F(PolicyTest, PreflightForAllowedOriginIsAnswered) {
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Headers"),
             "Authorization, Content-Type");
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Max-Age"), "600");
-  EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Private-Network"),
-            std::nullopt);
+  EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Private-Network"), std::nullopt);
 }
 
 TEST_F(PolicyTest, PrivateNetworkPreflightGetsItsAllowHeader) {
@@ -155,9 +154,8 @@ TEST_F(PolicyTest, NoOriginAndNoKeyNeedsAKey) {
 }
 
 TEST_F(PolicyTest, WrongOrMalformedKeyIsInvalid) {
-  for (const char* authorization :
-       {"Bearer bad-key", "Basic Zm9vOmJhcg==", "Bearer", "Bearer ", "good-key",
-        "Bearer good-key extra"}) {
+  for (const char* authorization : {"Bearer bad-key", "Basic Zm9vOmJhcg==", "Bearer", "Bearer ",
+                                    "good-key", "Bearer good-key extra"}) {
     SCOPED_TRACE(authorization);
     const Admission a =
         admitted(request({{"Host", "localhost:8971"}, {"Authorization", authorization}}));
@@ -167,8 +165,8 @@ TEST_F(PolicyTest, WrongOrMalformedKeyIsInvalid) {
 }
 
 TEST_F(PolicyTest, RightKeyNamesTheApplication) {
-  const Admission a = admitted(
-      request({{"host", "[::1]:8971"}, {"authorization", "bearer good-key"}}));
+  const Admission a =
+      admitted(request({{"host", "[::1]:8971"}, {"authorization", "bearer good-key"}}));
   ASSERT_TRUE(a.caller);
   EXPECT_EQ(a.caller->identity(), "app pharmacy");
   EXPECT_TRUE(a.corsHeaders.empty());

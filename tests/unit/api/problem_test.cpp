@@ -9,20 +9,28 @@
 namespace hcbridge::api {
 namespace {
 
-constexpr Errc kAllErrc[] = {
-    Errc::PcscUnavailable, Errc::NoReaders,       Errc::ReaderNotFound,   Errc::ReaderRemoved,
-    Errc::CardAbsent,      Errc::CardRemoved,     Errc::CardUnresponsive, Errc::ReaderBusy,
-    Errc::Timeout,         Errc::Cancelled,       Errc::ApduInvalid,      Errc::TlvInvalid,
-    Errc::AtrInvalid,      Errc::CardDataInvalid, Errc::CardUnsupported,  Errc::OperationUnsupported,
-    Errc::PinIncorrect,    Errc::PinBlocked,      Errc::ProfileInvalid,   Errc::ConnectionFailed,
-    Errc::BadRequest,      Errc::Internal};
+constexpr Errc kAllErrc[] = {Errc::PcscUnavailable,  Errc::NoReaders,
+                             Errc::ReaderNotFound,   Errc::ReaderRemoved,
+                             Errc::CardAbsent,       Errc::CardRemoved,
+                             Errc::CardUnresponsive, Errc::ReaderBusy,
+                             Errc::Timeout,          Errc::Cancelled,
+                             Errc::ApduInvalid,      Errc::TlvInvalid,
+                             Errc::AtrInvalid,       Errc::CardDataInvalid,
+                             Errc::CardUnsupported,  Errc::OperationUnsupported,
+                             Errc::PinIncorrect,     Errc::PinBlocked,
+                             Errc::ProfileInvalid,   Errc::ConnectionFailed,
+                             Errc::BadRequest,       Errc::Internal};
 
-constexpr ApiProblem kAllApiProblems[] = {
-    ApiProblem::HostForbidden,   ApiProblem::OriginForbidden,
-    ApiProblem::AppKeyRequired,  ApiProblem::AppKeyInvalid,
-    ApiProblem::PractitionerSessionRequired, ApiProblem::RequestTooLarge,
-    ApiProblem::HeadersTooLarge, ApiProblem::NotFound,
-    ApiProblem::MethodNotAllowed, ApiProblem::TooManyConnections};
+constexpr ApiProblem kAllApiProblems[] = {ApiProblem::HostForbidden,
+                                          ApiProblem::OriginForbidden,
+                                          ApiProblem::AppKeyRequired,
+                                          ApiProblem::AppKeyInvalid,
+                                          ApiProblem::PractitionerSessionRequired,
+                                          ApiProblem::RequestTooLarge,
+                                          ApiProblem::HeadersTooLarge,
+                                          ApiProblem::NotFound,
+                                          ApiProblem::MethodNotAllowed,
+                                          ApiProblem::TooManyConnections};
 
 TEST(ProblemTest, EveryErrcHasAnErrorStatusAndItsIdAsCode) {
   std::set<std::string> ids;

@@ -17,8 +17,7 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest() { policy_.port = 8971; }
 
-  HandledRequest get(const std::string& target, std::string method = "GET",
-                     std::string body = {}) {
+  HandledRequest get(const std::string& target, std::string method = "GET", std::string body = {}) {
     RequestHandler handler(
         backend_, policy_,
         [](std::string_view key) -> std::optional<std::string> {
@@ -27,14 +26,17 @@ class RouterTest : public ::testing::Test {
         },
         [this](const AuditEntry& e) { audit_.push_back(e); });
     std::optional<HandledRequest> result;
-    handler.handle({std::move(method), target,
+    handler.handle({std::move(method),
+                    target,
                     {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}},
                     std::move(body)},
                    [&](HandledRequest handled) { result = std::move(handled); });
     EXPECT_TRUE(result) << "the fake completes synchronously";
     return result.value_or(HandledRequest{});
   }
-  static nlohmann::json json(const HandledRequest& h) { return nlohmann::json::parse(h.response.body); }
+  static nlohmann::json json(const HandledRequest& h) {
+    return nlohmann::json::parse(h.response.body);
+  }
 
   FakeBackend backend_;
   Policy policy_;
@@ -148,9 +150,9 @@ TEST_F(RouterTest, OpenApiDocumentListsExactlyTheEndpoints) {
   std::vector<std::string> paths;
   for (const auto& item : doc["paths"].items()) paths.push_back(item.key());
   std::sort(paths.begin(), paths.end());
-  EXPECT_EQ(paths, (std::vector<std::string>{"/v1/events", "/v1/openapi.json", "/v1/patient-card",
-                                             "/v1/practitioner-card", "/v1/readers",
-                                             "/v1/status"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/v1/events", "/v1/openapi.json", "/v1/patient-card",
+                                      "/v1/practitioner-card", "/v1/readers", "/v1/status"}));
   EXPECT_TRUE(doc["components"]["securitySchemes"].contains("appKey"));
   // Every endpoint answers GET (events with a hint to upgrade), never 404.
   for (const auto& path : paths) EXPECT_NE(get(path).response.status, 404) << path;

@@ -9,7 +9,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string code(const HttpReply& reply) { return reply.json().at("code"); }
+std::string code(const HttpReply& reply) {
+  return reply.json().at("code");
+}
 
 TEST_F(ServerTest, ServesEachEndpoint) {
   startServer();
@@ -47,9 +49,8 @@ TEST_F(ServerTest, KeepAliveReusesTheConnection) {
 
 TEST_F(ServerTest, FieldsAndAuditWithoutValues) {
   startServer();
-  const auto reply =
-      fetch(port(), "GET", "/v1/patient-card?reader=Reader%20A&fields=insurer,coverageEnd",
-            origin());
+  const auto reply = fetch(
+      port(), "GET", "/v1/patient-card?reader=Reader%20A&fields=insurer,coverageEnd", origin());
   ASSERT_EQ(reply.status, 200);
   EXPECT_EQ(reply.json().size(), 2u);
   EXPECT_EQ(reply.json()["coverageEnd"], "2026-12-31");
@@ -86,13 +87,14 @@ TEST_F(ServerTest, PatientCardWithoutSessionIsRefused) {
 TEST_F(ServerTest, ForeignHostIsRefused) {
   startServer();
   const auto reply =
-      fetch(port(), "GET", "/v1/status", {{"Host", "attacker.example:" + std::to_string(port())},
-                                          {"Origin", kOrigin}});
+      fetch(port(), "GET", "/v1/status",
+            {{"Host", "attacker.example:" + std::to_string(port())}, {"Origin", kOrigin}});
   EXPECT_EQ(reply.status, 403);
   EXPECT_EQ(code(reply), "host-forbidden");
   EXPECT_FALSE(reply.header("Access-Control-Allow-Origin"));
-  EXPECT_EQ(fetch(port(), "GET", "/v1/status", {{"Host", "localhost:1"}, {"Origin", kOrigin}}).status,
-            403);
+  EXPECT_EQ(
+      fetch(port(), "GET", "/v1/status", {{"Host", "localhost:1"}, {"Origin", kOrigin}}).status,
+      403);
   EXPECT_EQ(fetch(port(), "GET", "/v1/status",
                   {{"Host", "localhost:" + std::to_string(port())}, {"Origin", kOrigin}})
                 .status,
@@ -220,8 +222,8 @@ TEST_F(ServerTest, ConnectionCapRefusesTheExtraOnes) {
 TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
   backend_.readDelay = 300ms;
   startServer();
-  auto inFlight =
-      std::async(std::launch::async, [&] { return fetch(port(), "GET", "/v1/patient-card", appKey()); });
+  auto inFlight = std::async(std::launch::async,
+                             [&] { return fetch(port(), "GET", "/v1/patient-card", appKey()); });
   std::this_thread::sleep_for(100ms);
   stopServer();
   EXPECT_EQ(inFlight.get().status, 200);

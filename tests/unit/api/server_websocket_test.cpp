@@ -17,20 +17,23 @@ nlohmann::json frame(WsClient& client) {
 
 // Events published before the subscription exists would be lost to the test.
 void waitForSubscribers(const FakeBackend& backend, std::size_t count) {
-  for (int i = 0; i < 200 && backend.subscriberCount() < count; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && backend.subscriberCount() < count; ++i)
+    std::this_thread::sleep_for(10ms);
   ASSERT_EQ(backend.subscriberCount(), count);
 }
 
 TEST_F(ServerTest, WebSocketGetsTheCurrentStateThenLiveEvents) {
   startServer();
   WsClient client(port(), origin());
-  EXPECT_EQ(frame(client), (nlohmann::json{{"type", "reader.added"}, {"data", {{"reader", "Reader A"}}}}));
+  EXPECT_EQ(frame(client),
+            (nlohmann::json{{"type", "reader.added"}, {"data", {{"reader", "Reader A"}}}}));
   EXPECT_EQ(frame(client)["type"], "card.inserted");
   EXPECT_EQ(frame(client)["data"]["reader"], "Reader B");
   waitForSubscribers(backend_, 1);
   backend_.publish({"card.removed", {{"reader", "Reader A"}}});
   backend_.publish({"practitioner.session.opened", nlohmann::json::object()});
-  EXPECT_EQ(frame(client), (nlohmann::json{{"type", "card.removed"}, {"data", {{"reader", "Reader A"}}}}));
+  EXPECT_EQ(frame(client),
+            (nlohmann::json{{"type", "card.removed"}, {"data", {{"reader", "Reader A"}}}}));
   EXPECT_EQ(frame(client)["type"], "practitioner.session.opened");
 }
 

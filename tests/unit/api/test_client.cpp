@@ -1,12 +1,12 @@
 #include "test_client.hpp"
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <array>
 #include <stdexcept>
 
 #include "hcbridge/api/http_types.hpp"
@@ -105,8 +105,7 @@ struct WsClient::Impl {
   beast::flat_buffer buffer;
 };
 
-WsClient::WsClient(std::uint16_t port, const Headers& headers)
-    : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(std::uint16_t port, const Headers& headers) : impl_(std::make_unique<Impl>()) {
   auto& lowest = beast::get_lowest_layer(impl_->ws);
   lowest.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
   impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& r) {
@@ -142,7 +141,9 @@ std::optional<std::string> WsClient::read(std::chrono::milliseconds timeout) {
   return beast::buffers_to_string(impl_->buffer.data());
 }
 
-int WsClient::closeCode() const { return static_cast<int>(impl_->ws.reason().code); }
+int WsClient::closeCode() const {
+  return static_cast<int>(impl_->ws.reason().code);
+}
 
 int websocketRefusalStatus(std::uint16_t port, const Headers& headers) {
   // The upgrade request by hand: Beast's client reports a refusal only as an error.
