@@ -119,8 +119,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (*allowOrigin != "https://app.example") __builtin_trap();
     if (singleHeader(request.headers, "Origin") != *allowOrigin) __builtin_trap();
   }
-  // Card values only to an admitted caller, and only with a session when required.
-  if (response.body.find(kCanary) != std::string::npos) {
+  // Card values only to an admitted caller, and only with a session when
+  // required. (Refusal details quote the request, so only when it does not
+  // itself carry the canary.)
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (input.find(kCanary) == std::string_view::npos &&
+      response.body.find(kCanary) != std::string::npos) {
     const Admission admission = admit(request, policy, [](std::string_view key) {
       return key == "good-key" ? std::optional<std::string>("fuzzer") : std::nullopt;
     });
