@@ -1,0 +1,43 @@
+// Policy + router: what the server (and the fuzzer) call for each request.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "hcbridge/api/backend.hpp"
+#include "hcbridge/api/http_types.hpp"
+#include "hcbridge/api/policy.hpp"
+#include "hcbridge/api/router.hpp"
+
+namespace hcbridge::api {
+
+struct HandledRequest {
+  Response response;
+  std::string caller;  // for the request log: Admission::logCaller
+};
+using HandledRequestHandler = std::function<void(HandledRequest)>;
+
+class RequestHandler {
+ public:
+  RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit);
+
+  // done is called once; on a backend thread when the backend completes there.
+  void handle(const Request& request, HandledRequestHandler done);
+  // The admission alone, for WebSocket upgrades.
+  Admission admit(const Request& request) const;
+
+  const Policy& policy() const { return policy_; }
+  // The port Host must name, once the server knows which one it bound.
+  void setPort(std::uint16_t port) { policy_.port = port; }
+
+ private:
+  Policy policy_;
+  KeyCheck checkKey_;
+  Router router_;
+};
+
+// "/v1/patient-card?reader=X&fields=a" -> "/v1/patient-card?reader&fields":
+// query values may hold data, the log keeps only the names.
+std::string targetForLog(std::string_view target);
+
+}  // namespace hcbridge::api

@@ -1,0 +1,51 @@
+// The loopback HTTP/1.1 + WebSocket server (Boost.Beast, kept out of this
+// header). It runs on the caller's io_context, which may be run by several
+// threads: each connection is serialised on its own strand.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "hcbridge/api/backend.hpp"
+#include "hcbridge/api/policy.hpp"
+#include "hcbridge/api/router.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hcbridge::api {
+namespace detail {
+class ServerCore;
+}
+
+// One line per event (request, refusal, connection dropped); never bodies,
+// never card data, never query values.
+using LogSink = std::function<void(std::string_view line)>;
+
+class Server {
+ public:
+  // Binds 127.0.0.1 and ::1 on policy.port (0: an ephemeral port, the same
+  // for both) and starts accepting. Without ::1 it serves IPv4 alone and
+  // logs it. Throws hcbridge::Error(ConnectionFailed) when 127.0.0.1 cannot
+  // be bound.
+  Server(boost::asio::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
+         AuditSink audit, LogSink log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;
+
+  // Graceful: closes the listeners, closes WebSockets with going_away, lets
+  // requests in flight finish (their connections close after the answer).
+  // Thread-safe; the io_context's run() returns once all is done.
+  void stop();
+
+ private:
+  std::shared_ptr<detail::ServerCore> core_;
+};
+
+}  // namespace hcbridge::api

@@ -1,0 +1,56 @@
+// One HTTP/1.1 connection: reads a request under the header and body
+// timeouts, hands it to the RequestHandler, writes the answer on the
+// connection's strand, repeats while keep-alive holds. A WebSocket upgrade
+// is admitted here and handed to a WebSocketSession.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "beast_messages.hpp"
+#include "server_core.hpp"
+
+namespace hcbridge::api::detail {
+
+class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core,
+              ConnectionSlot slot);
+  void run();
+  // Over the connection cap: answer 503 and close without reading.
+  void refuseOverCapacity();
+  void shutdown() override;
+
+ private:
+  void readHeader();
+  void onHeader(boost::beast::error_code ec);
+  void onBody(boost::beast::error_code ec);
+  bool answerReadError(boost::beast::error_code ec);
+  void handleRequest();
+  void upgrade();
+  void write(const Response& response, const std::string& caller, bool keepAlive);
+  void onWrite(boost::beast::error_code ec, bool keepAlive);
+  void close();
+  void drainThenClose();
+  void onDrain(boost::beast::error_code ec, std::size_t bytes);
+
+  boost::asio::any_io_executor executor_;  // the connection's strand; outlives an upgrade
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::shared_ptr<ServerCore> core_;
+  ConnectionSlot slot_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<BeastResponse> response_;
+  std::chrono::steady_clock::time_point started_;
+  bool busy_ = false;      // between a complete request and its answer written
+  bool upgraded_ = false;  // the stream now belongs to a WebSocketSession
+  std::size_t drained_ = 0;
+  std::array<char, 4096> drainBuffer_{};
+};
+
+}  // namespace hcbridge::api::detail

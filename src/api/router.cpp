@@ -1,0 +1,236 @@
+#include "hcbridge/api/router.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+#include "hcbridge/api/problem.hpp"
+#include "hcbridge/error.hpp"
+#include "target.hpp"
+
+extern const std::string_view hcbridge_api_openapi;
+
+namespace hcbridge::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPatientCardAction = "patient-card.read";
+
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// Refuses parameters the endpoint does not know, so a typo is not silently ignored.
+void requireOnly(const Target& target, std::vector<std::string> known) {
+  for (const auto& [name, value] : target.query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw Error(Errc::BadRequest,
+                  "unknown query parameter '" + name + "' for " + target.path +
+                      "; valid: " + (known.empty() ? std::string("none") : joined(known)));
+    }
+  }
+}
+
+std::vector<std::string> splitFields(const std::string& text) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string field = text.substr(start, comma - start);
+    if (field.empty()) {
+      throw Error(Errc::BadRequest, "fields must be a comma-separated list of field names",
+                  "e.g. fields=beneficiaries,insurer");
+    }
+    if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
+    if (comma == std::string::npos) return fields;
+    start = comma + 1;
+  }
+}
+
+std::vector<std::string> topLevelKeys(const json& card) {
+  std::vector<std::string> keys;
+  if (!card.is_object()) return keys;
+  for (const auto& item : card.items()) keys.push_back(item.key());
+  return keys;
+}
+
+// The card reduced to the requested top-level fields (all when none asked).
+json selectFields(const json& card, const std::optional<std::vector<std::string>>& wanted) {
+  if (!wanted) return card;
+  const std::vector<std::string> valid = topLevelKeys(card);
+  json out = json::object();
+  for (const auto& field : *wanted) {
+    if (std::find(valid.begin(), valid.end(), field) == valid.end()) {
+      throw Error(Errc::BadRequest,
+                  "unknown field '" + field + "'; valid fields of this card: " + joined(valid));
+    }
+    out[field] = card.at(field);
+  }
+  return out;
+}
+
+Response readersResponse(const std::vector<ReaderView>& readers) {
+  json list = json::array();
+  for (const auto& reader : readers) {
+    list.push_back({{"name", reader.name},
+                    {"cardPresent", reader.cardPresent},
+                    {"cardType", reader.cardType.empty() ? json(nullptr) : json(reader.cardType)}});
+  }
+  return jsonResponse(200, dump({{"readers", list}}));
+}
+
+// Runs a backend card read, turning a synchronous throw into the same
+// completion path as an asynchronous failure.
+template <typename Read>
+void startRead(Read read, std::optional<std::string> reader, CardReadHandler done) {
+  struct Once {
+    CardReadHandler done;
+    std::atomic<bool> called{false};
+    void operator()(std::exception_ptr error, CardRead result) {
+      if (!called.exchange(true)) done(error, std::move(result));
+    }
+  };
+  auto once = std::make_shared<Once>();
+  once->done = std::move(done);
+  try {
+    read(std::move(reader),
+         [once](std::exception_ptr error, CardRead result) { (*once)(error, std::move(result)); });
+  } catch (...) {
+    (*once)(std::current_exception(), CardRead{});
+  }
+}
+
+}  // namespace
+
+std::string_view openApiDocument() {
+  return hcbridge_api_openapi;
+}
+
+Router::Router(Backend& backend, bool requirePractitionerSession, AuditSink audit)
+    : backend_(backend),
+      requirePractitionerSession_(requirePractitionerSession),
+      audit_(std::move(audit)) {}
+
+void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
+  static constexpr std::array<std::string_view, 6> kPaths = {
+      "/v1/status",       "/v1/readers", "/v1/patient-card", "/v1/practitioner-card",
+      "/v1/openapi.json", "/v1/events"};
+  try {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    if (std::find(kPaths.begin(), kPaths.end(), path) == kPaths.end()) {
+      parseTarget(request.target);  // a malformed target is a bad request, not a missing one
+      done(Problem::of(ApiProblem::NotFound,
+                       "no endpoint " + path + "; the endpoints are listed in /v1/openapi.json")
+               .toResponse());
+      return;
+    }
+    if (request.method != "GET") {
+      Response refused =
+          Problem::of(ApiProblem::MethodNotAllowed, path + " accepts GET only").toResponse();
+      refused.headers.push_back({"Allow", "GET"});
+      done(std::move(refused));
+      return;
+    }
+    // The patient card parses its own query, so even a malformed one is audited.
+    if (path == "/v1/patient-card") return patientCard(request, caller, std::move(done));
+    if (path == "/v1/practitioner-card") return practitionerCard(request, std::move(done));
+    const Target target = parseTarget(request.target);
+    requireOnly(target, {});
+    if (target.path == "/v1/status") return done(jsonResponse(200, dump(backend_.status())));
+    if (target.path == "/v1/readers") return done(readersResponse(backend_.readers()));
+    if (target.path == "/v1/openapi.json") {
+      return done(jsonResponse(200, std::string(openApiDocument())));
+    }
+    throw Error(Errc::BadRequest, "/v1/events is a WebSocket endpoint",
+                "open it with new WebSocket(\"ws://localhost:PORT/v1/events\")");
+  } catch (...) {
+    done(Problem::fromException(std::current_exception()).toResponse());
+  }
+}
+
+void Router::patientCard(const Request& request, const Caller& caller, ResponseHandler done) {
+  AuditEntry entry;
+  entry.action = std::string(kPatientCardAction);
+  entry.caller = caller.identity();
+  // One place that answers and audits, whatever the outcome.
+  auto finish = [audit = audit_, done](AuditEntry line, Response response) {
+    if (audit) audit(line);
+    done(std::move(response));
+  };
+  std::optional<std::string> reader;
+  std::optional<std::vector<std::string>> wanted;
+  try {
+    entry.practitioner = backend_.practitionerSession();
+    const Target target = parseTarget(request.target);
+    requireOnly(target, {"reader", "fields"});
+    reader = target.param("reader");
+    if (auto fields = target.param("fields")) wanted = splitFields(*fields);
+    if (requirePractitionerSession_ && !entry.practitioner) {
+      const Problem problem = Problem::of(
+          ApiProblem::PractitionerSessionRequired,
+          "patient data needs an open practitioner session; insert the practitioner card and "
+          "open a session with POST /v1/practitioner/session");
+      entry.outcome = problem.id;
+      return finish(std::move(entry), problem.toResponse());
+    }
+  } catch (...) {
+    const Problem problem = Problem::fromException(std::current_exception());
+    entry.outcome = problem.id;
+    return finish(std::move(entry), problem.toResponse());
+  }
+
+  startRead(
+      [this](std::optional<std::string> name, CardReadHandler handler) {
+        backend_.readPatientCard(std::move(name), std::move(handler));
+      },
+      std::move(reader),
+      [entry = std::move(entry), wanted = std::move(wanted), finish](std::exception_ptr error,
+                                                                     CardRead read) mutable {
+        if (error) {
+          const Problem problem = Problem::fromException(error);
+          entry.outcome = problem.id;
+          return finish(std::move(entry), problem.toResponse());
+        }
+        entry.cardSerialHash = read.serialHash;
+        try {
+          json selected = selectFields(read.card, wanted);
+          entry.fields = topLevelKeys(selected);
+          entry.outcome = "ok";
+          finish(std::move(entry), jsonResponse(200, dump(selected)));
+        } catch (...) {
+          const Problem problem = Problem::fromException(std::current_exception());
+          entry.outcome = problem.id;
+          finish(std::move(entry), problem.toResponse());
+        }
+      });
+}
+
+void Router::practitionerCard(const Request& request, ResponseHandler done) {
+  std::optional<std::string> reader;
+  try {
+    const Target target = parseTarget(request.target);
+    requireOnly(target, {"reader"});
+    reader = target.param("reader");
+  } catch (...) {
+    return done(Problem::fromException(std::current_exception()).toResponse());
+  }
+  startRead(
+      [this](std::optional<std::string> name, CardReadHandler handler) {
+        backend_.readPractitionerCard(std::move(name), std::move(handler));
+      },
+      std::move(reader),
+      [done](std::exception_ptr error, CardRead read) {
+        if (error) return done(Problem::fromException(error).toResponse());
+        done(jsonResponse(200, dump(read.card)));
+      });
+}
+
+}  // namespace hcbridge::api

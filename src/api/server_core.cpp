@@ -1,0 +1,88 @@
+#include "server_core.hpp"
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "hcbridge/error.hpp"
+#include "listener.hpp"
+
+namespace hcbridge::api::detail {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+ConnectionSlot::~ConnectionSlot() {
+  if (core_) core_->releaseSlot();
+}
+
+ServerCore::ServerCore(net::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
+                       AuditSink audit, LogSink log)
+    : io_(io),
+      backend_(backend),
+      handler_(backend, std::move(policy), std::move(checkKey), std::move(audit)),
+      log_(std::move(log)) {}
+
+void ServerCore::listen() {
+  const std::uint16_t wanted = handler_.policy().port;
+  std::shared_ptr<Listener> v4;
+  try {
+    v4 = std::make_shared<Listener>(io_, tcp::endpoint(net::ip::address_v4::loopback(), wanted),
+                                    shared_from_this());
+  } catch (const boost::system::system_error& e) {
+    throw Error(Errc::ConnectionFailed,
+                "cannot listen on 127.0.0.1:" + std::to_string(wanted) + ": " + e.what(),
+                "choose another port with --listen or stop the program using it");
+  }
+  // Port 0 picks an ephemeral port; ::1 then takes the same one.
+  const std::uint16_t bound = v4->port();
+  handler_.setPort(bound);
+  listeners_.push_back(v4);
+  try {
+    listeners_.push_back(std::make_shared<Listener>(
+        io_, tcp::endpoint(net::ip::address_v6::loopback(), bound), shared_from_this()));
+  } catch (const boost::system::system_error& e) {
+    log("listening on 127.0.0.1 only: [::1]:" + std::to_string(bound) + " unavailable (" +
+        e.what() + ")");
+  }
+  for (const auto& listener : listeners_) listener->run();
+}
+
+void ServerCore::stop() {
+  if (stopping_.exchange(true)) return;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::vector<std::weak_ptr<Closable>> connections;
+  {
+    std::lock_guard lock(mutex_);
+    listeners.swap(listeners_);
+    connections.swap(connections_);
+  }
+  for (const auto& listener : listeners) listener->stop();
+  for (const auto& weak : connections) {
+    if (auto connection = weak.lock()) connection->shutdown();
+  }
+}
+
+void ServerCore::log(std::string_view line) const {
+  if (log_) log_(line);
+}
+
+std::optional<ConnectionSlot> ServerCore::tryOpenSlot() {
+  std::size_t open = openConnections_.load();
+  do {
+    if (open >= limits().maxConnections) return std::nullopt;
+  } while (!openConnections_.compare_exchange_weak(open, open + 1));
+  return ConnectionSlot(shared_from_this());
+}
+
+void ServerCore::releaseSlot() {
+  openConnections_.fetch_sub(1);
+}
+
+void ServerCore::track(const std::shared_ptr<Closable>& connection) {
+  std::lock_guard lock(mutex_);
+  // Forget connections that have ended, so the list stays the size of the open ones.
+  std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+  connections_.push_back(connection);
+}
+
+}  // namespace hcbridge::api::detail

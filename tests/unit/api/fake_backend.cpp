@@ -1,0 +1,102 @@
+#include "fake_backend.hpp"
+
+namespace hcbridge::api::testing {
+
+// Canary values: tests assert they never reach a log or an audit line.
+FakeBackend::FakeBackend()
+    : statusJson({{"version", "0.1.0"},
+                  {"transport", "simulated"},
+                  {"transportState", "up"},
+                  {"readers", 2}}),
+      readerList({{"Reader A", true, "vitale"}, {"Reader B", false, ""}}),
+      patientCard({{"kind", "patient"},
+                   {"cardType", "vitale"},
+                   {"cardSerial", "CANARY-SERIAL-0042"},
+                   {"beneficiaries",
+                    {{{"surname", "CANARYSURNAME"},
+                      {"givenNames", "Zoe"},
+                      {"nir", {{"value", "2990399999999"}}}}}},
+                   {"insurer", {{"name", "CPAM Test"}, {"code", "01 751 0000"}}},
+                   {"coverageStart", "2024-01-01"},
+                   {"coverageEnd", "2026-12-31"}}),
+      practitionerCard({{"kind", "practitioner"},
+                        {"cardType", "cps"},
+                        {"surname", "DOC"},
+                        {"givenNames", "Ada"}}) {}
+
+FakeBackend::~FakeBackend() {
+  for (auto& thread : threads_) thread.join();
+}
+
+class FakeBackend::FakeSubscription : public Subscription {
+ public:
+  FakeSubscription(FakeBackend& backend, int id) : backend_(backend), id_(id) {}
+  ~FakeSubscription() override {
+    std::lock_guard lock(backend_.mutex_);
+    std::erase_if(backend_.listeners_, [this](const auto& entry) { return entry.first == id_; });
+  }
+
+ private:
+  FakeBackend& backend_;
+  int id_;
+};
+
+void FakeBackend::readPatientCard(std::optional<std::string> reader, CardReadHandler done) {
+  complete(patientCard, std::move(reader), std::move(done));
+}
+
+void FakeBackend::readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) {
+  complete(practitionerCard, std::move(reader), std::move(done));
+}
+
+void FakeBackend::complete(const nlohmann::json& card, std::optional<std::string> reader,
+                           CardReadHandler done) {
+  ++cardReads;
+  {
+    std::lock_guard lock(mutex_);
+    requestedReaders_.push_back(reader);
+  }
+  CardRead result{card, reader.value_or("Reader A"), serialHash};
+  if (readDelay.count() == 0) {
+    done(readError, std::move(result));
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  threads_.emplace_back([delay = readDelay, error = readError, result = std::move(result),
+                         done = std::move(done)]() mutable {
+    std::this_thread::sleep_for(delay);
+    done(error, std::move(result));
+  });
+}
+
+std::unique_ptr<Subscription> FakeBackend::subscribe(
+    std::function<void(const ServiceEvent&)> listener) {
+  std::lock_guard lock(mutex_);
+  // The current state first, as the real reader manager does.
+  for (const auto& reader : readerList) {
+    listener({"reader.added", {{"reader", reader.name}}});
+    if (reader.cardPresent) {
+      listener({"card.inserted", {{"reader", reader.name}, {"cardType", reader.cardType}}});
+    }
+  }
+  const int id = nextListenerId_++;
+  listeners_.emplace_back(id, std::move(listener));
+  return std::make_unique<FakeSubscription>(*this, id);
+}
+
+void FakeBackend::publish(const ServiceEvent& event) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, listener] : listeners_) listener(event);
+}
+
+std::size_t FakeBackend::subscriberCount() const {
+  std::lock_guard lock(mutex_);
+  return listeners_.size();
+}
+
+std::vector<std::optional<std::string>> FakeBackend::requestedReaders() const {
+  std::lock_guard lock(mutex_);
+  return requestedReaders_;
+}
+
+}  // namespace hcbridge::api::testing

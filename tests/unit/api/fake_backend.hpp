@@ -1,0 +1,55 @@
+// A Backend for API tests: canned status, readers and cards; card reads
+// complete synchronously or, with a delay, on their own thread (like the
+// reader manager); events are pushed by the test with publish().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hcbridge/api/backend.hpp"
+
+namespace hcbridge::api::testing {
+
+class FakeBackend : public Backend {
+ public:
+  FakeBackend();
+  ~FakeBackend() override;
+
+  nlohmann::json status() const override { return statusJson; }
+  std::vector<ReaderView> readers() const override { return readerList; }
+  void readPatientCard(std::optional<std::string> reader, CardReadHandler done) override;
+  void readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) override;
+  std::optional<std::string> practitionerSession() const override { return session; }
+  std::unique_ptr<Subscription> subscribe(
+      std::function<void(const ServiceEvent&)> listener) override;
+
+  void publish(const ServiceEvent& event);
+  std::size_t subscriberCount() const;
+  std::vector<std::optional<std::string>> requestedReaders() const;
+
+  nlohmann::json statusJson;
+  std::vector<ReaderView> readerList;
+  nlohmann::json patientCard;
+  nlohmann::json practitionerCard;
+  std::string serialHash = "c0ffee-serial-hash";
+  std::optional<std::string> session = std::string("Dr Test");
+  std::exception_ptr readError;
+  std::chrono::milliseconds readDelay{0};  // > 0: complete on another thread after it
+  std::atomic<int> cardReads{0};
+
+ private:
+  class FakeSubscription;
+  void complete(const nlohmann::json& card, std::optional<std::string> reader,
+                CardReadHandler done);
+
+  mutable std::mutex mutex_;
+  std::vector<std::thread> threads_;
+  std::vector<std::optional<std::string>> requestedReaders_;
+  std::vector<std::pair<int, std::function<void(const ServiceEvent&)>>> listeners_;
+  int nextListenerId_ = 0;
+};
+
+}  // namespace hcbridge::api::testing

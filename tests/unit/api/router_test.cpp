@@ -1,0 +1,186 @@
+// Policy + router without a network: endpoints, fields, session rule,
+// audit lines, not-found and method-not-allowed.
+#include "hcbridge/api/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_backend.hpp"
+#include "hcbridge/api/request_handler.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::api {
+namespace {
+
+using testing::FakeBackend;
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() { policy_.port = 8971; }
+
+  HandledRequest get(const std::string& target, std::string method = "GET", std::string body = {}) {
+    RequestHandler handler(
+        backend_, policy_,
+        [](std::string_view key) -> std::optional<std::string> {
+          if (key == "k") return "pharmacy";
+          return std::nullopt;
+        },
+        [this](const AuditEntry& e) { audit_.push_back(e); });
+    std::optional<HandledRequest> result;
+    handler.handle({std::move(method),
+                    target,
+                    {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}},
+                    std::move(body)},
+                   [&](HandledRequest handled) { result = std::move(handled); });
+    EXPECT_TRUE(result) << "the fake completes synchronously";
+    return result.value_or(HandledRequest{});
+  }
+  static nlohmann::json json(const HandledRequest& h) {
+    return nlohmann::json::parse(h.response.body);
+  }
+
+  FakeBackend backend_;
+  Policy policy_;
+  std::vector<AuditEntry> audit_;
+};
+
+TEST_F(RouterTest, StatusAndReaders) {
+  const auto status = get("/v1/status");
+  EXPECT_EQ(status.response.status, 200);
+  EXPECT_EQ(json(status)["transport"], "simulated");
+  EXPECT_EQ(status.caller, "app pharmacy");
+
+  const auto readers = json(get("/v1/readers"))["readers"];
+  ASSERT_EQ(readers.size(), 2u);
+  EXPECT_EQ(readers[0]["name"], "Reader A");
+  EXPECT_EQ(readers[0]["cardType"], "vitale");
+  EXPECT_TRUE(readers[1]["cardType"].is_null());
+  EXPECT_FALSE(readers[1]["cardPresent"]);
+}
+
+TEST_F(RouterTest, PatientCardReturnsEverythingAndAuditsFieldNames) {
+  const auto handled = get("/v1/patient-card?reader=Reader%20A");
+  EXPECT_EQ(handled.response.status, 200);
+  EXPECT_EQ(json(handled), backend_.patientCard);
+  ASSERT_EQ(backend_.requestedReaders().size(), 1u);
+  EXPECT_EQ(backend_.requestedReaders()[0], "Reader A");
+  ASSERT_EQ(audit_.size(), 1u);
+  const AuditEntry& entry = audit_[0];
+  EXPECT_EQ(entry.action, "patient-card.read");
+  EXPECT_EQ(entry.caller, "app pharmacy");
+  EXPECT_EQ(entry.practitioner, "Dr Test");
+  EXPECT_EQ(entry.cardSerialHash, "c0ffee-serial-hash");
+  EXPECT_EQ(entry.outcome, "ok");
+  EXPECT_EQ(entry.fields.size(), backend_.patientCard.size());
+}
+
+TEST_F(RouterTest, FieldsSelectTopLevelKeys) {
+  const auto handled = get("/v1/patient-card?fields=beneficiaries,insurer,insurer");
+  ASSERT_EQ(handled.response.status, 200);
+  const auto body = json(handled);
+  EXPECT_EQ(body.size(), 2u);
+  EXPECT_EQ(body["insurer"]["name"], "CPAM Test");
+  EXPECT_FALSE(body.contains("cardSerial"));
+  ASSERT_EQ(audit_.size(), 1u);
+  EXPECT_EQ(audit_[0].fields, (std::vector<std::string>{"beneficiaries", "insurer"}));
+  EXPECT_EQ(backend_.requestedReaders()[0], std::nullopt);
+}
+
+TEST_F(RouterTest, UnknownFieldListsTheValidOnes) {
+  const auto handled = get("/v1/patient-card?fields=insurer,shoeSize");
+  EXPECT_EQ(handled.response.status, 400);
+  const std::string detail = json(handled)["detail"];
+  EXPECT_NE(detail.find("shoeSize"), std::string::npos);
+  EXPECT_NE(detail.find("beneficiaries"), std::string::npos);
+  ASSERT_EQ(audit_.size(), 1u);
+  EXPECT_EQ(audit_[0].outcome, "bad-request");
+  EXPECT_TRUE(audit_[0].fields.empty());
+}
+
+TEST_F(RouterTest, EmptyFieldsAndUnknownParametersAreBadRequests) {
+  EXPECT_EQ(get("/v1/patient-card?fields=").response.status, 400);
+  EXPECT_EQ(get("/v1/patient-card?fields=a,,b").response.status, 400);
+  EXPECT_EQ(get("/v1/patient-card?raeder=x").response.status, 400);
+  EXPECT_EQ(get("/v1/patient-card?reader=a&reader=b").response.status, 400);
+  EXPECT_EQ(get("/v1/patient-card?reader=%zz").response.status, 400);
+  EXPECT_EQ(get("/v1/status?verbose=1").response.status, 400);
+  EXPECT_EQ(backend_.cardReads, 0);
+  EXPECT_EQ(audit_.size(), 5u);  // every patient-card request leaves a line
+}
+
+TEST_F(RouterTest, PatientCardNeedsAPractitionerSession) {
+  backend_.session.reset();
+  const auto handled = get("/v1/patient-card");
+  EXPECT_EQ(handled.response.status, 403);
+  EXPECT_EQ(json(handled)["code"], "practitioner-session-required");
+  EXPECT_EQ(backend_.cardReads, 0);
+  ASSERT_EQ(audit_.size(), 1u);
+  EXPECT_EQ(audit_[0].outcome, "practitioner-session-required");
+  EXPECT_EQ(audit_[0].practitioner, std::nullopt);
+}
+
+TEST_F(RouterTest, SessionRuleCanBeRelaxedByPolicy) {
+  backend_.session.reset();
+  policy_.requirePractitionerSession = false;
+  EXPECT_EQ(get("/v1/patient-card").response.status, 200);
+}
+
+TEST_F(RouterTest, BackendErrorsBecomeProblemsAndAreAudited) {
+  backend_.readError = std::make_exception_ptr(
+      Error(Errc::CardAbsent, "no card in Reader A", "insert the patient's card"));
+  const auto handled = get("/v1/patient-card");
+  EXPECT_EQ(handled.response.status, 409);
+  EXPECT_EQ(json(handled)["code"], "card-absent");
+  EXPECT_EQ(json(handled)["detail"], "no card in Reader A. insert the patient's card");
+  ASSERT_EQ(audit_.size(), 1u);
+  EXPECT_EQ(audit_[0].outcome, "card-absent");
+}
+
+TEST_F(RouterTest, PractitionerCardIsNotAudited) {
+  const auto handled = get("/v1/practitioner-card?reader=Reader%20B");
+  EXPECT_EQ(handled.response.status, 200);
+  EXPECT_EQ(json(handled)["surname"], "DOC");
+  EXPECT_TRUE(audit_.empty());
+}
+
+TEST_F(RouterTest, OpenApiDocumentListsExactlyTheEndpoints) {
+  const auto handled = get("/v1/openapi.json");
+  ASSERT_EQ(handled.response.status, 200);
+  const auto doc = json(handled);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  std::vector<std::string> paths;
+  for (const auto& item : doc["paths"].items()) paths.push_back(item.key());
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/v1/events", "/v1/openapi.json", "/v1/patient-card",
+                                      "/v1/practitioner-card", "/v1/readers", "/v1/status"}));
+  EXPECT_TRUE(doc["components"]["securitySchemes"].contains("appKey"));
+  // Every endpoint answers GET (events with a hint to upgrade), never 404.
+  for (const auto& path : paths) EXPECT_NE(get(path).response.status, 404) << path;
+}
+
+TEST_F(RouterTest, UnknownPathAndWrongMethod) {
+  const auto missing = get("/v1/nothing");
+  EXPECT_EQ(missing.response.status, 404);
+  EXPECT_EQ(json(missing)["code"], "not-found");
+  const auto post = get("/v1/readers", "POST");
+  EXPECT_EQ(post.response.status, 405);
+  EXPECT_EQ(json(post)["code"], "method-not-allowed");
+  EXPECT_EQ(singleHeader(post.response.headers, "Allow"), "GET");
+  EXPECT_EQ(get("*", "OPTIONS").response.status, 400);
+}
+
+TEST_F(RouterTest, MalformedJsonBodyIsBadRequest) {
+  const auto handled = get("/v1/readers", "GET", "{\"pin\":");
+  EXPECT_EQ(handled.response.status, 400);
+  EXPECT_EQ(json(handled)["code"], "bad-request");
+}
+
+TEST(TargetForLogTest, KeepsParameterNamesOnly) {
+  EXPECT_EQ(targetForLog("/v1/patient-card?reader=Reader%20A&fields=insurer"),
+            "/v1/patient-card?reader&fields");
+  EXPECT_EQ(targetForLog("/v1/status"), "/v1/status");
+  EXPECT_EQ(targetForLog("/v1/x?&a&&b=1"), "/v1/x?a&b");
+}
+
+}  // namespace
+}  // namespace hcbridge::api

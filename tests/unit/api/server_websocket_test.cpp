@@ -1,0 +1,104 @@
+// WS /v1/events over real connections: the current state on connect, live
+// events, admission, slow clients, shutdown.
+#include <gtest/gtest.h>
+
+#include "server_fixture.hpp"
+
+namespace hcbridge::api::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+nlohmann::json frame(WsClient& client) {
+  const auto text = client.read();
+  if (!text) return nullptr;
+  return nlohmann::json::parse(*text);
+}
+
+// Events published before the subscription exists would be lost to the test.
+void waitForSubscribers(const FakeBackend& backend, std::size_t count) {
+  for (int i = 0; i < 200 && backend.subscriberCount() < count; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(backend.subscriberCount(), count);
+}
+
+TEST_F(ServerTest, WebSocketGetsTheCurrentStateThenLiveEvents) {
+  startServer();
+  WsClient client(port(), origin());
+  EXPECT_EQ(frame(client),
+            (nlohmann::json{{"type", "reader.added"}, {"data", {{"reader", "Reader A"}}}}));
+  EXPECT_EQ(frame(client)["type"], "card.inserted");
+  EXPECT_EQ(frame(client)["data"]["reader"], "Reader B");
+  waitForSubscribers(backend_, 1);
+  backend_.publish({"card.removed", {{"reader", "Reader A"}}});
+  backend_.publish({"practitioner.session.opened", nlohmann::json::object()});
+  EXPECT_EQ(frame(client),
+            (nlohmann::json{{"type", "card.removed"}, {"data", {{"reader", "Reader A"}}}}));
+  EXPECT_EQ(frame(client)["type"], "practitioner.session.opened");
+}
+
+TEST_F(ServerTest, WebSocketWithApplicationKey) {
+  startServer();
+  WsClient client(port(), appKey());
+  EXPECT_EQ(frame(client)["type"], "reader.added");
+  EXPECT_TRUE(logContains("ws /v1/events 101 app pharmacy"));
+}
+
+TEST_F(ServerTest, WebSocketUpgradeFollowsTheSameRules) {
+  startServer();
+  EXPECT_EQ(websocketRefusalStatus(port(), {{"Origin", "https://x.example"}}), 403);
+  EXPECT_EQ(websocketRefusalStatus(port(), {}), 401);
+  EXPECT_EQ(websocketRefusalStatus(port(), {{"Authorization", "Bearer nope"}}), 401);
+  EXPECT_EQ(websocketRefusalStatus(port(), {{"Host", "evil.example"}, {"Origin", kOrigin}}), 403);
+  EXPECT_EQ(backend_.subscriberCount(), 0u);
+  EXPECT_EQ(websocketRefusalStatus(port(), {{"Origin", kOrigin}}), 0);
+}
+
+TEST_F(ServerTest, ClientLeavingUnsubscribes) {
+  startServer();
+  {
+    WsClient client(port(), origin());
+    EXPECT_EQ(frame(client)["type"], "reader.added");
+    waitForSubscribers(backend_, 1);
+  }
+  for (int i = 0; i < 200 && backend_.subscriberCount() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(backend_.subscriberCount(), 0u);
+}
+
+TEST_F(ServerTest, SlowClientIsDroppedOthersKeepTheirEvents) {
+  policy_.limits.maxWebSocketQueue = 8;
+  startServer();
+  WsClient slow(port(), origin());  // never reads after this
+  WsClient fast(port(), appKey());
+  waitForSubscribers(backend_, 2);
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(frame(fast).is_null());  // the snapshot
+  const std::string padding(64 * 1024, 'p');
+  bool dropped = false;
+  for (int i = 0; i < 2000 && !dropped; ++i) {
+    backend_.publish({"card.inserted", {{"reader", "Reader A"}, {"padding", padding}}});
+    EXPECT_EQ(frame(fast)["type"], "card.inserted");
+    dropped = logContains("ws dropped");
+  }
+  EXPECT_TRUE(dropped);
+  for (int i = 0; i < 200 && backend_.subscriberCount() > 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(backend_.subscriberCount(), 1u);
+  backend_.publish({"card.removed", {{"reader", "Reader A"}}});
+  EXPECT_EQ(frame(fast)["type"], "card.removed");
+}
+
+TEST_F(ServerTest, StopClosesWebSocketsWithGoingAway) {
+  startServer();
+  WsClient client(port(), origin());
+  EXPECT_EQ(frame(client)["type"], "reader.added");
+  waitForSubscribers(backend_, 1);
+  auto stopping = std::async(std::launch::async, [this] { stopServer(); });
+  // The rest of the snapshot may come first; then the close.
+  std::optional<std::string> text;
+  while ((text = client.read(3s))) {
+  }
+  stopping.get();
+  EXPECT_EQ(client.closeCode(), 1001);
+}
+
+}  // namespace
+}  // namespace hcbridge::api::testing
