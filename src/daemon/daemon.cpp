@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <mutex>
@@ -82,12 +83,7 @@ void reload(const Settings& settings, AppKeyRing& keys, StderrLog& log) {
     const FileConfig config = loadConfig(
         settings.configFileGiven ? std::optional<fs::path>(settings.configFile) : std::nullopt);
     std::vector<std::string> origins = config.allowedOrigins;
-    for (const auto& origin : settings.allowedOrigins) {
-      if (std::find(origins.begin(), origins.end(), origin) == origins.end()) {
-        origins.push_back(origin);  // --allow-origin ones stay
-      }
-    }
-    std::vector<std::string> running = settings.allowedOrigins;
+    std::vector<std::string> running = settings.configAllowedOrigins;
     std::sort(origins.begin(), origins.end());
     std::sort(running.begin(), running.end());
     if (origins != running) {

@@ -197,6 +197,7 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   Settings settings;
   settings.port = commandLine.listenPort.value_or(config.listenPort.value_or(kDefaultPort));
   settings.allowedOrigins = config.allowedOrigins;
+  settings.configAllowedOrigins = config.allowedOrigins;
   for (const auto& origin : commandLine.allowOrigins) settings.allowedOrigins.push_back(origin);
   settings.requirePractitionerSession = config.requirePractitionerSession;
   settings.simulate = commandLine.simulate;

@@ -51,7 +51,8 @@ FileConfig loadConfig(const std::optional<std::filesystem::path>& givenFile);
 
 struct Settings {
   std::uint16_t port = kDefaultPort;
-  std::vector<std::string> allowedOrigins;
+  std::vector<std::string> allowedOrigins;        // the config's, then --allow-origin's
+  std::vector<std::string> configAllowedOrigins;  // to tell a SIGHUP what changed
   bool requirePractitionerSession = true;
   bool simulate = false;
   std::filesystem::path configFile;
