@@ -180,6 +180,22 @@ TEST_F(ReaderManagerTest, ReaderAddedAndRemovedAreEvents) {
   EXPECT_EQ(log.lines()[3], "reader.removed usb reader");
 }
 
+TEST_F(ReaderManagerTest, AReaderUnpluggedWithItsCardRemovesTheCardFirst) {
+  auto& manager = start();
+  transport_.addReader("usb reader");
+  ASSERT_TRUE(eventually([&] { return manager.readers().size() == 3; }));
+  insert(2, "vitale-family");
+  ASSERT_TRUE(waitForType("usb reader", "vitale"));
+  EventLog log;
+  auto subscription = manager.subscribe(log.listener());
+  ASSERT_EQ(log.lines().size(), 4u);
+  transport_.removeReader("usb reader");
+  ASSERT_TRUE(log.waitForCount(6));
+  EXPECT_EQ(log.lines()[4], "card.removed usb reader");
+  EXPECT_EQ(log.lines()[5], "reader.removed usb reader");
+  EXPECT_EQ(manager.readers().size(), 2u);
+}
+
 TEST_F(ReaderManagerTest, PatientReadPicksTheReaderWithAPatientCard) {
   insert(0, "cps-demo");
   insert(1, "vitale-family");
