@@ -1,0 +1,155 @@
+#include "daemon.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+#include <mutex>
+
+#include "app_key_ring.hpp"
+#include "hcbridge/api/server.hpp"
+#include "hcbridge/audit_log.hpp"
+#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/drivers.hpp"
+#include "hcbridge/error.hpp"
+#include "hcbridge/pcsc_transport.hpp"
+#include "hcbridge/sim/profile.hpp"
+#include "hcbridge/sim/sim_transport.hpp"
+#include "hcbridge/version.hpp"
+
+namespace hcbridge::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One line per event on stderr; journald adds the time itself.
+class StderrLog {
+ public:
+  void operator()(std::string_view line) {
+    std::lock_guard lock(mutex_);
+    std::cerr << line << std::endl;
+  }
+
+ private:
+  std::mutex mutex_;
+};
+
+// The demo cards of --simulate: a Vitale card in the first reader, the CPS
+// card (PIN 1234) in the second. Invented TEST data only.
+std::unique_ptr<Transport> makeSimulatedTransport() {
+  drivers::registerSimProfiles();
+  auto transport = std::make_unique<sim::SimTransport>();
+  transport->insertCard(0, std::make_shared<sim::Card>(sim::loadProfile("vitale-family")));
+  transport->insertCard(1, std::make_shared<sim::Card>(sim::loadProfile("cps-demo")));
+  return transport;
+}
+
+// --simulate keeps its state in a per-user folder that may not exist yet.
+void createStateFolders(const Settings& settings) {
+  for (const fs::path& file : {settings.appKeysFile, settings.auditLog, settings.serialKeyFile}) {
+    const fs::path folder = file.parent_path();
+    if (folder.empty() || fs::exists(folder)) continue;
+    fs::create_directories(folder);
+    fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace);
+  }
+}
+
+AuditRecord toAuditRecord(const api::AuditEntry& entry) {
+  return {entry.action,         entry.caller, entry.practitioner,
+          entry.cardSerialHash, entry.fields, entry.outcome};
+}
+
+std::string describe(const api::ServiceEvent& event) {
+  std::string line = "event " + event.type;
+  if (event.data.contains("reader"))
+    line += " reader='" + event.data["reader"].get<std::string>() + "'";
+  if (event.data.contains("cardType"))
+    line += " cardType=" + event.data["cardType"].get<std::string>();
+  return line;
+}
+
+// SIGHUP: the keys are swapped in; origins are fixed in the running server.
+void reload(const Settings& settings, AppKeyRing& keys, StderrLog& log) {
+  try {
+    const std::size_t count = keys.reload();
+    log("sighup: application keys reloaded from " + keys.file().string() + " (" +
+        std::to_string(count) + " keys)");
+  } catch (const Error& error) {
+    log(std::string("sighup: application keys not reloaded, keeping the previous ones: ") +
+        error.what());
+  }
+  try {
+    const FileConfig config = loadConfig(
+        settings.configFileGiven ? std::optional<fs::path>(settings.configFile) : std::nullopt);
+    std::vector<std::string> origins = config.allowedOrigins;
+    std::vector<std::string> running = settings.configAllowedOrigins;
+    std::sort(origins.begin(), origins.end());
+    std::sort(running.begin(), running.end());
+    if (origins != running) {
+      log("sighup: allowed_origins changed in " + settings.configFile.string() +
+          "; restart hcbridged to apply them");
+    }
+  } catch (const Error& error) {
+    log(std::string("sighup: config not re-read: ") + error.what());
+  }
+}
+
+}  // namespace
+
+int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals) {
+  StderrLog log;
+  if (settings.simulate) createStateFolders(settings);
+  const core::SerialHasher hasher = core::SerialHasher::loadOrCreate(settings.serialKeyFile);
+  const auto audit = AuditLog::open(settings.auditLog);
+  AppKeyRing keys(settings.appKeysFile);
+
+  std::unique_ptr<Transport> transport =
+      settings.simulate ? makeSimulatedTransport() : pcsc::makeTransport();
+  const std::string transportLabel = settings.simulate ? "simulated" : "pcsc";
+  const DriverRegistry registry = makeDefaultRegistry();
+  core::ReaderManager manager(*transport, registry, hasher, transportLabel, kVersion);
+  auto eventLog =
+      manager.subscribe([&log](const api::ServiceEvent& event) { log(describe(event)); });
+
+  boost::asio::io_context io;
+  api::Server server(
+      io, manager, settings.policy(),
+      [&keys](std::string_view key) { return keys.authenticate(key); },
+      [&audit, &log](const api::AuditEntry& entry) {
+        // A failed audit write is loud in the log; the response is already decided.
+        try {
+          audit->append(toAuditRecord(entry));
+        } catch (const std::exception& error) {
+          log(std::string("audit: line not written: ") + error.what());
+        }
+      },
+      [&log](std::string_view line) { log(line); });
+
+  signals.start([&](int signal) {
+    if (signal == SIGHUP) {
+      reload(settings, keys, log);
+      return;
+    }
+    log(signal == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+    server.stop();
+  });
+
+  const std::string port = std::to_string(server.port());
+  out << "hcbridged listening on http://127.0.0.1:" << port
+      << " (and [::1]) — transport: " << transportLabel << std::endl;
+  if (settings.simulate)
+    out << "demo: open http://localhost:" << port << "/v1/readers" << std::endl;
+  log("hcbridged " + std::string(kVersion) + ": " + std::to_string(settings.allowedOrigins.size()) +
+      " allowed origins, " + std::to_string(keys.size()) + " application keys, audit log " +
+      settings.auditLog.string());
+
+  io.run();
+  signals.stop();
+  eventLog.reset();
+  manager.stop();
+  log("hcbridged stopped");
+  return 0;
+}
+
+}  // namespace hcbridge::daemon

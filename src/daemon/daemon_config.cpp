@@ -1,0 +1,232 @@
+#include "daemon_config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "hcbridge/app_keys.hpp"
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::daemon {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::uint16_t parsePort(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const unsigned long port = std::stoul(text, &used);
+    if (used == text.size() && port <= 65535) return static_cast<std::uint16_t>(port);
+  } catch (const std::logic_error&) {
+  }
+  throw Error(
+      Errc::BadRequest, "--listen '" + text + "' is not a port number",
+      "Give 1 to 65535 (0 picks a free port), e.g. --listen " + std::to_string(kDefaultPort) + ".");
+}
+
+Error configError(const fs::path& file, const std::string& what) {
+  return Error(Errc::BadRequest, "config " + file.string() + ": " + what,
+               "Fix the file, or start with --config pointing to another one.");
+}
+
+// Reads one value of the expected JSON type, naming the key when it is not.
+template <typename T>
+T valueOf(const json& value, const std::string& key, const fs::path& file) {
+  try {
+    return value.get<T>();
+  } catch (const json::exception&) {
+    throw configError(file, "'" + key + "' has the wrong type");
+  }
+}
+
+void parseLimits(const json& object, api::Limits& limits, const fs::path& file) {
+  if (!object.is_object()) throw configError(file, "'limits' must be an object");
+  for (const auto& item : object.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
+    const std::string name = "limits." + key;
+    auto size = [&] {
+      if (!value.is_number_unsigned()) throw configError(file, "'" + name + "' must be a count");
+      return value.get<std::size_t>();
+    };
+    auto millis = [&] { return std::chrono::milliseconds(static_cast<long>(size())); };
+    if (key == "max_body_bytes") {
+      limits.maxBodyBytes = size();
+    } else if (key == "max_header_count") {
+      limits.maxHeaderCount = size();
+    } else if (key == "max_header_bytes") {
+      limits.maxHeaderBytes = size();
+    } else if (key == "max_json_depth") {
+      limits.maxJsonDepth = static_cast<int>(size());
+    } else if (key == "max_connections") {
+      limits.maxConnections = size();
+    } else if (key == "max_websocket_message_bytes") {
+      limits.maxWebSocketMessageBytes = size();
+    } else if (key == "max_websocket_queue") {
+      limits.maxWebSocketQueue = size();
+    } else if (key == "header_timeout_ms") {
+      limits.headerTimeout = millis();
+    } else if (key == "body_timeout_ms") {
+      limits.bodyTimeout = millis();
+    } else {
+      throw configError(file, "unknown key '" + name + "'");
+    }
+  }
+}
+
+std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& index,
+                                       const std::string& name) {
+  const std::string& arg = args[index];
+  if (arg == name) {
+    if (index + 1 >= args.size()) {
+      throw Error(Errc::BadRequest, name + " needs a value", "See hcbridged --help.");
+    }
+    return args[++index];
+  }
+  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
+  return std::nullopt;
+}
+
+}  // namespace
+
+CommandLine parseCommandLine(const std::vector<std::string>& args) {
+  CommandLine result;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      result.help = true;
+    } else if (args[i] == "--simulate") {
+      result.simulate = true;
+    } else if (auto port = optionValue(args, i, "--listen")) {
+      result.listenPort = parsePort(*port);
+    } else if (auto file = optionValue(args, i, "--config")) {
+      result.configFile = *file;
+    } else if (auto origin = optionValue(args, i, "--allow-origin")) {
+      result.allowOrigins.push_back(*origin);
+    } else {
+      throw Error(Errc::BadRequest, "unknown argument '" + args[i] + "'", "See hcbridged --help.");
+    }
+  }
+  return result;
+}
+
+std::string usage() {
+  std::ostringstream out;
+  out << "Usage: hcbridged [--listen PORT] [--config FILE] [--simulate] "
+         "[--allow-origin ORIGIN]...\n\n"
+         "The hcbridge service: the card readers' HTTP/WebSocket API on 127.0.0.1 and [::1].\n\n"
+         "  --listen PORT          port to listen on (default "
+      << kDefaultPort
+      << "; 0 picks a free one)\n"
+         "  --config FILE          config file (default "
+      << kDefaultConfigFile
+      << ", optional)\n"
+         "  --simulate             simulated readers: the demo Vitale card in the first,\n"
+         "                         the demo CPS card (PIN 1234) in the second; state files\n"
+         "                         default to $XDG_STATE_HOME/hcbridge\n"
+         "  --allow-origin ORIGIN  also allow this web origin (repeatable), e.g.\n"
+         "                         http://localhost:3000\n"
+         "  --help                 show this help\n\n"
+         "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys.\n";
+  return out.str();
+}
+
+FileConfig parseConfig(std::string_view text, const fs::path& file) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& error) {
+    throw configError(file, std::string("not valid JSON (") + error.what() + ")");
+  }
+  if (!document.is_object()) throw configError(file, "the top level must be a JSON object");
+  FileConfig config;
+  for (const auto& item : document.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
+    if (key == "listen_port") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 65535) {
+        throw configError(file, "'listen_port' must be a port number (0 to 65535)");
+      }
+      config.listenPort = value.get<std::uint16_t>();
+    } else if (key == "allowed_origins") {
+      config.allowedOrigins = valueOf<std::vector<std::string>>(value, key, file);
+    } else if (key == "require_practitioner_session") {
+      config.requirePractitionerSession = valueOf<bool>(value, key, file);
+    } else if (key == "app_keys_file") {
+      config.appKeysFile = valueOf<std::string>(value, key, file);
+    } else if (key == "audit_log") {
+      config.auditLog = valueOf<std::string>(value, key, file);
+    } else if (key == "serial_key_file") {
+      config.serialKeyFile = valueOf<std::string>(value, key, file);
+    } else if (key == "limits") {
+      parseLimits(value, config.limits, file);
+    } else {
+      throw configError(file, "unknown key '" + key + "'");
+    }
+  }
+  return config;
+}
+
+FileConfig loadConfig(const std::optional<fs::path>& givenFile) {
+  const fs::path file = givenFile.value_or(kDefaultConfigFile);
+  std::ifstream in(file);
+  if (!in) {
+    std::error_code ignored;
+    if (!givenFile && !fs::exists(file, ignored)) return {};
+    throw Error(Errc::BadRequest, "cannot read config file " + file.string(),
+                "Check that it exists and that the service's user may read it.");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), file);
+}
+
+fs::path stateDirectory(const GetEnv& getEnv) {
+  if (auto state = getEnv("XDG_STATE_HOME"); state && !state->empty()) {
+    return fs::path(*state) / "hcbridge";
+  }
+  if (auto home = getEnv("HOME"); home && !home->empty()) {
+    return fs::path(*home) / ".local" / "state" / "hcbridge";
+  }
+  throw Error(Errc::BadRequest, "--simulate needs a folder for its state files",
+              "Set HOME or XDG_STATE_HOME, or name the files in the config.");
+}
+
+Settings resolveSettings(const CommandLine& commandLine, const FileConfig& config,
+                         const GetEnv& getEnv) {
+  Settings settings;
+  settings.port = commandLine.listenPort.value_or(config.listenPort.value_or(kDefaultPort));
+  settings.allowedOrigins = config.allowedOrigins;
+  settings.configAllowedOrigins = config.allowedOrigins;
+  for (const auto& origin : commandLine.allowOrigins) settings.allowedOrigins.push_back(origin);
+  settings.requirePractitionerSession = config.requirePractitionerSession;
+  settings.simulate = commandLine.simulate;
+  settings.configFile = commandLine.configFile.value_or(kDefaultConfigFile);
+  settings.configFileGiven = commandLine.configFile.has_value();
+  settings.limits = config.limits;
+
+  const bool needStateDir =
+      commandLine.simulate && (!config.appKeysFile || !config.auditLog || !config.serialKeyFile);
+  const fs::path stateDir = needStateDir ? stateDirectory(getEnv) : fs::path();
+  auto pick = [&](const std::optional<fs::path>& configured, const char* systemDefault,
+                  const char* fileName) {
+    if (configured) return *configured;
+    return commandLine.simulate ? stateDir / fileName : fs::path(systemDefault);
+  };
+  settings.appKeysFile = pick(config.appKeysFile, kDefaultAppKeysFile, "app-keys.json");
+  settings.auditLog = pick(config.auditLog, kDefaultAuditLog, "audit.log");
+  settings.serialKeyFile = pick(config.serialKeyFile, kDefaultSerialKeyFile, "serial.key");
+  return settings;
+}
+
+api::Policy Settings::policy() const {
+  api::Policy policy;
+  policy.port = port;
+  policy.allowedOrigins = allowedOrigins;
+  policy.requirePractitionerSession = requirePractitionerSession;
+  policy.configPath = configFile.string();
+  policy.limits = limits;
+  return policy;
+}
+
+}  // namespace hcbridge::daemon

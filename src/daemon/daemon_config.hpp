@@ -1,0 +1,79 @@
+// hcbridged's command line and config file, resolved into the settings the
+// service starts with. Pure (no sockets, no threads) so it is unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hcbridge/api/policy.hpp"
+
+namespace hcbridge::daemon {
+
+inline constexpr std::uint16_t kDefaultPort = 8732;
+inline constexpr const char* kDefaultConfigFile = "/etc/hcbridge/config.json";
+inline constexpr const char* kDefaultAuditLog = "/var/log/hcbridge/audit.log";
+inline constexpr const char* kDefaultSerialKeyFile = "/var/lib/hcbridge/serial.key";
+
+struct CommandLine {
+  std::optional<std::uint16_t> listenPort;
+  std::optional<std::filesystem::path> configFile;
+  bool simulate = false;
+  std::vector<std::string> allowOrigins;
+  bool help = false;
+};
+
+// Throws Error(BadRequest) saying which option is wrong.
+CommandLine parseCommandLine(const std::vector<std::string>& args);
+std::string usage();
+
+// What the config file says; unset paths take the mode's defaults.
+struct FileConfig {
+  std::optional<std::uint16_t> listenPort;
+  std::vector<std::string> allowedOrigins;
+  bool requirePractitionerSession = true;
+  std::optional<std::filesystem::path> appKeysFile;
+  std::optional<std::filesystem::path> auditLog;
+  std::optional<std::filesystem::path> serialKeyFile;
+  api::Limits limits;
+};
+
+// Throws Error(BadRequest) naming the file and the key that is wrong
+// (unknown keys are errors: a typo must not silently keep a default).
+FileConfig parseConfig(std::string_view text, const std::filesystem::path& file);
+
+// The given file (must exist) or the default one (may be absent: defaults).
+FileConfig loadConfig(const std::optional<std::filesystem::path>& givenFile);
+
+struct Settings {
+  std::uint16_t port = kDefaultPort;
+  std::vector<std::string> allowedOrigins;        // the config's, then --allow-origin's
+  std::vector<std::string> configAllowedOrigins;  // to tell a SIGHUP what changed
+  bool requirePractitionerSession = true;
+  bool simulate = false;
+  std::filesystem::path configFile;
+  bool configFileGiven = false;  // --config: the file must exist
+  std::filesystem::path appKeysFile;
+  std::filesystem::path auditLog;
+  std::filesystem::path serialKeyFile;
+  api::Limits limits;
+
+  api::Policy policy() const;
+};
+
+using GetEnv = std::function<std::optional<std::string>(const char* name)>;
+
+// Command line over config file over defaults. In --simulate mode the state
+// files the config does not name go to a per-user folder (stateDirectory),
+// so the demo runs without root.
+Settings resolveSettings(const CommandLine& commandLine, const FileConfig& config,
+                         const GetEnv& getEnv);
+
+// $XDG_STATE_HOME/hcbridge, else $HOME/.local/state/hcbridge.
+std::filesystem::path stateDirectory(const GetEnv& getEnv);
+
+}  // namespace hcbridge::daemon
