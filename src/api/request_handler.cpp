@@ -15,11 +15,32 @@ void addHeaders(Response& response, const std::vector<Header>& headers) {
 
 RequestHandler::RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit)
     : policy_(std::move(policy)),
+      live_(std::make_shared<const Policy>(policy_)),
       checkKey_(std::move(checkKey)),
       router_(backend, policy_.requirePractitionerSession, std::move(audit)) {}
 
+std::shared_ptr<const Policy> RequestHandler::livePolicy() const {
+  std::lock_guard lock(liveMutex_);
+  return live_;
+}
+
+void RequestHandler::setPort(std::uint16_t port) {
+  policy_.port = port;
+  std::lock_guard lock(liveMutex_);
+  auto updated = std::make_shared<Policy>(*live_);
+  updated->port = port;
+  live_ = std::move(updated);
+}
+
+void RequestHandler::setAllowedOrigins(std::vector<std::string> origins) {
+  std::lock_guard lock(liveMutex_);
+  auto updated = std::make_shared<Policy>(*live_);
+  updated->allowedOrigins = std::move(origins);
+  live_ = std::move(updated);
+}
+
 Admission RequestHandler::admit(const Request& request) const {
-  return api::admit(request, policy_, checkKey_);
+  return api::admit(request, *livePolicy(), checkKey_);
 }
 
 void RequestHandler::handle(const Request& request, HandledRequestHandler done) {

@@ -162,7 +162,17 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
   entry.caller = caller.identity();
   // One place that answers and audits, whatever the outcome.
   auto finish = [audit = audit_, done](AuditEntry line, Response response) {
-    if (audit) audit(line);
+    if (audit) {
+      try {
+        audit(line);
+      } catch (...) {
+        // No trace, no data: a read that cannot be audited is refused.
+        return done(Problem::of(Errc::Internal,
+                                "the access could not be written to the audit log, so no patient "
+                                "data is returned; see the service's log")
+                        .toResponse());
+      }
+    }
     done(std::move(response));
   };
   std::optional<std::string> reader;

@@ -23,4 +23,8 @@ void Server::stop() {
   core_->stop();
 }
 
+void Server::setAllowedOrigins(std::vector<std::string> origins) {
+  core_->handler().setAllowedOrigins(std::move(origins));
+}
+
 }  // namespace hcbridge::api

@@ -70,7 +70,9 @@ std::string describe(const api::ServiceEvent& event) {
 }
 
 // SIGHUP: the keys are swapped in; origins are fixed in the running server.
-void reload(const Settings& settings, AppKeyRing& keys, StderrLog& log) {
+// SIGHUP: the application keys and the config's allowed origins (the
+// --allow-origin ones stay). Anything else in the config needs a restart.
+void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, StderrLog& log) {
   try {
     const std::size_t count = keys.reload();
     log("sighup: application keys reloaded from " + keys.file().string() + " (" +
@@ -83,16 +85,24 @@ void reload(const Settings& settings, AppKeyRing& keys, StderrLog& log) {
     const FileConfig config = loadConfig(
         settings.configFileGiven ? std::optional<fs::path>(settings.configFile) : std::nullopt);
     std::vector<std::string> origins = config.allowedOrigins;
-    std::vector<std::string> running = settings.configAllowedOrigins;
-    std::sort(origins.begin(), origins.end());
-    std::sort(running.begin(), running.end());
-    if (origins != running) {
-      log("sighup: allowed_origins changed in " + settings.configFile.string() +
-          "; restart hcbridged to apply them");
+    for (std::size_t i = settings.configAllowedOrigins.size(); i < settings.allowedOrigins.size();
+         ++i) {
+      origins.push_back(settings.allowedOrigins[i]);
     }
+    const std::size_t count = origins.size();
+    server.setAllowedOrigins(std::move(origins));
+    log("sighup: allowed origins reloaded from " + settings.configFile.string() + " (" +
+        std::to_string(count) + " origins); other settings apply at the next start");
   } catch (const Error& error) {
-    log(std::string("sighup: config not re-read: ") + error.what());
+    log(std::string("sighup: config not re-read, keeping the previous origins: ") + error.what());
   }
+}
+
+// Replaces the "demo" application key in `file` and returns the new key.
+std::string replaceDemoKey(const fs::path& file) {
+  AppKeyStore store = AppKeyStore::open(file);
+  store.remove("demo");
+  return store.add("demo");
 }
 
 }  // namespace
@@ -102,6 +112,10 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   if (settings.simulate) createStateFolders(settings);
   const core::SerialHasher hasher = core::SerialHasher::loadOrCreate(settings.serialKeyFile);
   const auto audit = AuditLog::open(settings.auditLog);
+  // The demo has no web page yet (it comes with the browser issue): a fresh
+  // key named "demo" on each simulated start lets a newcomer call the API.
+  const std::optional<std::string> demoKey =
+      settings.simulate ? std::optional(replaceDemoKey(settings.appKeysFile)) : std::nullopt;
   AppKeyRing keys(settings.appKeysFile);
 
   std::unique_ptr<Transport> transport =
@@ -117,18 +131,20 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
       io, manager, settings.policy(),
       [&keys](std::string_view key) { return keys.authenticate(key); },
       [&audit, &log](const api::AuditEntry& entry) {
-        // A failed audit write is loud in the log; the response is already decided.
+        // A failed audit write is loud in the log and refuses the read (the
+        // router answers 500 and returns no patient data).
         try {
           audit->append(toAuditRecord(entry));
         } catch (const std::exception& error) {
-          log(std::string("audit: line not written: ") + error.what());
+          log(std::string("audit: line not written, read refused: ") + error.what());
+          throw;
         }
       },
       [&log](std::string_view line) { log(line); });
 
   signals.start([&](int signal) {
     if (signal == SIGHUP) {
-      reload(settings, keys, log);
+      reload(settings, keys, server, log);
       return;
     }
     log(signal == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
@@ -138,8 +154,16 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   const std::string port = std::to_string(server.port());
   out << "hcbridged listening on http://127.0.0.1:" << port
       << " (and [::1]) — transport: " << transportLabel << std::endl;
-  if (settings.simulate)
-    out << "demo: open http://localhost:" << port << "/v1/readers" << std::endl;
+  if (demoKey) {
+    out << "demo: simulated cards: family Carte Vitale (reader 0), CPS practitioner card, PIN 1234 "
+           "(reader 1). Try:\n"
+        << "  curl -H 'Authorization: Bearer " << *demoKey << "' http://localhost:" << port
+        << "/v1/readers\n"
+        << "  curl -H 'Authorization: Bearer " << *demoKey << "' http://localhost:" << port
+        << "/v1/practitioner-card\n"
+        << "  API description: http://localhost:" << port
+        << "/v1/openapi.json (with the same header)" << std::endl;
+  }
   log("hcbridged " + std::string(kVersion) + ": " + std::to_string(settings.allowedOrigins.size()) +
       " allowed origins, " + std::to_string(keys.size()) + " application keys, audit log " +
       settings.auditLog.string());

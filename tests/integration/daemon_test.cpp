@@ -86,13 +86,23 @@ class DaemonTest : public ::testing::Test {
                                              R"(\(and \[::1\]\) — transport: simulated$)")))
         << *line;
     if (!match.empty()) port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+    // The demo lines: the cards, then curl commands with a fresh "demo" key.
     const auto demo = child->readLine(5s);
-    EXPECT_EQ(demo, "demo: open http://localhost:" + std::to_string(port_) + "/v1/readers");
+    EXPECT_TRUE(demo && demo->starts_with("demo: simulated cards:")) << demo.value_or("");
+    const auto curl = child->readLine(5s);
+    if (std::smatch key;
+        curl && std::regex_search(*curl, key,
+                                  std::regex("Bearer (hcb_[A-Za-z0-9_-]+)' http://localhost:" +
+                                             std::to_string(port_) + "/v1/readers$"))) {
+      demoKey_ = key[1];
+    }
+    EXPECT_FALSE(demoKey_.empty()) << curl.value_or("");
     return child;
   }
 
   fs::path dir_;
   std::uint16_t port_ = 0;
+  std::string demoKey_;
 };
 
 TEST_F(DaemonTest, SimulateServesTheDemoReadersAndStopsOnSigterm) {
@@ -114,6 +124,8 @@ TEST_F(DaemonTest, SimulateServesTheDemoReadersAndStopsOnSigterm) {
 
   EXPECT_EQ(httpGet(port_, "/v1/readers", "Origin: https://evil.example\r\n").status, 403);
   EXPECT_EQ(httpGet(port_, "/v1/status", "").status, 401);
+  EXPECT_EQ(httpGet(port_, "/v1/readers", "Authorization: Bearer " + demoKey_ + "\r\n").status,
+            200);
 
   child->signal(SIGTERM);
   EXPECT_EQ(child->wait(10s), 0);
@@ -141,6 +153,24 @@ TEST_F(DaemonTest, AnAppKeyAddedBeforeSighupIsAcceptedAndReadsAreAudited) {
   for (int i = 0; i < 100 && status != 200; ++i) {
     std::this_thread::sleep_for(20ms);
     status = httpGet(port_, "/v1/status", bearer).status;
+  }
+  EXPECT_EQ(status, 200);
+
+  // SIGHUP also applies the config's new allowed origins.
+  const std::string added = "http://added.example";
+  EXPECT_EQ(httpGet(port_, "/v1/status", "Origin: " + added + "\r\n").status, 403);
+  std::ofstream(config) << nlohmann::json{
+      {"audit_log", audit.string()},
+      {"serial_key_file", (dir_ / "serial.key").string()},
+      {"app_keys_file", keys.string()},
+      {"allowed_origins", {added}},
+      {"require_practitioner_session",
+       false}}.dump();
+  child->signal(SIGHUP);
+  status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+    status = httpGet(port_, "/v1/status", "Origin: " + added + "\r\n").status;
   }
   EXPECT_EQ(status, 200);
 

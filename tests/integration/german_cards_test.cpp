@@ -6,6 +6,7 @@
 
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge_test/gematik_images.hpp"
 #include "sim_fixture.hpp"
 
 namespace hcbridge::testing {
@@ -18,6 +19,7 @@ std::string image(const char* file) {
 }
 
 TEST_F(PcscIntegrationTest, ReadsTheEgkG21ThroughPcscd) {
+  HCBRIDGE_SKIP_WITHOUT_GEMATIK_IMAGES();
   auto& client = insertCard(image("EGK_G2_1_ecc.xml"), 0);
   auto connection = transport_->connect(kReader0, ShareMode::Shared);
   EXPECT_EQ(connection->atr(), fromHex("3BD096FF81B1FE451F032E"));
@@ -50,6 +52,7 @@ TEST_F(PcscIntegrationTest, ReadsTheEgkG21ThroughPcscd) {
 }
 
 TEST_F(PcscIntegrationTest, EgkPinAndSignatureThroughPcscd) {
+  HCBRIDGE_SKIP_WITHOUT_GEMATIK_IMAGES();
   insertCard(image("EGK_G2_1_ecc.xml"), 0);
   auto connection = transport_->connect(kReader0, ShareMode::Shared);
   const auto egk = drivers::makeEgkDriver();
@@ -70,6 +73,7 @@ TEST_F(PcscIntegrationTest, EgkPinAndSignatureThroughPcscd) {
 }
 
 TEST_F(PcscIntegrationTest, ReadsTheHbaG21ThroughPcscd) {
+  HCBRIDGE_SKIP_WITHOUT_GEMATIK_IMAGES();
   insertCard(image("HBA_G2_1_80276883110000205690_gema5.xml"), 1);
   auto connection = transport_->connect(kReader1, ShareMode::Shared);
   const auto hba = drivers::makeHbaDriver();
@@ -98,6 +102,7 @@ TEST_F(PcscIntegrationTest, ReadsTheHbaG21ThroughPcscd) {
 }
 
 TEST_F(PcscIntegrationTest, EgkPulledMidReadGivesCardRemoved) {
+  HCBRIDGE_SKIP_WITHOUT_GEMATIK_IMAGES();
   auto& client = insertCard(image("EGK_G2_1_ecc.xml"), 0);
   auto connection = transport_->connect(kReader0, ShareMode::Shared);
   client.pullAfterApdus(6);  // counts from insertion: during EF.PD

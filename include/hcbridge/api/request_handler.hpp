@@ -2,7 +2,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "hcbridge/api/backend.hpp"
 #include "hcbridge/api/http_types.hpp"
@@ -26,12 +29,20 @@ class RequestHandler {
   // The admission alone, for WebSocket upgrades.
   Admission admit(const Request& request) const;
 
+  // The policy as constructed (port and limits never change later).
   const Policy& policy() const { return policy_; }
   // The port Host must name, once the server knows which one it bound.
-  void setPort(std::uint16_t port) { policy_.port = port; }
+  void setPort(std::uint16_t port);
+  // Replaces the allowed origins (config reload); thread-safe, applies to
+  // the requests admitted after it returns.
+  void setAllowedOrigins(std::vector<std::string> origins);
 
  private:
+  std::shared_ptr<const Policy> livePolicy() const;
+
   Policy policy_;
+  mutable std::mutex liveMutex_;
+  std::shared_ptr<const Policy> live_;  // policy_ with the current origins
   KeyCheck checkKey_;
   Router router_;
 };

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "hcbridge/api/backend.hpp"
 #include "hcbridge/api/policy.hpp"
@@ -43,6 +45,8 @@ class Server {
   // requests in flight finish (their connections close after the answer).
   // Thread-safe; the io_context's run() returns once all is done.
   void stop();
+  // Replaces the allowed origins (SIGHUP); thread-safe.
+  void setAllowedOrigins(std::vector<std::string> origins);
 
  private:
   std::shared_ptr<detail::ServerCore> core_;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "fake_backend.hpp"
 #include "hcbridge/api/request_handler.hpp"
 #include "hcbridge/error.hpp"
@@ -24,7 +26,10 @@ class RouterTest : public ::testing::Test {
           if (key == "k") return "pharmacy";
           return std::nullopt;
         },
-        [this](const AuditEntry& e) { audit_.push_back(e); });
+        [this](const AuditEntry& e) {
+          if (auditFails_) throw std::runtime_error("disk full");
+          audit_.push_back(e);
+        });
     std::optional<HandledRequest> result;
     handler.handle({std::move(method),
                     target,
@@ -41,6 +46,7 @@ class RouterTest : public ::testing::Test {
   FakeBackend backend_;
   Policy policy_;
   std::vector<AuditEntry> audit_;
+  bool auditFails_ = false;
 };
 
 TEST_F(RouterTest, StatusAndReaders) {
@@ -71,6 +77,15 @@ TEST_F(RouterTest, PatientCardReturnsEverythingAndAuditsFieldNames) {
   EXPECT_EQ(entry.cardSerialHash, "c0ffee-serial-hash");
   EXPECT_EQ(entry.outcome, "ok");
   EXPECT_EQ(entry.fields.size(), backend_.patientCard.size());
+}
+
+TEST_F(RouterTest, AReadThatCannotBeAuditedReturnsNoData) {
+  auditFails_ = true;
+  const auto handled = get("/v1/patient-card");
+  EXPECT_EQ(handled.response.status, 500);
+  EXPECT_EQ(json(handled)["code"], "internal");
+  EXPECT_EQ(handled.response.body.find(backend_.patientCard.dump()), std::string::npos);
+  EXPECT_NE(json(handled)["detail"].get<std::string>().find("audit log"), std::string::npos);
 }
 
 TEST_F(RouterTest, FieldsSelectTopLevelKeys) {

@@ -12,10 +12,13 @@
 
 #include "hcbridge/error.hpp"
 #include "hcbridge/tlv.hpp"
+#include "hcbridge_test/gematik_images.hpp"
 #include "sim_test_support.hpp"
 
 namespace hcbridge::sim::testing {
 namespace {
+
+class GematikImage : public hcbridge::testing::GematikImagesTest<> {};
 
 const std::filesystem::path kImages = HCBRIDGE_GEMATIK_IMAGES;
 
@@ -44,7 +47,7 @@ constexpr std::string_view kSelectMf = "00 A4 04 0C 07 D2 76 00 01 44 80 00";
 constexpr std::string_view kSelectEsign = "00 A4 04 0C 0A A0 00 00 01 67 45 53 49 47 4E";
 constexpr std::string_view kPin123456 = "26 12 34 56 FF FF FF FF";
 
-TEST(GematikImage, MapsTheEgkObjectSystem) {
+TEST_F(GematikImage, MapsTheEgkObjectSystem) {
   const Profile& profile = image("EGK_G2_1_ecc.xml");
   EXPECT_EQ(profile.name, "EGK_G2_1_ecc");
   EXPECT_EQ(profile.atr, fromHex("3BD096FF81B1FE451F032E"));
@@ -92,7 +95,7 @@ TEST(GematikImage, MapsTheEgkObjectSystem) {
                            [](const KeySpec& k) { return k.ref == 0x88; }));
 }
 
-TEST(GematikImage, EveryImageLoadsQuickly) {
+TEST_F(GematikImage, EveryImageLoadsQuickly) {
   for (const char* file :
        {"EGK_G2_1_ecc.xml", "EGK_G2_1_80276883110000095711_GuD.xml",
         "EGKG2_80276883110000017222_gema5.xml", "EGKG2_80276883110000017333_gema5.xml",
@@ -107,7 +110,7 @@ TEST(GematikImage, EveryImageLoadsQuickly) {
   }
 }
 
-TEST(GematikImage, ServesTheFilesWithoutPin) {
+TEST_F(GematikImage, ServesTheFilesWithoutPin) {
   auto card = egk();
   ASSERT_EQ(sw(*card, kSelectMf), 0x9000);
   const Reply version = send(*card, "00 B0 91 00 00");
@@ -120,7 +123,7 @@ TEST(GematikImage, ServesTheFilesWithoutPin) {
   EXPECT_EQ(sw(*card, "00 B0 83 00 00"), 0x6982);  // EF.GVD needs MRPIN.home
 }
 
-TEST(GematikImage, RootSelectionReturnsTheFcpWithTheMfAid) {
+TEST_F(GematikImage, RootSelectionReturnsTheFcpWithTheMfAid) {
   auto card = egk();
   const Reply root = send(*card, "00 A4 04 04 00");
   ASSERT_EQ(root.sw, 0x9000);
@@ -138,7 +141,7 @@ TEST(GematikImage, RootSelectionReturnsTheFcpWithTheMfAid) {
   EXPECT_EQ(template62[0].find(0x88)->value, fromHex("08"));
 }
 
-TEST(GematikImage, MultireferencePinSharesTheCounterButNotTheStatus) {
+TEST_F(GematikImage, MultireferencePinSharesTheCounterButNotTheStatus) {
   auto card = egk();
   EXPECT_EQ(sw(*card, "80 20 00 01"), 0x63C3);
   EXPECT_EQ(sw(*card, "00 20 00 02 08 26 65 43 21 FF FF FF FF"), 0x63C2);
@@ -150,7 +153,7 @@ TEST(GematikImage, MultireferencePinSharesTheCounterButNotTheStatus) {
   EXPECT_EQ(card->pinTriesLeft(0x01), 3);
 }
 
-TEST(GematikImage, GetPinStatusOnlyForClass80AndWithoutData) {
+TEST_F(GematikImage, GetPinStatusOnlyForClass80AndWithoutData) {
   auto card = egk();
   EXPECT_EQ(sw(*card, "80 20 00 05"), 0x63C3);  // MRPIN.GDD
   EXPECT_EQ(sw(*card, "80 20 00 55"), 0x6A88);
@@ -159,7 +162,7 @@ TEST(GematikImage, GetPinStatusOnlyForClass80AndWithoutData) {
   EXPECT_EQ(sw(*card, "80 B0 00 00 00"), 0x6E00);
 }
 
-TEST(GematikImage, MalformedFormat2BlockCostsNoTry) {
+TEST_F(GematikImage, MalformedFormat2BlockCostsNoTry) {
   auto card = egk();
   EXPECT_EQ(sw(*card, "00 20 00 01 08 24 12 34 FF FF FF FF FF"), 0x6A80);  // 4 < 6 digits
   EXPECT_EQ(sw(*card, "00 20 00 01 08 26 12 34 5A FF FF FF FF"), 0x6A80);  // not a digit
@@ -168,7 +171,7 @@ TEST(GematikImage, MalformedFormat2BlockCostsNoTry) {
   EXPECT_EQ(sw(*card, "00 20 00 01 08 26 12 34 57 FF FF FF FF"), 0x63C2);
 }
 
-TEST(GematikImage, BlockedAfterThreeWrongPins) {
+TEST_F(GematikImage, BlockedAfterThreeWrongPins) {
   auto card = egk();
   EXPECT_EQ(sw(*card, "00 20 00 02 08 26 11 11 11 FF FF FF FF"), 0x63C2);
   EXPECT_EQ(sw(*card, "00 20 00 02 08 26 11 11 11 FF FF FF FF"), 0x63C1);
@@ -180,7 +183,7 @@ TEST(GematikImage, BlockedAfterThreeWrongPins) {
   EXPECT_EQ(sw(*card, std::string("00 20 00 02 08 ") + std::string(kPin123456)), 0x9000);
 }
 
-TEST(GematikImage, EccSignatureNeedsMrpinHome) {
+TEST_F(GematikImage, EccSignatureNeedsMrpinHome) {
   auto card = egk();
   ASSERT_EQ(sw(*card, kSelectEsign), 0x9000);
   ASSERT_EQ(sw(*card, "00 22 41 B6 06 84 01 84 80 01 00"), 0x9000);
@@ -197,7 +200,7 @@ TEST(GematikImage, EccSignatureNeedsMrpinHome) {
   EXPECT_EQ(sw(*card, "00 88 00 00 20 " + std::string(64, '1') + " 00"), 0x6982);
 }
 
-TEST(GematikImage, DfSpecificKeyNeedsItsDf) {
+TEST_F(GematikImage, DfSpecificKeyNeedsItsDf) {
   auto card = egk();
   // keyRef 84 = key 04 of DF.ESIGN: unknown while the MF is current.
   EXPECT_EQ(sw(*card, "00 22 41 B6 06 84 01 84 80 01 00"), 0x6A88);
@@ -208,7 +211,7 @@ TEST(GematikImage, DfSpecificKeyNeedsItsDf) {
   EXPECT_EQ(sw(*card, "00 2A 9E 9A 20 " + std::string(64, '1') + " 00"), 0x6985);
 }
 
-TEST(GematikImage, RsaInternalAuthenticate) {
+TEST_F(GematikImage, RsaInternalAuthenticate) {
   auto card = hba();
   ASSERT_EQ(sw(*card, kSelectEsign), 0x9000);
   ASSERT_EQ(sw(*card, "00 22 41 A4 06 84 01 82 80 01 05"), 0x9000);
@@ -225,7 +228,7 @@ TEST(GematikImage, RsaInternalAuthenticate) {
   EXPECT_EQ(pss.data.size(), 256u);
 }
 
-TEST(GematikImage, DfSpecificPinsWithTheSameReference) {
+TEST_F(GematikImage, DfSpecificPinsWithTheSameReference) {
   auto card = hba();
   // PIN.QES (DF.QES) and PIN.AUTO (DF.AUTO) are both 81.
   EXPECT_EQ(sw(*card, "80 20 00 81"), 0x6A88);
@@ -272,7 +275,7 @@ std::string imageWithRules(std::string_view keyRules) {
 </objectSystem></card>)";
 }
 
-TEST(GematikImage, AndOrRules) {
+TEST_F(GematikImage, AndOrRules) {
   Card card(parseGematikImage(imageWithRules("CB{[ACTIVATED,1,{({00||2a||9e||9a},AND{PWD(01),"
                                              "OR{PWD(02),SMMAC(13)}})}]}"),
                               "test-and-or"));
@@ -288,7 +291,7 @@ TEST(GematikImage, AndOrRules) {
   EXPECT_EQ(send(card, pso).sw, 0x9000);
 }
 
-TEST(GematikImage, MalformedImagesAreProfileInvalid) {
+TEST_F(GematikImage, MalformedImagesAreProfileInvalid) {
   const auto expectInvalid = [](const std::string& xml, const std::string& what) {
     try {
       parseGematikImage(xml, "broken");

@@ -6,9 +6,12 @@
 #include "egk_parsers.hpp"
 #include "german_test_support.hpp"
 #include "hcbridge/drivers.hpp"
+#include "hcbridge_test/gematik_images.hpp"
 
 namespace hcbridge::testing {
 namespace {
+
+class EgkDriver : public GematikImagesTest<> {};
 
 const Bytes kHash = fromHex("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08");
 
@@ -63,12 +66,12 @@ void expectDoria(const PatientCard& card) {
   EXPECT_TRUE(card.warnings.empty());
 }
 
-TEST(EgkDriver, ReadsTheG21EccImage) {
+TEST_F(EgkDriver, ReadsTheG21EccImage) {
   SimCard sim(kEgkEcc);
   expectDoria(readEgk(*sim.connection));
 }
 
-TEST(EgkDriver, ReadsTheGuDImageLikeTheEccOne) {
+TEST_F(EgkDriver, ReadsTheGuDImageLikeTheEccOne) {
   SimCard sim(kEgkGuD);
   expectDoria(readEgk(*sim.connection));
 }
@@ -91,7 +94,12 @@ struct Expected {
   const char* iccsn;
 };
 
-class EgkImages : public ::testing::TestWithParam<Expected> {};
+// Test names show the card's ICCSN, not the struct's bytes.
+void PrintTo(const Expected& expected, std::ostream* out) {
+  *out << expected.iccsn;
+}
+
+class EgkImages : public GematikImagesTest<::testing::TestWithParam<Expected>> {};
 
 TEST_P(EgkImages, ReadsTheTableValues) {
   const Expected& e = GetParam();
@@ -137,9 +145,11 @@ INSTANTIATE_TEST_SUITE_P(
                                "80276883110000017333"},
                       Expected{kEgk218486, "", "Brian", "Hoffm\xC3\xA2nn", "Freiherr", "X110646712",
                                "19740127", "M", "Tangstedter Landstr.", "49", "22415", "Hamburg",
-                               "991534564", "20200427", "80276883110000218486"}));
+                               "991534564", "20200427", "80276883110000218486"}),
+    // Named by the card's ICCSN: stable test names (the default prints the bytes).
+    [](const ::testing::TestParamInfo<Expected>& info) { return std::string(info.param.iccsn); });
 
-TEST(EgkDriver, RecognisesTheCardByAidProbe) {
+TEST_F(EgkDriver, RecognisesTheCardByAidProbe) {
   const auto egk = drivers::makeEgkDriver();
   const auto hba = drivers::makeHbaDriver();
   SimCard sim(kEgkEcc);
@@ -154,7 +164,7 @@ TEST(EgkDriver, RecognisesTheCardByAidProbe) {
 
 // cards/egk-hba.md §3: SELECT MF, EF.Version2, EF.GDO, SELECT DF.HCA,
 // EF.StatusVD, then EF.PD and EF.VD up to their declared lengths.
-TEST(EgkDriver, FirstReadSendsTheMinimumOfApdus) {
+TEST_F(EgkDriver, FirstReadSendsTheMinimumOfApdus) {
   {
     SimCard sim(kEgkEcc);
     ShortApduConnection shortApdus(*sim.connection);
@@ -171,7 +181,7 @@ TEST(EgkDriver, FirstReadSendsTheMinimumOfApdus) {
   }
 }
 
-TEST(EgkDriver, ChunkSizeIsConfigurable) {
+TEST_F(EgkDriver, ChunkSizeIsConfigurable) {
   SimCard sim(kEgkEcc);
   ShortApduConnection recorder(*sim.connection);
   const std::size_t before = sim.card->commandCount();
@@ -188,7 +198,7 @@ TEST(EgkDriver, ChunkSizeIsConfigurable) {
   EXPECT_EQ(other.card->commandCount() - start, 9u);
 }
 
-TEST(EgkDriver, WrongPinCountsDownAndBlocks) {
+TEST_F(EgkDriver, WrongPinCountsDownAndBlocks) {
   SimCard sim(kEgkEcc);
   const auto egk = drivers::makeEgkDriver();
   PinStatus status = egk->pinStatus(*sim.connection);
@@ -215,7 +225,7 @@ TEST(EgkDriver, WrongPinCountsDownAndBlocks) {
               Errc::PinBlocked, "blocked");
 }
 
-TEST(EgkDriver, RightPinVerifiesMrpinHome) {
+TEST_F(EgkDriver, RightPinVerifiesMrpinHome) {
   SimCard sim(kEgkEcc);
   const auto egk = drivers::makeEgkDriver();
   EXPECT_THROW(egk->verifyPin(*sim.connection, SecretBytes(std::string_view("654321"))), PinError);
@@ -226,7 +236,7 @@ TEST(EgkDriver, RightPinVerifiesMrpinHome) {
   EXPECT_EQ(sim.card->pinTriesLeft(0x01), 3);
 }
 
-TEST(EgkDriver, MalformedPinIsRejectedWithoutUsingATry) {
+TEST_F(EgkDriver, MalformedPinIsRejectedWithoutUsingATry) {
   SimCard sim(kEgkEcc);
   const auto egk = drivers::makeEgkDriver();
   for (const char* pin : {"1234", "123456789", "12345a"}) {
@@ -236,7 +246,7 @@ TEST(EgkDriver, MalformedPinIsRejectedWithoutUsingATry) {
   EXPECT_EQ(sim.card->pinTriesLeft(0x01), 3);
 }
 
-TEST(EgkDriver, SignsWithTheE256AndR2048AuthenticationKeys) {
+TEST_F(EgkDriver, SignsWithTheE256AndR2048AuthenticationKeys) {
   SimCard sim(kEgkEcc);
   const auto egk = drivers::makeEgkDriver();
   expectError(
@@ -273,7 +283,7 @@ TEST(EgkDriver, SignsWithTheE256AndR2048AuthenticationKeys) {
       Errc::BadRequest, "32 bytes");
 }
 
-TEST(EgkDriver, G2CardHasRsaOnly) {
+TEST_F(EgkDriver, G2CardHasRsaOnly) {
   SimCard sim(kEgk17222);
   const auto egk = drivers::makeEgkDriver();
   const auto certificates = egk->readCertificates(*sim.connection);
@@ -288,7 +298,7 @@ TEST(EgkDriver, G2CardHasRsaOnly) {
   EXPECT_TRUE(verifiesWith(certificates[0].der, kHash, rsa));
 }
 
-TEST(EgkDriver, CertificatesOfTheFactSheet) {
+TEST_F(EgkDriver, CertificatesOfTheFactSheet) {
   SimCard sim(kEgkEcc);
   const auto certificates = drivers::makeEgkDriver()->readCertificates(*sim.connection);
   ASSERT_EQ(certificates.size(), 2u);
@@ -307,7 +317,7 @@ TEST(EgkDriver, CertificatesOfTheFactSheet) {
   EXPECT_STREQ(issuer, "GEM.EGK-CA10 TEST-ONLY");
 }
 
-TEST(EgkDriver, CardPulledMidReadGivesCardRemovedAndNoModel) {
+TEST_F(EgkDriver, CardPulledMidReadGivesCardRemovedAndNoModel) {
   // Pull the card after each of the 7 commands of a read in turn.
   for (std::size_t pullAfter = 1; pullAfter <= 7; ++pullAfter) {
     SimCard sim(kEgkEcc);
@@ -332,21 +342,21 @@ void expectInvalid(sim::Profile profile, const std::string& file) {
   EXPECT_FALSE(model.has_value());
 }
 
-TEST(EgkDriver, BadGzipInPd) {
+TEST_F(EgkDriver, BadGzipInPd) {
   sim::Profile profile = gematikImage(kEgkEcc);
   Bytes& pd = fileIn(profile, {kHca}, 0xD001).data;
   pd[2 + 200] ^= 0x55;  // inside the deflate data
   expectInvalid(std::move(profile), "EF.PD");
 }
 
-TEST(EgkDriver, TruncatedGzipInPd) {
+TEST_F(EgkDriver, TruncatedGzipInPd) {
   sim::Profile profile = gematikImage(kEgkEcc);
   Bytes& pd = fileIn(profile, {kHca}, 0xD001).data;
   pd.resize(300);  // the header still says 401 gzip bytes
   expectInvalid(std::move(profile), "EF.PD");
 }
 
-TEST(EgkDriver, BadXmlInPd) {
+TEST_F(EgkDriver, BadXmlInPd) {
   sim::Profile profile = gematikImage(kEgkEcc);
   const Bytes gzip = gzipOf("<?xml version=\"1.0\"?><UC_PersoenlicheVersichertendatenXML><Vers");
   Bytes pd{static_cast<std::uint8_t>(gzip.size() >> 8), static_cast<std::uint8_t>(gzip.size())};
@@ -355,7 +365,7 @@ TEST(EgkDriver, BadXmlInPd) {
   expectInvalid(std::move(profile), "EF.PD");
 }
 
-TEST(EgkDriver, PdWithoutInsuranceNumber) {
+TEST_F(EgkDriver, PdWithoutInsuranceNumber) {
   sim::Profile profile = gematikImage(kEgkEcc);
   const Bytes gzip = gzipOf(
       "<UC_PersoenlicheVersichertendatenXML><Versicherter><Person><Vorname>A</Vorname>"
@@ -367,7 +377,7 @@ TEST(EgkDriver, PdWithoutInsuranceNumber) {
   expectInvalid(std::move(profile), "EF.PD: Versicherten_ID");
 }
 
-TEST(EgkDriver, VdOffsetsOutOfRange) {
+TEST_F(EgkDriver, VdOffsetsOutOfRange) {
   sim::Profile profile = gematikImage(kEgkEcc);
   Bytes& vd = fileIn(profile, {kHca}, 0xD002).data;
   vd[2] = 0x0F;  // endVD 0F5B, far beyond the file
@@ -377,7 +387,7 @@ TEST(EgkDriver, VdOffsetsOutOfRange) {
   expectInvalid(std::move(profile), "EF.VD");
 }
 
-TEST(EgkDriver, VdEndOffsetIsInclusive) {
+TEST_F(EgkDriver, VdEndOffsetIsInclusive) {
   // Cutting [start, end) loses the last gzip byte: the reader must not.
   sim::Profile profile = gematikImage(kEgkEcc);
   Bytes& vd = fileIn(profile, {kHca}, 0xD002).data;
@@ -385,7 +395,7 @@ TEST(EgkDriver, VdEndOffsetIsInclusive) {
   expectInvalid(std::move(profile), "EF.VD");
 }
 
-TEST(EgkDriver, GarbageStatusVdAndVersion) {
+TEST_F(EgkDriver, GarbageStatusVdAndVersion) {
   sim::Profile profile = gematikImage(kEgkEcc);
   fileIn(profile, {kHca}, 0xD00C).data[0] = 'X';
   expectInvalid(std::move(profile), "EF.StatusVD");
@@ -403,7 +413,7 @@ TEST(EgkDriver, GarbageStatusVdAndVersion) {
   expectInvalid(std::move(gdo), "EF.GDO");
 }
 
-TEST(EgkDriver, UpdateInProgressIsAWarning) {
+TEST_F(EgkDriver, UpdateInProgressIsAWarning) {
   sim::Profile profile = gematikImage(kEgkEcc);
   fileIn(profile, {kHca}, 0xD00C).data[0] = '1';
   const PatientCard card = readImage(std::move(profile));
@@ -412,7 +422,7 @@ TEST(EgkDriver, UpdateInProgressIsAWarning) {
   EXPECT_NE(card.warnings[0].find("EF.StatusVD"), std::string::npos);
 }
 
-TEST(EgkDriver, TruncatedCertificate) {
+TEST_F(EgkDriver, TruncatedCertificate) {
   sim::Profile profile = gematikImage(kEgkEcc);
   fileIn(profile, {kEsign}, 0xC504).data.resize(500);
   SimCard sim(std::move(profile));

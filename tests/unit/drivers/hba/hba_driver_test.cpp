@@ -5,9 +5,13 @@
 #include "../egk/german_test_support.hpp"
 #include "hba_certificate.hpp"
 #include "hcbridge/drivers.hpp"
+#include "hcbridge_test/gematik_images.hpp"
 
 namespace hcbridge::testing {
 namespace {
+
+class HbaDriver : public GematikImagesTest<> {};
+class HbaCertificate : public GematikImagesTest<> {};
 
 const Bytes kHash = fromHex("2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824");
 
@@ -25,7 +29,7 @@ std::string asn1Time(const ASN1_TIME* time) {
   return text;
 }
 
-TEST(HbaDriver, ReadsTheG21Identity) {
+TEST_F(HbaDriver, ReadsTheG21Identity) {
   SimCard sim(kHbaG21);
   const PractitionerCard card = readHba(*sim.connection);
   EXPECT_EQ(card.cardType, "hba");
@@ -53,7 +57,7 @@ TEST(HbaDriver, ReadsTheG21Identity) {
   EXPECT_EQ(identity.serialNumber, card.cardSerial);
 }
 
-TEST(HbaDriver, ReadsTheG2Identity) {
+TEST_F(HbaDriver, ReadsTheG2Identity) {
   SimCard sim(kHbaG2);
   const PractitionerCard card = readHba(*sim.connection);
   EXPECT_EQ(card.generation, "G2");
@@ -68,7 +72,7 @@ TEST(HbaDriver, ReadsTheG2Identity) {
   EXPECT_EQ(card.certificates[0].der.size(), 1418u);
 }
 
-TEST(HbaDriver, RecognisesTheCardByAidProbe) {
+TEST_F(HbaDriver, RecognisesTheCardByAidProbe) {
   const auto hba = drivers::makeHbaDriver();
   const auto egk = drivers::makeEgkDriver();
   SimCard sim(kHbaG21);
@@ -79,7 +83,7 @@ TEST(HbaDriver, RecognisesTheCardByAidProbe) {
   expectError([&] { egk->read(*sim.connection); }, Errc::CardUnsupported, "not an eGK");
 }
 
-TEST(HbaDriver, FirstReadSendsTheMinimumOfApdus) {
+TEST_F(HbaDriver, FirstReadSendsTheMinimumOfApdus) {
   SimCard sim(kHbaG21);
   ShortApduConnection shortApdus(*sim.connection);
   std::size_t before = sim.card->commandCount();
@@ -97,7 +101,7 @@ TEST(HbaDriver, FirstReadSendsTheMinimumOfApdus) {
   EXPECT_EQ(g2.card->commandCount() - before, 10u);
 }
 
-TEST(HbaDriver, PinCountsDownBlocksAndVerifies) {
+TEST_F(HbaDriver, PinCountsDownBlocksAndVerifies) {
   SimCard sim(kHbaG21);
   const auto hba = drivers::makeHbaDriver();
   EXPECT_EQ(hba->pinStatus(*sim.connection).triesLeft, 3);
@@ -125,7 +129,7 @@ TEST(HbaDriver, PinCountsDownBlocksAndVerifies) {
   EXPECT_FALSE(status.verified);
 }
 
-TEST(HbaDriver, SignsWithBothAuthenticationKeys) {
+TEST_F(HbaDriver, SignsWithBothAuthenticationKeys) {
   SimCard sim(kHbaG21);
   const auto hba = drivers::makeHbaDriver();
   const auto certificates = hba->readCertificates(*sim.connection);
@@ -145,7 +149,7 @@ TEST(HbaDriver, SignsWithBothAuthenticationKeys) {
   EXPECT_TRUE(verifiesWith(certificates[1].der, kHash, rsa));
 }
 
-TEST(HbaDriver, G2SignsWithRsa) {
+TEST_F(HbaDriver, G2SignsWithRsa) {
   SimCard sim(kHbaG2);
   const auto hba = drivers::makeHbaDriver();
   const auto certificates = hba->readCertificates(*sim.connection);
@@ -159,7 +163,7 @@ TEST(HbaDriver, G2SignsWithRsa) {
       Errc::OperationUnsupported, "ECC");
 }
 
-TEST(HbaDriver, TruncatedOrGarbledCertificate) {
+TEST_F(HbaDriver, TruncatedOrGarbledCertificate) {
   sim::Profile truncated = gematikImage(kHbaG21);
   fileIn(truncated, {kEsign}, 0xC506).data.resize(600);
   SimCard first(std::move(truncated));
@@ -176,7 +180,7 @@ TEST(HbaDriver, TruncatedOrGarbledCertificate) {
   EXPECT_FALSE(model);
 }
 
-TEST(HbaDriver, CardPulledMidRead) {
+TEST_F(HbaDriver, CardPulledMidRead) {
   for (std::size_t pullAfter = 1; pullAfter <= 5; ++pullAfter) {
     SimCard sim(kHbaG21);
     const std::size_t start = sim.card->commandCount();
@@ -190,7 +194,7 @@ TEST(HbaDriver, CardPulledMidRead) {
   }
 }
 
-TEST(HbaCertificate, ParsesAnEgkCertificateAndRejectsGarbage) {
+TEST_F(HbaCertificate, ParsesAnEgkCertificateAndRejectsGarbage) {
   expectError([] { drivers::hba::parseHbaCertificate(fromHex("30 03 02 01 01"), "EF.C.X"); },
               Errc::CardDataInvalid, "EF.C.X");
   // The eGK's certificate has an admission too: the insured person's role.
