@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds hcbridge, and serves the two demo cards in
-# the two slots of the vpcd virtual reader, behind the real pcscd: the family
-# Carte Vitale (slot 0) and the CPS practitioner card (slot 1, PIN 1234). No
-# reader or card needed. Press Ctrl+C to stop; everything started here is stopped.
+# Installs what is needed, builds hcbridge, and runs the service with the
+# simulated demo cards: no reader, no card, no pcscd needed.
+#   scripts/demo.sh            hcbridged --simulate: the family Carte Vitale in
+#                              reader 0, the CPS practitioner card (PIN 1234)
+#                              in reader 1; prints how to call the API
+#   scripts/demo.sh --vpcd     the same two cards behind the real pcscd (vpcd
+#                              virtual reader), read with the hcbridge CLI
+# Press Ctrl+C to stop; everything started here is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build="${HCBRIDGE_BUILD:-$root/build}"
+mode="${1:-service}"
 
 scripts/install-deps.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHCBRIDGE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target hcbridge
+cmake --build "$build" -j "$(nproc)" --target hcbridge hcbridged
+
+hcbridge="$build/src/cli/hcbridge"
+if [ "$mode" != "--vpcd" ]; then
+  port="${HCBRIDGE_DEMO_PORT:-8732}"
+  echo
+  echo "Starting hcbridged with simulated cards on port $port (Ctrl+C stops it)."
+  exec "$build/src/daemon/hcbridged" --simulate --listen "$port"
+fi
 
 . scripts/pcscd-lib.sh
 pcscd_ensure_running
 
-hcbridge="$build/src/cli/hcbridge"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -154,7 +154,7 @@ void ReaderManager::apply(const ReaderEvent& event) {
   switch (event.kind) {
     case ReaderEventKind::ReaderAdded:
       if (findReader(event.reader) == nullptr) {
-        readers_.push_back(ReaderState{.name = event.reader});
+        readers_.emplace_back().name = event.reader;
         publish("reader.added", readerData);
       }
       break;
@@ -168,7 +168,7 @@ void ReaderManager::apply(const ReaderEvent& event) {
     case ReaderEventKind::CardInserted: {
       auto* state = findReader(event.reader);
       if (state == nullptr) {
-        readers_.push_back(ReaderState{.name = event.reader});
+        readers_.emplace_back().name = event.reader;
         publish("reader.added", readerData);
         state = &readers_.back();
       }
