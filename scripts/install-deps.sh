@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package hcbridge needs to build, run the demo and run
 # the tests. Idempotent: packages already present are left as they are.
+#
+# Usage: scripts/install-deps.sh [--bench]
+#   --bench  also the tools of the HTTP benchmarks (tests/bench/http_throughput.sh):
+#            wrk and nginx-light. Not needed to build or test; CI does not install them.
 set -euo pipefail
+
+bench=false
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=true ;;
+    -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   # toolchain
@@ -12,6 +25,12 @@ packages=(
   # run time and tests: the PC/SC daemon, the virtual reader driver, tools
   pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc
 )
+
+# Benchmarks only (--bench): the load generator and the static-file baseline.
+bench_packages=(wrk nginx-light)
+if $bench; then
+  packages+=("${bench_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
