@@ -31,9 +31,15 @@ WebSocketSession::~WebSocketSession() {
 
 void WebSocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
-  // Server defaults: handshake timeout, no idle pings (no periodic wake-ups
-  // while nothing happens).
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Handshake timeout only. Beast's suggested server settings also have a
+  // 300 s idle timeout with keep-alive pings, i.e. a ping every 150 s on every
+  // idle connection: a periodic wake-up of the service (and of the client).
+  // On loopback a client that goes away is seen at once (the kernel closes its
+  // socket), and one that stops reading is dropped when its queue is full.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(beast::http::field::server, "hcbridge");
   }));
