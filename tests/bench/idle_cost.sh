@@ -40,8 +40,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hcb-idle.XXXXXX")
 hcb_pid=
 client_pid=
 cleanup() {
-  [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null && wait "$client_pid" 2>/dev/null
-  [ -n "$hcb_pid" ] && kill "$hcb_pid" 2>/dev/null && wait "$hcb_pid" 2>/dev/null
+  set +e  # a killed child's status must not stop the cleanup half-way
+  [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null && wait "$client_pid" 2>/dev/null || true
+  [ -n "$hcb_pid" ] && kill "$hcb_pid" 2>/dev/null && wait "$hcb_pid" 2>/dev/null || true
   rm -rf "$tmp"
   return 0
 }
