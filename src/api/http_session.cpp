@@ -111,10 +111,14 @@ void HttpSession::handleRequest() {
   stream_.expires_never();  // the backend may take seconds; the client waits for us
   // The handler may complete on a backend thread: come back to the strand.
   // The work guard keeps io_context::run() going while the backend works.
+  // The session moves into the posted write, so the backend thread never
+  // holds the last reference to it: it is destroyed on the strand, while the
+  // work guard (released last, captured first) still keeps the io_context.
   core_->handler().handle(
-      request, [self = shared_from_this(), keepAlive,
-                work = net::make_work_guard(executor_)](HandledRequest handled) {
-        net::post(self->executor_, [self, keepAlive, handled = std::move(handled)] {
+      request, [work = net::make_work_guard(executor_), self = shared_from_this(),
+                keepAlive](HandledRequest handled) mutable {
+        auto executor = self->executor_;
+        net::post(executor, [self = std::move(self), keepAlive, handled = std::move(handled)] {
           self->write(handled.response, handled.caller, keepAlive);
         });
       });
