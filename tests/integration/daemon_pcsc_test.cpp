@@ -3,6 +3,7 @@
 // events, parallel reads, a card pulled during a read, pcscd restarted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -48,7 +49,7 @@ class EventStream {
       const auto reader = (*event)["data"].value("reader", "");
       if ((*event)["type"] == "card.inserted" &&
           std::find(readers.begin(), readers.end(), reader) != readers.end())
-        cardTypes[reader] = (*event)["data"]["cardType"];
+        cardTypes[reader] = (*event)["data"]["cardType"].get<std::string>();
     }
     return cardTypes;
   }
