@@ -2,6 +2,7 @@
 // endpoint, every refusal as problem+json, and no card data in its log.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -154,6 +155,16 @@ TEST_F(DaemonApiTest, EachRefusalIsAProblemSayingWhatIsWrong) {
   // The service is still answering after all of that.
   EXPECT_EQ(get("/v1/status").status, 200);
   EXPECT_EQ(daemon->terminate(), 0);
+}
+
+TEST_F(DaemonApiTest, SigtermIsPromptEvenWithAWebSocketClientThatDoesNotRead) {
+  auto daemon = start({});
+  ASSERT_NE(port_, 0);
+  WsClient events(port_, key_);
+  ASSERT_TRUE(events.read(5s));  // connected; from now on it never reads
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon->terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 3s);
 }
 
 // Every string value of the card JSON that identifies a person or a card.
