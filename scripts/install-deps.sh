@@ -24,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # run time and tests: the PC/SC daemon, the virtual reader driver, tools
   pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc
+  # the OpenAPI check of the integration tests (run with /usr/bin/python3)
+  python3-jsonschema
 )
 
 # Benchmarks only (--bench): the load generator and the static-file baseline.

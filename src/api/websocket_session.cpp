@@ -115,6 +115,11 @@ void WebSocketSession::closeGoingAway() {
   if (closing_) return;
   closing_ = true;
   subscription_.reset();
+  // A client that never answers the close (one that stopped reading) must not
+  // hold up the shutdown for the 30 s handshake timeout: give it a second.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.handshake_timeout = std::chrono::seconds(1);
+  ws_.set_option(timeouts);
   ws_.async_close(websocket::close_code::going_away,
                   [self = shared_from_this()](beast::error_code) { self->end(); });
 }

@@ -34,7 +34,9 @@ int remainingMs(Clock::time_point deadline) {
   return static_cast<int>(std::max<long long>(0, left.count()));
 }
 
-int exitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+int exitCodeOf(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 }  // namespace
 
@@ -73,13 +75,16 @@ ProcessResult runProcess(const std::vector<std::string>& argv, std::chrono::mill
   return result;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stderrFile) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  const int devNull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  pid_ = spawn(argv, out[1], devNull);
+  const int err = stderrFile.empty()
+                      ? open("/dev/null", O_WRONLY | O_CLOEXEC)
+                      : open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (err < 0) throw std::runtime_error("cannot open " + stderrFile);
+  pid_ = spawn(argv, out[1], err);
   close(out[1]);
-  close(devNull);
+  close(err);
   stdout_ = out[0];
 }
 

@@ -23,7 +23,9 @@ ProcessResult runProcess(const std::vector<std::string>& argv,
 // A running program whose stdout is read line by line.
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  // Its stderr goes to `stderrFile` when given (tests that inspect the log),
+  // else to /dev/null.
+  explicit ChildProcess(const std::vector<std::string>& argv, const std::string& stderrFile = {});
   ~ChildProcess();  // SIGKILL if still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -12,7 +12,7 @@
 
 #include "fake_backend.hpp"
 #include "hcbridge/api/server.hpp"
-#include "test_client.hpp"
+#include "hcbridge_test/test_client.hpp"
 
 namespace hcbridge::api::testing {
 

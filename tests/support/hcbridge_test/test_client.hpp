@@ -1,4 +1,5 @@
-// A real HTTP/WebSocket client (Beast, blocking) for the server tests.
+// A real HTTP/WebSocket client (Beast, blocking) for the server tests and
+// the integration tests against hcbridged.
 // Beast stays in test_client.cpp so the test files build fast.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "test_client.hpp"
+#include "hcbridge_test/test_client.hpp"
 
 #include <array>
 #include <boost/asio/connect.hpp>
