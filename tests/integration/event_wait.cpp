@@ -16,7 +16,8 @@ std::optional<ReaderEvent> EventQueue::waitFor(ReaderEventKind kind, const std::
     }
     const auto now = Clock::now();
     if (now >= deadline) return std::nullopt;
-    for (auto& event : watcher_.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now))) {
+    for (auto& event :
+         watcher_.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now))) {
       seen_.push_back(event);
       pending_.push_back(std::move(event));
     }

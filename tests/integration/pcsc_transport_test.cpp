@@ -14,16 +14,21 @@ namespace {
 using namespace std::chrono_literals;
 using apdu::CommandApdu;
 
-CommandApdu selectAid(const Bytes& aid) { return {0x00, 0xA4, 0x04, 0x0C, aid, std::nullopt}; }
+CommandApdu selectAid(const Bytes& aid) {
+  return {0x00, 0xA4, 0x04, 0x0C, aid, std::nullopt};
+}
 CommandApdu selectFid(std::uint16_t fid) {
-  return {0x00, 0xA4, 0x02, 0x0C,
+  return {0x00,
+          0xA4,
+          0x02,
+          0x0C,
           Bytes{static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)},
           std::nullopt};
 }
 const CommandApdu kSelectMf{0x00, 0xA4, 0x00, 0x0C, Bytes{0x3F, 0x00}, std::nullopt};
 CommandApdu readBinary(std::size_t offset, std::size_t ne) {
   return {0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset),
-          {}, ne};
+          {},   ne};
 }
 
 // Reads the current EF in chunks of `chunk` bytes until the card says the
