@@ -1,11 +1,11 @@
-// Ctrl+C / SIGTERM for long-running subcommands (`readers --watch`, `sim`).
-// Signal handlers may not call into PC/SC or locks, so the signals are
-// blocked and a thread receives them with sigwait() and runs the callback.
+// Ctrl+C / SIGTERM for long-running subcommands (`readers --watch`, `sim`):
+// a SignalWaiter that runs one callback for any of its signals.
 #pragma once
 
 #include <atomic>
 #include <functional>
-#include <thread>
+
+#include "hcbridge/signal_waiter.hpp"
 
 namespace hcbridge::cli {
 
@@ -22,8 +22,7 @@ class InterruptHandler {
  private:
   std::function<void()> onInterrupt_;
   std::atomic<bool> interrupted_{false};
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  SignalWaiter signals_;
 };
 
 }  // namespace hcbridge::cli

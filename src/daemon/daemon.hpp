@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "daemon_config.hpp"
-#include "signal_waiter.hpp"
+#include "hcbridge/signal_waiter.hpp"
 
 namespace hcbridge::daemon {
 

@@ -24,7 +24,7 @@ void printError(const hcbridge::Error& error) {
 
 int main(int argc, char** argv) {
   using namespace hcbridge::daemon;
-  SignalWaiter signals;  // first: every later thread inherits the blocked signals
+  hcbridge::SignalWaiter signals;  // first: every later thread inherits the blocked signals
   Settings settings;
   try {
     const CommandLine commandLine = parseCommandLine({argv + 1, argv + argc});

@@ -1,9 +1,9 @@
-#include "signal_waiter.hpp"
+#include "hcbridge/signal_waiter.hpp"
 
 #include <pthread.h>
 #include <signal.h>
 
-namespace hcbridge::daemon {
+namespace hcbridge {
 namespace {
 
 sigset_t handledSignals() {
@@ -51,4 +51,10 @@ void SignalWaiter::stop() {
   thread_.join();
 }
 
-}  // namespace hcbridge::daemon
+void SignalWaiter::stopAndUnblock() {
+  stop();
+  const sigset_t set = handledSignals();
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+}  // namespace hcbridge

@@ -1,13 +1,14 @@
-// SIGTERM, SIGINT and SIGHUP for the service. Signal handlers may not take
-// locks or touch Asio, so the signals are blocked in every thread and one
-// thread receives them with sigwait() and calls an ordinary function.
+// SIGTERM, SIGINT and SIGHUP for hcbridged and the CLI's long-running
+// commands. Signal handlers may not take locks or call into PC/SC or Asio,
+// so the signals are blocked in every thread and one thread receives them
+// with sigwait() and calls an ordinary function.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <thread>
 
-namespace hcbridge::daemon {
+namespace hcbridge {
 
 class SignalWaiter {
  public:
@@ -22,6 +23,9 @@ class SignalWaiter {
   void start(std::function<void(int signal)> onSignal);
   // No call to onSignal after this returns. Idempotent.
   void stop();
+  // stop(), then unblocks the signals for this thread, so that a later
+  // Ctrl+C ends the program the ordinary way.
+  void stopAndUnblock();
 
  private:
   std::function<void(int)> onSignal_;
@@ -29,4 +33,4 @@ class SignalWaiter {
   std::thread thread_;
 };
 
-}  // namespace hcbridge::daemon
+}  // namespace hcbridge
