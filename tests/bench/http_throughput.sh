@@ -22,6 +22,7 @@
 # read appends an audit line and fsyncs it (by design): see --audit-dir.
 # Everything started is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/hcbridged-simulate.sh"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -75,26 +76,8 @@ free_port() {
 }
 
 # --- hcbridged --simulate ----------------------------------------------------
-mkdir -m 700 "$tmp/state"
-cat >"$tmp/config.json" <<EOF
-{
-  "require_practitioner_session": false,
-  "app_keys_file": "$tmp/state/app-keys.json",
-  "audit_log": "$audit_log",
-  "serial_key_file": "$tmp/state/serial.key"
-}
-EOF
-XDG_STATE_HOME=$tmp/state "$hcbridged" --simulate --listen 0 --config "$tmp/config.json" \
-  >"$tmp/hcbridged.out" 2>"$tmp/hcbridged.err" &
-hcb_pid=$!
-for _ in $(seq 100); do
-  grep -q "Bearer hcb_" "$tmp/hcbridged.out" 2>/dev/null && break
-  kill -0 "$hcb_pid" 2>/dev/null || { cat "$tmp/hcbridged.err" >&2; exit 1; }
-  sleep 0.1
-done
-hcb_port=$(sed -n 's|^hcbridged listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/hcbridged.out")
-key=$(grep -o -m1 "Bearer hcb_[A-Za-z0-9_-]*" "$tmp/hcbridged.out" | cut -d' ' -f2)
-[ -n "$hcb_port" ] && [ -n "$key" ] || { echo "http_throughput: no port/key from hcbridged" >&2; exit 1; }
+start_simulated_hcbridged "$tmp" "$audit_log" '"require_practitioner_session": false,'
+key=$hcb_key
 auth="Authorization: Bearer $key"
 hcb=http://127.0.0.1:$hcb_port
 

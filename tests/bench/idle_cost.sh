@@ -19,6 +19,7 @@
 # Goal: 0.00 s CPU and ~0 context switches (no periodic wake-ups).
 # Everything started is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/hcbridged-simulate.sh"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -49,25 +50,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -m 700 "$tmp/state"
-cat >"$tmp/config.json" <<EOF
-{
-  "app_keys_file": "$tmp/state/app-keys.json",
-  "audit_log": "$tmp/state/audit.log",
-  "serial_key_file": "$tmp/state/serial.key"
-}
-EOF
-XDG_STATE_HOME=$tmp/state "$hcbridged" --simulate --listen 0 --config "$tmp/config.json" \
-  >"$tmp/hcbridged.out" 2>"$tmp/hcbridged.err" &
-hcb_pid=$!
-for _ in $(seq 100); do
-  grep -q "Bearer hcb_" "$tmp/hcbridged.out" 2>/dev/null && break
-  kill -0 "$hcb_pid" 2>/dev/null || { cat "$tmp/hcbridged.err" >&2; exit 1; }
-  sleep 0.1
-done
-port=$(sed -n 's|^hcbridged listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/hcbridged.out")
-key=$(grep -o -m1 "Bearer hcb_[A-Za-z0-9_-]*" "$tmp/hcbridged.out" | cut -d' ' -f2)
-[ -n "$port" ] && [ -n "$key" ] || { echo "idle_cost: no port/key from hcbridged" >&2; exit 1; }
+start_simulated_hcbridged "$tmp" "$tmp/state/audit.log" ''
+port=$hcb_port
+key=$hcb_key
 # Both simulated cards identified (two card.inserted lines with a cardType in its log).
 for _ in $(seq 100); do
   [ "$(grep -c 'event card.inserted.*cardType=' "$tmp/hcbridged.err")" -ge 2 ] && break
