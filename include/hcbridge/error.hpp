@@ -32,6 +32,25 @@ enum class Errc {
   ProfileInvalid,        // a simulator card profile is malformed
   ConnectionFailed,      // a TCP peer (e.g. vpcd) cannot be reached
   BadRequest,            // the caller passed malformed arguments
+  // Authentication (practitioner session, certificates, tokens).
+  PinLastTry,            // one PIN try left: the caller must confirm before the PIN is sent
+  SessionRequired,       // the operation needs an open practitioner session
+  CertificateInvalid,    // a certificate does not parse
+  CertificateUntrusted,  // it does not chain to a configured trust anchor
+  CertificateExpired,    // outside its validity period at the verification time
+  CertificateRevoked,    // listed in a configured CRL
+  CertificateKeyUsage,   // it lacks the digitalSignature key usage
+  CardSignatureInvalid,  // the card's signature does not verify with its certificate
+  NonceInvalid,          // a challenge nonce is missing, too short or too long
+  OriginInvalid,         // an origin is not an https (or loopback http) origin
+  PurposeInvalid,        // an unknown record-access purpose
+  JustificationRequired, // an emergency access without its justification text
+  TokenInvalid,          // a token or assertion is malformed or its signature does not verify
+  TokenExpired,          // an assertion is outside its iat..exp window
+  OriginMismatch,        // a token was made for another origin
+  AudienceMismatch,      // an assertion was made for another audience
+  NonceMismatch,         // a token or assertion carries another nonce than the one issued
+  NonceReplayed,         // the nonce was already used once
   Internal,              // an unexpected failure of the PC/SC layer or the program
 };
 
@@ -83,6 +102,42 @@ constexpr std::string_view errcId(Errc code) {
       return "connection-failed";
     case Errc::BadRequest:
       return "bad-request";
+    case Errc::PinLastTry:
+      return "pin-last-try";
+    case Errc::SessionRequired:
+      return "practitioner-session-required";
+    case Errc::CertificateInvalid:
+      return "certificate-invalid";
+    case Errc::CertificateUntrusted:
+      return "certificate-untrusted";
+    case Errc::CertificateExpired:
+      return "certificate-expired";
+    case Errc::CertificateRevoked:
+      return "certificate-revoked";
+    case Errc::CertificateKeyUsage:
+      return "certificate-key-usage";
+    case Errc::CardSignatureInvalid:
+      return "card-signature-invalid";
+    case Errc::NonceInvalid:
+      return "nonce-invalid";
+    case Errc::OriginInvalid:
+      return "origin-invalid";
+    case Errc::PurposeInvalid:
+      return "purpose-invalid";
+    case Errc::JustificationRequired:
+      return "justification-required";
+    case Errc::TokenInvalid:
+      return "token-invalid";
+    case Errc::TokenExpired:
+      return "token-expired";
+    case Errc::OriginMismatch:
+      return "origin-mismatch";
+    case Errc::AudienceMismatch:
+      return "audience-mismatch";
+    case Errc::NonceMismatch:
+      return "nonce-mismatch";
+    case Errc::NonceReplayed:
+      return "nonce-replayed";
     case Errc::Internal:
       return "internal";
   }

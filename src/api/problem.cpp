@@ -74,6 +74,42 @@ std::string_view titleOf(Errc code) {
       return "Connection failed";
     case Errc::BadRequest:
       return "Bad request";
+    case Errc::PinLastTry:
+      return "Last PIN try: confirmation required";
+    case Errc::SessionRequired:
+      return "Practitioner session required";
+    case Errc::CertificateInvalid:
+      return "Certificate not readable";
+    case Errc::CertificateUntrusted:
+      return "Certificate not trusted";
+    case Errc::CertificateExpired:
+      return "Certificate expired or not yet valid";
+    case Errc::CertificateRevoked:
+      return "Certificate revoked";
+    case Errc::CertificateKeyUsage:
+      return "Certificate not for authentication";
+    case Errc::CardSignatureInvalid:
+      return "Card signature does not verify";
+    case Errc::NonceInvalid:
+      return "Nonce not valid";
+    case Errc::OriginInvalid:
+      return "Origin not valid";
+    case Errc::PurposeInvalid:
+      return "Purpose not valid";
+    case Errc::JustificationRequired:
+      return "Justification required";
+    case Errc::TokenInvalid:
+      return "Token not valid";
+    case Errc::TokenExpired:
+      return "Token expired";
+    case Errc::OriginMismatch:
+      return "Token made for another origin";
+    case Errc::AudienceMismatch:
+      return "Assertion made for another audience";
+    case Errc::NonceMismatch:
+      return "Nonce does not match";
+    case Errc::NonceReplayed:
+      return "Nonce already used";
     case Errc::Internal:
       return "Internal error";
   }
@@ -163,7 +199,27 @@ int httpStatus(Errc code) {
     case Errc::PinRequired:
       return 403;
     case Errc::BadRequest:
+    case Errc::NonceInvalid:
+    case Errc::OriginInvalid:
+    case Errc::PurposeInvalid:
+    case Errc::JustificationRequired:
+    case Errc::TokenInvalid:
+    case Errc::TokenExpired:
+    case Errc::OriginMismatch:
+    case Errc::AudienceMismatch:
+    case Errc::NonceMismatch:
+    case Errc::NonceReplayed:
       return 400;
+    case Errc::PinLastTry:
+      return 428;
+    case Errc::SessionRequired:
+    case Errc::CertificateInvalid:
+    case Errc::CertificateUntrusted:
+    case Errc::CertificateExpired:
+    case Errc::CertificateRevoked:
+    case Errc::CertificateKeyUsage:
+    case Errc::CardSignatureInvalid:
+      return 403;
     case Errc::ProfileInvalid:
     case Errc::Internal:
       return 500;
