@@ -10,7 +10,19 @@
 #     cps-demo-sign    "Certificat de Signature CPS" of the demo card
 #     cps-expired-auth an authentication certificate that expired in 2018
 #     cps-revoked-auth an authentication certificate revoked in intermediate.crl
+#     cps-wrong-usage-auth an authentication certificate whose keyUsage is
+#                      keyEncipherment only (no digitalSignature)
+#     cps-cloned.key   a fresh key alone: a card carrying cps-demo-auth's
+#                      certificate with this key (a copied certificate)
 #   intermediate.crl   the intermediate CA's CRL (lists cps-revoked-auth)
+#   Vitale card CA     "TEST hcbridge Vitale Card CA" (signed by the root,
+#                      pathlen 0), EC P-256 like the cards below:
+#     vitale-family-card the card-authentication certificate of the
+#                      vitale-family simulated card (no patient data in it)
+#   other root CA      "TEST hcbridge Other Root CA" (self-signed), a CA
+#                      hcbridge does not trust:
+#     cps-wrong-ca-auth  a CPS-like authentication certificate issued by it
+#     vitale-forged-card a Vitale card certificate issued by it
 #
 # Every name contains "TEST". The keys are TEST ONLY: they are generated here,
 # committed under tests/pki/fixtures/ and public. Never use them for anything
@@ -86,6 +98,19 @@ keyUsage = critical, nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 certificatePolicies = 1.2.3.4.5.6.7.8.2
+[ usage_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.2.3.4.5.6.7.8.1
+[ card_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.2.3.4.5.6.7.8.3
 [ crl_ext ]
 authorityKeyIdentifier = keyid
 EOF
@@ -93,6 +118,12 @@ EOF
 
 new_key() {
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OUT/$1.key.pem" 2>/dev/null
+}
+
+# The Vitale card keys are EC P-256, so both key types are exercised.
+new_ec_key() {
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve \
+    -out "$OUT/$1.key.pem" 2>/dev/null
 }
 
 new_csr() {  # name subject
@@ -112,15 +143,19 @@ practitioner() {  # idnat profession surname given
   echo "/C=FR/O=TEST HCBRIDGE CABINET/title=$2/serialNumber=$1/SN=$3/GN=$4/CN=$4 $3"
 }
 
-# Root CA (self-signed through openssl ca, for fixed dates).
-make_ca_dir root 1000
-new_key root
-openssl req -new -utf8 -key "$OUT/root.key.pem" -subj "/C=FR/O=TEST HCBRIDGE PKI/CN=TEST hcbridge Root CA" \
-  -out "$WORK/root.csr"
-openssl ca -batch -utf8 -notext -selfsign -keyfile "$OUT/root.key.pem" -config "$WORK/root/ca.cnf" \
-  -extensions root_ext -startdate 240101000000Z -enddate 491231235959Z \
-  -in "$WORK/root.csr" -out "$OUT/root.cert.pem" 2>/dev/null
-openssl x509 -in "$OUT/root.cert.pem" -outform DER -out "$OUT/root.cert.der"
+# A self-signed root (through openssl ca, for fixed dates).
+make_root() {  # name serial common-name
+  make_ca_dir "$1" "$2"
+  new_key "$1"
+  openssl req -new -utf8 -key "$OUT/$1.key.pem" -subj "/C=FR/O=TEST HCBRIDGE PKI/CN=$3" \
+    -out "$WORK/$1.csr"
+  openssl ca -batch -utf8 -notext -selfsign -keyfile "$OUT/$1.key.pem" -config "$WORK/$1/ca.cnf" \
+    -extensions root_ext -startdate 240101000000Z -enddate 491231235959Z \
+    -in "$WORK/$1.csr" -out "$OUT/$1.cert.pem" 2>/dev/null
+  openssl x509 -in "$OUT/$1.cert.pem" -outform DER -out "$OUT/$1.cert.der"
+}
+
+make_root root 1000 "TEST hcbridge Root CA"
 
 # Intermediate CA.
 make_ca_dir intermediate 2000
@@ -140,6 +175,30 @@ new_csr cps-expired-auth "$(practitioner 810000000027 21 ANCIEN-TEST Paul)"
 sign intermediate cps-expired-auth auth_ext 150101000000Z 180101000000Z
 new_csr cps-revoked-auth "$(practitioner 810000000035 60 REVOQUE-TEST Marc)"
 sign intermediate cps-revoked-auth auth_ext 250101000000Z 491231235959Z
+new_key cps-wrong-usage-auth
+new_csr cps-wrong-usage-auth "$(practitioner 810000000050 10 USAGE-TEST Ugo)"
+sign intermediate cps-wrong-usage-auth usage_ext 250101000000Z 491231235959Z
+# Only a key: the cps-cloned card carries cps-demo-auth's certificate with it.
+new_key cps-cloned
+
+# Vitale card CA and the vitale-family card's certificate. The subject names
+# the card only: the certificate proves the card, it carries no patient data.
+make_ca_dir vitale-ca 3000
+new_ec_key vitale-ca
+new_csr vitale-ca "/C=FR/O=TEST HCBRIDGE PKI/CN=TEST hcbridge Vitale Card CA"
+sign root vitale-ca intermediate_ext 240101000000Z 491231235959Z
+new_ec_key vitale-family-card
+new_csr vitale-family-card "/C=FR/O=TEST HCBRIDGE VITALE/CN=TEST Vitale card 0000000001"
+sign vitale-ca vitale-family-card card_ext 250101000000Z 491231235959Z
+
+# A root hcbridge does not trust, and the certificates it issues.
+make_root other-root 4000 "TEST hcbridge Other Root CA"
+new_key cps-wrong-ca-auth
+new_csr cps-wrong-ca-auth "$(practitioner 810000000043 10 FAUSSE-TEST Eve)"
+sign other-root cps-wrong-ca-auth auth_ext 250101000000Z 491231235959Z
+new_ec_key vitale-forged-card
+new_csr vitale-forged-card "/C=FR/O=TEST HCBRIDGE VITALE/CN=TEST Vitale card 0000000001"
+sign other-root vitale-forged-card card_ext 250101000000Z 491231235959Z
 
 # Revoke one and publish the CRL (fixed update times).
 openssl ca -batch -config "$WORK/intermediate/ca.cnf" -revoke "$OUT/cps-revoked-auth.cert.pem" \
@@ -152,7 +211,20 @@ openssl crl -in "$OUT/intermediate.crl.pem" -outform DER -out "$OUT/intermediate
 cat "$OUT/intermediate.cert.pem" "$OUT/root.cert.pem" > "$OUT/chain.pem"
 # Sanity: the chain verifies, the revoked certificate does not with the CRL.
 openssl verify -attime 1767225600 -CAfile "$OUT/root.cert.pem" -untrusted "$OUT/intermediate.cert.pem" \
-  "$OUT/cps-demo-auth.cert.pem" "$OUT/cps-demo-sign.cert.pem" >/dev/null
+  "$OUT/cps-demo-auth.cert.pem" "$OUT/cps-demo-sign.cert.pem" "$OUT/cps-wrong-usage-auth.cert.pem" \
+  >/dev/null
+openssl verify -attime 1767225600 -CAfile "$OUT/root.cert.pem" -untrusted "$OUT/vitale-ca.cert.pem" \
+  "$OUT/vitale-family-card.cert.pem" >/dev/null
+openssl verify -attime 1767225600 -CAfile "$OUT/other-root.cert.pem" "$OUT/cps-wrong-ca-auth.cert.pem" \
+  "$OUT/vitale-forged-card.cert.pem" >/dev/null
+for name in cps-wrong-ca-auth vitale-forged-card; do
+  if openssl verify -attime 1767225600 -CAfile "$OUT/root.cert.pem" \
+    -untrusted "$OUT/intermediate.cert.pem" -untrusted "$OUT/vitale-ca.cert.pem" \
+    "$OUT/$name.cert.pem" >/dev/null 2>&1; then
+    echo "$0: $name verifies against the test root" >&2
+    exit 1
+  fi
+done
 if openssl verify -attime 1767225600 -crl_check -CRLfile "$OUT/intermediate.crl.pem" \
   -CAfile "$OUT/root.cert.pem" -untrusted "$OUT/intermediate.cert.pem" \
   "$OUT/cps-revoked-auth.cert.pem" >/dev/null 2>&1; then
