@@ -1,13 +1,14 @@
-// The audit log: one JSON line per access to patient data (and, later, per
-// token issued). Each line carries its position ("seq") and the SHA-256 of the
-// line before it ("prev"), so an edited, deleted, inserted or reordered line
-// breaks the chain and `verifyAuditLog` names it. The format is described in
-// docs/architecture.md ("Audit log").
+// The audit log: one JSON line per access to patient data, per practitioner
+// session opening and per token or assertion issued. Each line carries its position ("seq") and the
+// SHA-256 of the line before it ("prev"), so an edited, deleted, inserted or reordered line breaks
+// the chain and `verifyAuditLog` names it. The format is described in docs/architecture.md ("Audit
+// log").
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,9 @@ struct AuditRecord {
   std::string cardSerialHash;               // SerialHasher output, never the serial itself
   std::vector<std::string> fields;          // names of the fields returned, never their values
   std::string outcome;                      // "ok" or an error id such as "card-removed"
+  // What else identifies the act, e.g. a token's audience, purpose and jti;
+  // never health data. Written as a "details" object when not empty.
+  std::map<std::string, std::string> details;
 };
 
 class AuditLog {

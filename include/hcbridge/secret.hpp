@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,5 +30,8 @@ class SecretBytes {
  private:
   Bytes bytes_;
 };
+
+// Overwrites a string that held a secret (a request body with a PIN) and empties it.
+void wipeString(std::string& text) noexcept;
 
 }  // namespace hcbridge

@@ -12,6 +12,7 @@
 
 #include "hcbridge/apdu.hpp"
 #include "hcbridge/bytes.hpp"
+#include "hcbridge/error.hpp"
 
 namespace hcbridge {
 
@@ -40,12 +41,18 @@ enum class ReaderEventKind {
 // Stable names used in CLI and API output.
 constexpr std::string_view readerEventName(ReaderEventKind kind) {
   switch (kind) {
-    case ReaderEventKind::ReaderAdded: return "reader.added";
-    case ReaderEventKind::ReaderRemoved: return "reader.removed";
-    case ReaderEventKind::CardInserted: return "card.inserted";
-    case ReaderEventKind::CardRemoved: return "card.removed";
-    case ReaderEventKind::ServiceLost: return "service.lost";
-    case ReaderEventKind::ServiceRestored: return "service.restored";
+    case ReaderEventKind::ReaderAdded:
+      return "reader.added";
+    case ReaderEventKind::ReaderRemoved:
+      return "reader.removed";
+    case ReaderEventKind::CardInserted:
+      return "card.inserted";
+    case ReaderEventKind::CardRemoved:
+      return "card.removed";
+    case ReaderEventKind::ServiceLost:
+      return "service.lost";
+    case ReaderEventKind::ServiceRestored:
+      return "service.restored";
   }
   return "unknown";
 }
@@ -79,7 +86,16 @@ class CardConnection {
   // RAII Transaction below.
   virtual void beginTransaction() = 0;
   virtual void endTransaction() noexcept = 0;
+  // Warm-resets the card: it forgets its security state (a verified PIN), so
+  // nobody can use the PIN once the practitioner session that verified it has
+  // closed. The connection stays usable. Transports without it throw
+  // Error(OperationUnsupported).
+  virtual void resetCard();
 };
+
+inline void CardConnection::resetCard() {
+  throw Error(Errc::OperationUnsupported, "this card connection cannot reset the card");
+}
 
 // RAII exclusive transaction: no other program's APDU interleaves with ours.
 class Transaction {

@@ -6,7 +6,9 @@ namespace hcbridge {
 
 SecretBytes::SecretBytes(std::string_view text) : bytes_(text.begin(), text.end()) {}
 SecretBytes::SecretBytes(ByteView bytes) : bytes_(bytes.begin(), bytes.end()) {}
-SecretBytes::~SecretBytes() { wipe(); }
+SecretBytes::~SecretBytes() {
+  wipe();
+}
 
 SecretBytes::SecretBytes(SecretBytes&& other) noexcept : bytes_(std::move(other.bytes_)) {
   other.wipe();
@@ -24,6 +26,11 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 void SecretBytes::wipe() noexcept {
   if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
   bytes_.clear();
+}
+
+void wipeString(std::string& text) noexcept {
+  if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+  text.clear();
 }
 
 }  // namespace hcbridge

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "hcbridge/api/problem.hpp"
+#include "hcbridge/secret.hpp"
 #include "websocket_session.hpp"
 
 namespace hcbridge::api::detail {
@@ -107,6 +108,7 @@ bool HttpSession::answerReadError(beast::error_code ec) {
 
 void HttpSession::handleRequest() {
   Request request = toApiRequest(parser_->get());
+  wipeString(parser_->get().body());  // it may hold a PIN; the copy is wiped below
   const bool keepAlive = parser_->get().keep_alive();
   stream_.expires_never();  // the backend may take seconds; the client waits for us
   // The handler may complete on a backend thread: come back to the strand.
@@ -122,6 +124,7 @@ void HttpSession::handleRequest() {
           self->write(handled.response, handled.caller, keepAlive);
         });
       });
+  wipeString(request.body);  // the router parsed it synchronously
 }
 
 void HttpSession::upgrade() {

@@ -114,28 +114,52 @@ std::string_view openApiDocument() {
   return hcbridge_api_openapi;
 }
 
-Router::Router(Backend& backend, bool requirePractitionerSession, AuditSink audit)
+Router::Router(Backend& backend, const Policy& policy, AuditSink audit)
     : backend_(backend),
-      requirePractitionerSession_(requirePractitionerSession),
+      requirePractitionerSession_(policy.requirePractitionerSession),
+      limits_(policy.limits),
+      appOrigins_(policy.appOrigins),
       audit_(std::move(audit)) {}
 
 void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
-  static constexpr std::array<std::string_view, 6> kPaths = {
-      "/v1/status",       "/v1/readers", "/v1/patient-card", "/v1/practitioner-card",
-      "/v1/openapi.json", "/v1/events"};
+  struct Endpoint {
+    std::string_view path;
+    std::string_view methods;  // as in the Allow header
+  };
+  static constexpr std::array<Endpoint, 9> kEndpoints = {{
+      {"/v1/status", "GET"},
+      {"/v1/readers", "GET"},
+      {"/v1/patient-card", "GET"},
+      {"/v1/practitioner-card", "GET"},
+      {"/v1/openapi.json", "GET"},
+      {"/v1/events", "GET"},
+      {"/v1/practitioner/session", "POST, DELETE"},
+      {"/v1/practitioner/authenticate", "POST"},
+      {"/v1/record-access", "POST"},
+  }};
   try {
     const std::string path = request.target.substr(0, request.target.find('?'));
-    if (std::find(kPaths.begin(), kPaths.end(), path) == kPaths.end()) {
+    const auto endpoint = std::find_if(kEndpoints.begin(), kEndpoints.end(),
+                                       [&](const Endpoint& e) { return e.path == path; });
+    if (endpoint == kEndpoints.end()) {
       parseTarget(request.target);  // a malformed target is a bad request, not a missing one
       done(Problem::of(ApiProblem::NotFound,
                        "no endpoint " + path + "; the endpoints are listed in /v1/openapi.json")
                .toResponse());
       return;
     }
-    if (request.method != "GET") {
-      Response refused =
-          Problem::of(ApiProblem::MethodNotAllowed, path + " accepts GET only").toResponse();
-      refused.headers.push_back({"Allow", "GET"});
+    const std::string_view methods = endpoint->methods;
+    bool allowed = false;
+    for (std::size_t start = 0; start < methods.size();) {
+      const std::size_t comma = std::min(methods.find(',', start), methods.size());
+      allowed = allowed || methods.substr(start, comma - start) == request.method;
+      start = comma + 2;
+    }
+    if (!allowed) {
+      Response refused = Problem::of(ApiProblem::MethodNotAllowed,
+                                     path + " accepts " + std::string(methods) + " only")
+                             .toResponse();
+      refused.headers.push_back({"Allow", std::string(methods)});
       done(std::move(refused));
       return;
     }
@@ -144,11 +168,17 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
     if (path == "/v1/practitioner-card") return practitionerCard(request, std::move(done));
     const Target target = parseTarget(request.target);
     requireOnly(target, {});
-    if (target.path == "/v1/status") return done(jsonResponse(200, dump(backend_.status())));
-    if (target.path == "/v1/readers") return done(readersResponse(backend_.readers()));
-    if (target.path == "/v1/openapi.json") {
-      return done(jsonResponse(200, std::string(openApiDocument())));
+    // Parsed once, here: also a body sent where none is expected must be sound JSON.
+    json body = request.body.empty() ? json() : parseJsonBody(request.body, limits_);
+    if (path == "/v1/practitioner/session") {
+      if (request.method == "DELETE") return closeSession(caller, std::move(done));
+      return openSession(body, caller, std::move(done));
     }
+    if (path == "/v1/practitioner/authenticate") return authenticate(body, caller, std::move(done));
+    if (path == "/v1/record-access") return recordAccess(body, caller, std::move(done));
+    if (path == "/v1/status") return done(jsonResponse(200, dump(backend_.status())));
+    if (path == "/v1/readers") return done(readersResponse(backend_.readers()));
+    if (path == "/v1/openapi.json") return done(jsonResponse(200, std::string(openApiDocument())));
     throw Error(Errc::BadRequest, "/v1/events is a WebSocket endpoint",
                 "open it with new WebSocket(\"ws://localhost:PORT/v1/events\")");
   } catch (...) {
@@ -156,24 +186,29 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
   }
 }
 
+void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
+                   const ResponseHandler& done) {
+  if (audit) {
+    try {
+      audit(entry);
+    } catch (...) {
+      // No trace, no data: an access that cannot be audited is refused.
+      return done(Problem::of(Errc::Internal,
+                              "the access could not be written to the audit log, so nothing is "
+                              "returned; see the service's log")
+                      .toResponse());
+    }
+  }
+  done(std::move(response));
+}
+
 void Router::patientCard(const Request& request, const Caller& caller, ResponseHandler done) {
   AuditEntry entry;
   entry.action = std::string(kPatientCardAction);
   entry.caller = caller.identity();
   // One place that answers and audits, whatever the outcome.
-  auto finish = [audit = audit_, done](AuditEntry line, Response response) {
-    if (audit) {
-      try {
-        audit(line);
-      } catch (...) {
-        // No trace, no data: a read that cannot be audited is refused.
-        return done(Problem::of(Errc::Internal,
-                                "the access could not be written to the audit log, so no patient "
-                                "data is returned; see the service's log")
-                        .toResponse());
-      }
-    }
-    done(std::move(response));
+  auto finish = [audit = audit_, done](const AuditEntry& line, Response response) {
+    answerAudited(audit, line, std::move(response), done);
   };
   std::optional<std::string> reader;
   std::optional<std::vector<std::string>> wanted;

@@ -41,6 +41,12 @@ std::string missingField(const nlohmann::json& line) {
     return "field 'practitioner' is missing or neither a string nor null";
   }
   if (!hasStringArray(line, "fields")) return "field 'fields' is missing or not a list of names";
+  if (const auto details = line.find("details"); details != line.end()) {
+    if (!details->is_object()) return "field 'details' is not an object";
+    for (const auto& item : details->items()) {
+      if (!item.value().is_string()) return "field 'details." + item.key() + "' is not a string";
+    }
+  }
   const auto seq = line.find("seq");
   if (seq == line.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0) {
     return "field 'seq' is missing or not a positive integer";
@@ -78,6 +84,7 @@ std::string formatLine(const AuditRecord& record, std::string_view time, std::ui
   line["cardSerialHash"] = record.cardSerialHash;
   line["fields"] = record.fields;
   line["outcome"] = record.outcome;
+  if (!record.details.empty()) line["details"] = record.details;
   line["prev"] = prev;
   // The caller string comes from an HTTP header: bytes that are not UTF-8
   // become U+FFFD rather than losing the line.

@@ -1,21 +1,15 @@
 #include "hcbridge/core/reader_manager.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 
+#include "card_authentication.hpp"
+#include "card_workers.hpp"
 #include "hcbridge/core/model_json.hpp"
 #include "hcbridge/error.hpp"
+#include "patient_authenticity.hpp"
 
 namespace hcbridge::core {
 namespace {
-
-namespace asio = boost::asio;
-
-// How many cards may be worked on at the same time; more readers than this
-// still work, their operations just wait for a free thread.
-constexpr std::size_t kCardThreads = 4;
 
 std::string_view kindName(CardKind kind) {
   return kind == CardKind::Patient ? "patient" : "practitioner";
@@ -36,37 +30,6 @@ bool cardLeft(Errc code) {
 
 }  // namespace
 
-class ReaderManager::Workers {
- public:
-  Workers() : pool_(kCardThreads) {}
-
-  // Queues the job behind the reader's earlier jobs; false once stopped.
-  bool post(const std::string& reader, std::function<void()> job) {
-    std::lock_guard lock(mutex_);
-    if (stopped_) return false;
-    auto it = strands_.find(reader);
-    if (it == strands_.end()) it = strands_.emplace(reader, asio::make_strand(pool_)).first;
-    asio::post(it->second, std::move(job));
-    return true;
-  }
-
-  // Runs what is queued, then joins the threads.
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopped_) return;
-      stopped_ = true;
-    }
-    pool_.join();
-  }
-
- private:
-  asio::thread_pool pool_;
-  std::mutex mutex_;
-  bool stopped_ = false;
-  std::map<std::string, asio::strand<asio::thread_pool::executor_type>> strands_;
-};
-
 class ReaderManager::EventSubscription : public api::Subscription {
  public:
   EventSubscription(ReaderManager& manager, std::uint64_t id) : manager_(manager), id_(id) {}
@@ -79,13 +42,14 @@ class ReaderManager::EventSubscription : public api::Subscription {
 
 ReaderManager::ReaderManager(Transport& transport, const DriverRegistry& registry,
                              const SerialHasher& hasher, std::string transportLabel,
-                             std::string version)
+                             std::string version, AuthenticationSettings authentication)
     : transport_(transport),
       registry_(registry),
       cache_(registry, hasher),
       transportLabel_(std::move(transportLabel)),
       version_(std::move(version)),
-      workers_(std::make_unique<Workers>()),
+      authentication_(std::move(authentication)),
+      workers_(std::make_unique<CardWorkers>()),
       watcher_(transport.watch()) {
   std::vector<ReaderInfo> initial;
   try {
@@ -108,6 +72,7 @@ ReaderManager::ReaderManager(Transport& transport, const DriverRegistry& registr
     }
   }
   watchThread_ = std::thread([this] { watchLoop(); });
+  sessionTimer_ = std::thread([this] { sessionTimerLoop(); });
 }
 
 ReaderManager::~ReaderManager() {
@@ -119,6 +84,11 @@ void ReaderManager::stop() {
   if (stopping_.exchange(true)) return;
   watcher_->cancel();
   if (watchThread_.joinable()) watchThread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    sessionChanged_.notify_all();
+  }
+  if (sessionTimer_.joinable()) sessionTimer_.join();
   workers_->stop();
 }
 
@@ -159,6 +129,7 @@ void ReaderManager::apply(const ReaderEvent& event) {
       }
       break;
     case ReaderEventKind::ReaderRemoved:
+      if (session_ && session_->reader == event.reader) endSessionLocked("reader-removed", false);
       if (auto* state = findReader(event.reader)) {
         if (state->insertionAnnounced) publish("card.removed", readerData);
         std::erase_if(readers_, [&](const ReaderState& s) { return s.name == event.reader; });
@@ -172,8 +143,10 @@ void ReaderManager::apply(const ReaderEvent& event) {
         publish("reader.added", readerData);
         state = &readers_.back();
       }
+      if (session_ && session_->reader == event.reader) endSessionLocked("card-removed", false);
       if (state->insertionAnnounced) publish("card.removed", readerData);
       state->cardPresent = true;
+      state->authenticity.reset();
       state->cardType.clear();
       state->cardKind.reset();
       state->insertionAnnounced = false;
@@ -184,9 +157,11 @@ void ReaderManager::apply(const ReaderEvent& event) {
       break;
     }
     case ReaderEventKind::CardRemoved:
+      if (session_ && session_->reader == event.reader) endSessionLocked("card-removed", false);
       if (auto* state = findReader(event.reader)) {
         if (state->insertionAnnounced) publish("card.removed", readerData);
         state->cardPresent = false;
+        state->authenticity.reset();
         state->cardType.clear();
         state->cardKind.reset();
         state->insertionAnnounced = false;
@@ -194,6 +169,8 @@ void ReaderManager::apply(const ReaderEvent& event) {
       }
       break;
     case ReaderEventKind::ServiceLost:
+      // The cards may have been reset with pcscd: the session cannot be trusted to hold.
+      if (session_) endSessionLocked("service-lost", false);
       transportUp_ = false;
       publish("service.lost", nlohmann::json::object());
       break;
@@ -257,63 +234,82 @@ void ReaderManager::readPractitionerCard(std::optional<std::string> reader,
   readCard(CardKind::Practitioner, std::move(reader), std::move(done));
 }
 
+std::string ReaderManager::resolveReader(CardKind kind, const std::optional<std::string>& reader) {
+  if (reader) {
+    if (findReader(*reader) == nullptr) {
+      throw Error(Errc::ReaderNotFound, "no reader named '" + *reader + "'",
+                  "GET /v1/readers lists the readers.");
+    }
+    return *reader;
+  }
+  for (const auto& state : readers_) {
+    if (state.cardKind == kind) return state.name;
+  }
+  throw Error(Errc::CardAbsent, "no " + std::string(kindName(kind)) + " card in any reader",
+              cardAbsentHint(kind));
+}
+
+bool ReaderManager::postCardJob(const std::string& reader, std::function<void()> job,
+                                std::function<void(std::exception_ptr)> fail) {
+  auto guarded = [job = std::move(job), fail] {
+    try {
+      job();
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  };
+  if (workers_->post(reader, std::move(guarded))) return true;
+  fail(std::make_exception_ptr(Error(Errc::Cancelled, "the service is stopping")));
+  return false;
+}
+
+// Once per insertion: the proof costs a few APDUs and a signature.
+nlohmann::json ReaderManager::patientAuthenticity(const std::string& reader,
+                                                  const CachedCard& card) {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const ReaderState* state = findReader(reader);
+    if (state != nullptr && state->authenticity) return *state->authenticity;
+    if (state != nullptr) generation = state->cardGeneration;
+  }
+  auto connection = transport_.connect(reader, ShareMode::Shared);
+  nlohmann::json result =
+      checkPatientCardAuthenticity(*connection, *card.driver, authentication_.patientCardTrust,
+                                   authentication_.verificationTime());
+  std::lock_guard lock(mutex_);
+  ReaderState* state = findReader(reader);
+  if (state != nullptr && state->cardGeneration == generation) state->authenticity = result;
+  return result;
+}
+
 void ReaderManager::readCard(CardKind kind, std::optional<std::string> reader,
                              api::CardReadHandler done) {
   std::string target;
   try {
     std::lock_guard lock(mutex_);
-    if (reader) {
-      if (findReader(*reader) == nullptr) {
-        throw Error(Errc::ReaderNotFound, "no reader named '" + *reader + "'",
-                    "GET /v1/readers lists the readers.");
-      }
-      target = *reader;
-    } else {
-      for (const auto& state : readers_) {
-        if (state.cardKind == kind) {
-          target = state.name;
-          break;
-        }
-      }
-      if (target.empty()) {
-        throw Error(Errc::CardAbsent, "no " + std::string(kindName(kind)) + " card in any reader",
-                    cardAbsentHint(kind));
-      }
-    }
+    target = resolveReader(kind, reader);
   } catch (const Error&) {
     done(std::current_exception(), {});
     return;
   }
-  auto job = [this, kind, target, done] {
-    std::exception_ptr error;
-    api::CardRead result;
-    try {
-      const CachedCard card = cache_.read(transport_, target);
-      if (card.driver->kind() != kind) {
-        throw Error(Errc::CardUnsupported,
-                    "the card in '" + target + "' is a " + std::string(card.driver->displayName()) +
-                        ", not a " + std::string(kindName(kind)) + " card",
-                    cardAbsentHint(kind));
-      }
-      result = {toJson(card.model), target, card.serialHash};
-    } catch (...) {
-      error = std::current_exception();
-    }
-    done(error, std::move(result));
-  };
-  if (!workers_->post(target, std::move(job))) {
-    done(std::make_exception_ptr(Error(Errc::Cancelled, "the service is stopping")), {});
-  }
-}
-
-std::optional<std::string> ReaderManager::practitionerSession() const {
-  std::lock_guard lock(mutex_);
-  return practitionerSession_;
-}
-
-void ReaderManager::setPractitionerSessionForTesting(std::optional<std::string> practitioner) {
-  std::lock_guard lock(mutex_);
-  practitionerSession_ = std::move(practitioner);
+  postCardJob(
+      target,
+      [this, kind, target, done] {
+        const CachedCard card = cache_.read(transport_, target);
+        if (card.driver->kind() != kind) {
+          throw Error(Errc::CardUnsupported,
+                      "the card in '" + target + "' is a " +
+                          std::string(card.driver->displayName()) + ", not a " +
+                          std::string(kindName(kind)) + " card",
+                      cardAbsentHint(kind));
+        }
+        api::CardRead result{toJson(card.model), target, card.serialHash};
+        if (kind == CardKind::Patient)
+          result.card["authenticity"] = patientAuthenticity(target, card);
+        done(nullptr, std::move(result));
+      },
+      [done](std::exception_ptr error) { done(error, {}); });
 }
 
 std::unique_ptr<api::Subscription> ReaderManager::subscribe(

@@ -10,6 +10,7 @@
 #include "app_key_ring.hpp"
 #include "hcbridge/api/server.hpp"
 #include "hcbridge/audit_log.hpp"
+#include "hcbridge/auth/certificate_validator.hpp"
 #include "hcbridge/core/reader_manager.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
@@ -17,6 +18,7 @@
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge/version.hpp"
+#include "simulated_trust.hpp"
 
 namespace hcbridge::daemon {
 namespace {
@@ -56,8 +58,8 @@ void createStateFolders(const Settings& settings) {
 }
 
 AuditRecord toAuditRecord(const api::AuditEntry& entry) {
-  return {entry.action,         entry.caller, entry.practitioner,
-          entry.cardSerialHash, entry.fields, entry.outcome};
+  return {entry.action, entry.caller,  entry.practitioner, entry.cardSerialHash,
+          entry.fields, entry.outcome, entry.details};
 }
 
 std::string describe(const api::ServiceEvent& event) {
@@ -66,6 +68,7 @@ std::string describe(const api::ServiceEvent& event) {
     line += " reader='" + event.data["reader"].get<std::string>() + "'";
   if (event.data.contains("cardType"))
     line += " cardType=" + event.data["cardType"].get<std::string>();
+  if (event.data.contains("reason")) line += " reason=" + event.data["reason"].get<std::string>();
   return line;
 }
 
@@ -98,6 +101,40 @@ void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, Std
   }
 }
 
+std::optional<auth::TrustSettings> pick(const std::optional<auth::TrustSettings>& configured,
+                                        const std::optional<SimulatedTrust>& simulated,
+                                        auth::TrustSettings SimulatedTrust::*member) {
+  if (configured) return configured;
+  if (simulated) return (*simulated).*member;
+  return std::nullopt;
+}
+
+core::AuthenticationSettings authenticationSettings(const Settings& settings, StderrLog& log) {
+  std::optional<SimulatedTrust> simulated;
+  if (settings.simulate && (!settings.practitionerTrust || !settings.patientCardTrust)) {
+    simulated = writeSimulatedTrust(settings.serialKeyFile.parent_path() / "test-pki");
+    log("simulate: trusting the TEST PKI of the simulated cards (" +
+        simulated->practitioner.trustAnchors.front().parent_path().string() + ")");
+  }
+  core::AuthenticationSettings authentication;
+  if (auto trust = pick(settings.practitionerTrust, simulated, &SimulatedTrust::practitioner)) {
+    authentication.practitionerTrust = auth::CertificateValidator(*trust);
+  } else {
+    log("no practitioner_trust in the config: practitioner sessions will be refused");
+  }
+  if (auto trust = pick(settings.patientCardTrust, simulated, &SimulatedTrust::patientCard)) {
+    authentication.patientCardTrust = auth::CertificateValidator(*trust);
+  }
+  if (settings.verificationTime) {
+    const auto pinned = *settings.verificationTime;
+    authentication.verificationTime = [pinned] { return pinned; };
+    log("verification_time is pinned: certificates are checked at a fixed time (tests only)");
+  }
+  authentication.sessionIdleTimeout = settings.sessionIdleTimeout;
+  authentication.appVersion = "https://hcbridge.local/releases/" + std::string(kVersion);
+  return authentication;
+}
+
 // Replaces the "demo" application key in `file` and returns the new key.
 std::string replaceDemoKey(const fs::path& file) {
   AppKeyStore store = AppKeyStore::open(file);
@@ -122,7 +159,8 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
       settings.simulate ? makeSimulatedTransport() : pcsc::makeTransport();
   const std::string transportLabel = settings.simulate ? "simulated" : "pcsc";
   const DriverRegistry registry = makeDefaultRegistry();
-  core::ReaderManager manager(*transport, registry, hasher, transportLabel, kVersion);
+  core::ReaderManager manager(*transport, registry, hasher, transportLabel, kVersion,
+                              authenticationSettings(settings, log));
   auto eventLog =
       manager.subscribe([&log](const api::ServiceEvent& event) { log(describe(event)); });
 
@@ -161,6 +199,11 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
         << "/v1/readers\n"
         << "  curl -H 'Authorization: Bearer " << *demoKey << "' http://localhost:" << port
         << "/v1/practitioner-card\n"
+        << "  curl -X POST -H 'Authorization: Bearer " << *demoKey
+        << "' -H 'Content-Type: application/json' -d '{\"pin\":\"1234\"}' http://localhost:" << port
+        << "/v1/practitioner/session\n"
+        << "  curl -H 'Authorization: Bearer " << *demoKey << "' http://localhost:" << port
+        << "/v1/patient-card   (needs the session)\n"
         << "  API description: http://localhost:" << port
         << "/v1/openapi.json (with the same header)" << std::endl;
   }

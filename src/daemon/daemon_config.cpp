@@ -1,10 +1,13 @@
 #include "daemon_config.hpp"
 
+#include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "hcbridge/app_keys.hpp"
+#include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::daemon {
@@ -73,6 +76,43 @@ void parseLimits(const json& object, api::Limits& limits, const fs::path& file) 
       throw configError(file, "unknown key '" + name + "'");
     }
   }
+}
+
+std::vector<fs::path> pathList(const json& value, const std::string& name, const fs::path& file) {
+  std::vector<fs::path> paths;
+  for (const auto& item : valueOf<std::vector<std::string>>(value, name, file))
+    paths.push_back(item);
+  return paths;
+}
+
+// {"anchors": [PEM files], "intermediates": [...], "crls": [...]}
+auth::TrustSettings parseTrust(const json& object, const std::string& key, const fs::path& file) {
+  if (!object.is_object()) throw configError(file, "'" + key + "' must be an object");
+  auth::TrustSettings trust;
+  for (const auto& item : object.items()) {
+    const std::string name = key + "." + item.key();
+    if (item.key() == "anchors") {
+      trust.trustAnchors = pathList(item.value(), name, file);
+    } else if (item.key() == "intermediates") {
+      trust.intermediates = pathList(item.value(), name, file);
+    } else if (item.key() == "crls") {
+      trust.crls = pathList(item.value(), name, file);
+    } else {
+      throw configError(file, "unknown key '" + name + "' (valid: anchors, intermediates, crls)");
+    }
+  }
+  if (trust.trustAnchors.empty()) throw configError(file, "'" + key + ".anchors' names no file");
+  return trust;
+}
+
+std::chrono::system_clock::time_point parseUtcTime(const std::string& text, const fs::path& file) {
+  std::tm utc{};
+  std::istringstream in(text);
+  in >> std::get_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) {
+    throw configError(file, "'verification_time' must look like 2026-01-01T00:00:00Z");
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&utc));
 }
 
 std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& index,
@@ -160,6 +200,27 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       config.serialKeyFile = valueOf<std::string>(value, key, file);
     } else if (key == "limits") {
       parseLimits(value, config.limits, file);
+    } else if (key == "practitioner_trust") {
+      config.practitionerTrust = parseTrust(value, key, file);
+    } else if (key == "patient_card_trust") {
+      config.patientCardTrust = parseTrust(value, key, file);
+    } else if (key == "verification_time") {
+      config.verificationTime = parseUtcTime(valueOf<std::string>(value, key, file), file);
+    } else if (key == "session_idle_seconds") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
+          value.get<std::uint64_t>() > 24 * 3600) {
+        throw configError(file, "'session_idle_seconds' must be 1 to 86400");
+      }
+      config.sessionIdleTimeout = std::chrono::seconds(value.get<std::uint64_t>());
+    } else if (key == "app_origins") {
+      config.appOrigins = valueOf<std::map<std::string, std::string>>(value, key, file);
+      for (const auto& [app, origin] : config.appOrigins) {
+        try {
+          auth::checkOrigin(origin);
+        } catch (const Error& error) {
+          throw configError(file, "'app_origins." + app + "': " + error.what());
+        }
+      }
     } else {
       throw configError(file, "unknown key '" + key + "'");
     }
@@ -204,6 +265,11 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   settings.configFile = commandLine.configFile.value_or(kDefaultConfigFile);
   settings.configFileGiven = commandLine.configFile.has_value();
   settings.limits = config.limits;
+  settings.practitionerTrust = config.practitionerTrust;
+  settings.patientCardTrust = config.patientCardTrust;
+  settings.verificationTime = config.verificationTime;
+  settings.sessionIdleTimeout = config.sessionIdleTimeout;
+  settings.appOrigins = config.appOrigins;
 
   const bool needStateDir =
       commandLine.simulate && (!config.appKeysFile || !config.auditLog || !config.serialKeyFile);
@@ -226,6 +292,7 @@ api::Policy Settings::policy() const {
   policy.requirePractitionerSession = requirePractitionerSession;
   policy.configPath = configFile.string();
   policy.limits = limits;
+  policy.appOrigins = appOrigins;
   return policy;
 }
 

@@ -2,15 +2,18 @@
 // service starts with. Pure (no sockets, no threads) so it is unit-tested.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hcbridge/api/policy.hpp"
+#include "hcbridge/auth/certificate_validator.hpp"
 
 namespace hcbridge::daemon {
 
@@ -40,6 +43,12 @@ struct FileConfig {
   std::optional<std::filesystem::path> auditLog;
   std::optional<std::filesystem::path> serialKeyFile;
   api::Limits limits;
+  std::optional<auth::TrustSettings> practitionerTrust;
+  std::optional<auth::TrustSettings> patientCardTrust;
+  // Pins the time certificates are checked at (tests with expired test cards).
+  std::optional<std::chrono::system_clock::time_point> verificationTime;
+  std::chrono::seconds sessionIdleTimeout{15 * 60};
+  std::map<std::string, std::string> appOrigins;
 };
 
 // Throws Error(BadRequest) naming the file and the key that is wrong
@@ -61,6 +70,12 @@ struct Settings {
   std::filesystem::path auditLog;
   std::filesystem::path serialKeyFile;
   api::Limits limits;
+  // Unset with --simulate: the simulated cards' TEST PKI is trusted.
+  std::optional<auth::TrustSettings> practitionerTrust;
+  std::optional<auth::TrustSettings> patientCardTrust;
+  std::optional<std::chrono::system_clock::time_point> verificationTime;
+  std::chrono::seconds sessionIdleTimeout{15 * 60};
+  std::map<std::string, std::string> appOrigins;
 
   api::Policy policy() const;
 };

@@ -1,10 +1,10 @@
 #include "pcsc_connection.hpp"
 
-#include <algorithm>
-#include <vector>
-
 #include <pcsclite.h>
 #include <reader.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "hcbridge/atr.hpp"
 #include "hcbridge/error.hpp"
@@ -17,8 +17,8 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
                                ShareMode mode)
     : context_(std::move(context)), reader_(reader) {
   DWORD active = 0;
-  const DWORD share = mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
-  const LONG rv = SCardConnect(context_->handle(), reader_.c_str(), share,
+  share_ = mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
+  const LONG rv = SCardConnect(context_->handle(), reader_.c_str(), share_,
                                SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &active);
   if (rv != SCARD_S_SUCCESS) throwPcscError(rv, "Connecting to the card", reader_);
   protocol_ = active == SCARD_PROTOCOL_T0 ? Protocol::T0 : Protocol::T1;
@@ -40,7 +40,9 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
   }
 }
 
-PcscConnection::~PcscConnection() { SCardDisconnect(card_, SCARD_LEAVE_CARD); }
+PcscConnection::~PcscConnection() {
+  SCardDisconnect(card_, SCARD_LEAVE_CARD);
+}
 
 bool PcscConnection::readerAcceptsExtendedLength() const {
   // CCID readers report their largest APDU; a driver without the attribute
@@ -112,6 +114,16 @@ void PcscConnection::beginTransaction() {
   if (rv != SCARD_S_SUCCESS) fail(rv, "Starting an exclusive transaction");
 }
 
-void PcscConnection::endTransaction() noexcept { SCardEndTransaction(card_, SCARD_LEAVE_CARD); }
+void PcscConnection::endTransaction() noexcept {
+  SCardEndTransaction(card_, SCARD_LEAVE_CARD);
+}
+
+void PcscConnection::resetCard() {
+  DWORD active = 0;
+  const LONG rv = SCardReconnect(card_, share_, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                 SCARD_RESET_CARD, &active);
+  if (rv != SCARD_S_SUCCESS) fail(rv, "Resetting the card");
+  protocol_ = active == SCARD_PROTOCOL_T0 ? Protocol::T0 : Protocol::T1;
+}
 
 }  // namespace hcbridge::pcsc

@@ -25,6 +25,7 @@ class PcscConnection : public CardConnection {
   Bytes transmitRaw(ByteView command) override;
   void beginTransaction() override;
   void endTransaction() noexcept override;
+  void resetCard() override;
 
  private:
   // Turns a failed PC/SC call into the most precise error: after a transport
@@ -37,6 +38,7 @@ class PcscConnection : public CardConnection {
   static constexpr DWORD kCardLossWaitMs = 600;
 
   std::shared_ptr<Context> context_;
+  DWORD share_ = SCARD_SHARE_SHARED;
   std::string reader_;
   SCARDHANDLE card_ = 0;
   Protocol protocol_ = Protocol::T1;

@@ -230,6 +230,12 @@ class SimConnection : public CardConnection {
     current()->transactionOwner = this;
   }
 
+  void resetCard() override {
+    std::lock_guard lock(shared_->mutex);
+    check();
+    card_->reset();
+  }
+
   void endTransaction() noexcept override {
     std::lock_guard lock(shared_->mutex);
     Shared::Slot* slot = current();

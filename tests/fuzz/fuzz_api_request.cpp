@@ -37,6 +37,19 @@ class SyncBackend : public Backend {
     done(nullptr, {{{"surname", "DOC"}}, "R", "hash"});
   }
   std::optional<std::string> practitionerSession() const override { return session; }
+  void openPractitionerSession(SessionOpenRequest, JsonHandler done) override {
+    if (fail) return done(std::make_exception_ptr(PinError(Errc::PinIncorrect, 2, "wrong")), {});
+    done(nullptr, {{"practitioner", {{"surname", "DOC"}}}});
+  }
+  void closePractitionerSession(JsonHandler done) override { done(nullptr, {{"closed", true}}); }
+  void authenticatePractitioner(std::string, std::string, JsonHandler done) override {
+    if (!session) return done(std::make_exception_ptr(Error(Errc::SessionRequired, "none")), {});
+    done(nullptr, {{"format", "web-eid:1.0"}});
+  }
+  void issueRecordAccess(RecordAccessRequest, RecordAccessHandler done) override {
+    if (fail) return done(std::make_exception_ptr(Error(Errc::CardAbsent, "no card")), {});
+    done(nullptr, {"h.p.s", {{"jti", "J"}, {"patient", {{"idType", "given"}}}}, "hash"});
+  }
   std::unique_ptr<Subscription> subscribe(std::function<void(const ServiceEvent&)>) override {
     return nullptr;
   }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "hcbridge/secret.hpp"
+
 namespace hcbridge::api {
 
 struct ReaderView {
@@ -38,6 +40,32 @@ struct CardRead {
 
 // Called exactly once, on any thread: error is null on success.
 using CardReadHandler = std::function<void(std::exception_ptr error, CardRead result)>;
+using JsonHandler = std::function<void(std::exception_ptr error, nlohmann::json result)>;
+
+struct SessionOpenRequest {
+  SecretBytes pin;
+  // Must be true to send the PIN when the card has one try left.
+  bool confirmLastTry = false;
+  std::optional<std::string> reader;  // the practitioner card's reader; default: the first one
+};
+
+// The card-facing part of a record-access request; the API checked its syntax.
+struct RecordAccessRequest {
+  std::string audience;
+  std::string nonce;
+  std::string purpose;                 // normal | bris_de_glace | centre_15
+  std::string origin;                  // the caller's origin (or the native app's configured one)
+  std::optional<std::string> patient;  // patient identifier given by the caller
+  std::optional<std::string> justification;  // bris_de_glace
+  std::optional<std::string> patientReader;
+};
+
+struct RecordAccessIssued {
+  std::string assertion;          // compact JWS
+  nlohmann::json claims;          // as signed
+  std::string patientSerialHash;  // empty when the patient was given, not read
+};
+using RecordAccessHandler = std::function<void(std::exception_ptr error, RecordAccessIssued)>;
 
 // Destroying it unsubscribes; after the destructor returns no more calls arrive.
 class Subscription {
@@ -60,10 +88,25 @@ class Backend {
   virtual void readPatientCard(std::optional<std::string> reader, CardReadHandler done) = 0;
   virtual void readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) = 0;
 
-  // The open practitioner session, if any: a display label of the
-  // practitioner (for the audit log). Opened by the authentication issue's
-  // endpoints; until then only tests open one.
+  // The open practitioner session, if any: a label of the practitioner
+  // (card type and professional id, for the audit log).
   virtual std::optional<std::string> practitionerSession() const = 0;
+
+  // Validates the practitioner card's certificate, sends the PIN once (never
+  // retried), proves the card holds the certificate's key, and opens the
+  // session: {"practitioner": {...}, "reader", "openedAt", "expiresAt",
+  // "idleTimeoutSeconds", "algorithm"}. Errors: pin-incorrect (retriesLeft),
+  // pin-last-try, pin-blocked, certificate-*, card-signature-invalid, card-*.
+  virtual void openPractitionerSession(SessionOpenRequest request, JsonHandler done) = 0;
+  // Closes the session and resets the card so its PIN state is gone;
+  // {"closed": true} or {"closed": false} when none was open.
+  virtual void closePractitionerSession(JsonHandler done) = 0;
+  // The Web eID authentication token for origin + challengeNonce, signed by
+  // the card in the open session.
+  virtual void authenticatePractitioner(std::string origin, std::string challengeNonce,
+                                        JsonHandler done) = 0;
+  // A record-access assertion signed by the card in the open session.
+  virtual void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) = 0;
 
   // The listener first receives the current state as events (reader.added
   // for each reader, card.inserted for each card), then live events, in

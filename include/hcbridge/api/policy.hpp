@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct Policy {
   std::uint16_t port = 0;  // the port the Host header must name; the Server sets the bound one
   std::vector<std::string> allowedOrigins;  // exact "scheme://host[:port]"
   bool requirePractitionerSession = true;
+  // Native applications (no Origin) get tokens bound to this origin: app name -> origin.
+  std::map<std::string, std::string> appOrigins;
   std::string configPath = "/etc/hcbridge/config.json";  // named in refusal details
   Limits limits;
 };

@@ -1,9 +1,11 @@
 // The v1 endpoints over a Backend: status, readers, patient and
-// practitioner cards, the OpenAPI document, plus not-found and
-// method-not-allowed. Requests reach it only after policy admission.
+// practitioner cards, the practitioner session, tokens and record-access
+// assertions, the OpenAPI document, plus not-found and method-not-allowed.
+// Requests reach it only after policy admission.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,30 +22,48 @@ struct AuditEntry {
   std::string action;  // "patient-card.read"
   std::string caller;  // Caller::identity()
   std::optional<std::string> practitioner;
-  std::string cardSerialHash;       // empty when no card was read
-  std::vector<std::string> fields;  // top-level field names returned
-  std::string outcome;              // "ok" or the problem id
+  std::string cardSerialHash;                  // empty when no card was read
+  std::vector<std::string> fields;             // top-level field names returned
+  std::string outcome;                         // "ok" or the problem id
+  std::map<std::string, std::string> details;  // e.g. audience, purpose, jti
 };
 using AuditSink = std::function<void(const AuditEntry&)>;
 
 // Called once, possibly on a backend thread.
 using ResponseHandler = std::function<void(Response)>;
 
+// Writes the audit line, then answers; a line that cannot be written turns
+// the answer into a 500 without data. The sink is captured by value: a
+// backend may answer after the router is gone.
+void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
+                   const ResponseHandler& done);
+
 // The OpenAPI 3.1 document served at /v1/openapi.json (embedded at build time).
 std::string_view openApiDocument();
 
 class Router {
  public:
-  Router(Backend& backend, bool requirePractitionerSession, AuditSink audit);
+  // Takes from the policy: requirePractitionerSession, limits, appOrigins.
+  Router(Backend& backend, const Policy& policy, AuditSink audit);
 
   void route(const Request& request, const Caller& caller, ResponseHandler done);
 
  private:
   void patientCard(const Request& request, const Caller& caller, ResponseHandler done);
   void practitionerCard(const Request& request, ResponseHandler done);
+  // session_routes.cpp
+  void openSession(nlohmann::json& body, const Caller& caller, ResponseHandler done);
+  void closeSession(const Caller& caller, ResponseHandler done);
+  void authenticate(const nlohmann::json& body, const Caller& caller, ResponseHandler done);
+  void recordAccess(const nlohmann::json& body, const Caller& caller, ResponseHandler done);
+  // The origin a token is bound to: the browser's Origin, or the native
+  // application's configured one. Throws Error(OriginInvalid).
+  std::string tokenOrigin(const Caller& caller) const;
 
   Backend& backend_;
   bool requirePractitionerSession_;
+  Limits limits_;
+  std::map<std::string, std::string> appOrigins_;
   AuditSink audit_;
 };
 

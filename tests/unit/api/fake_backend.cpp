@@ -49,6 +49,34 @@ void FakeBackend::readPractitionerCard(std::optional<std::string> reader, CardRe
   complete(practitionerCard, std::move(reader), std::move(done));
 }
 
+void FakeBackend::openPractitionerSession(SessionOpenRequest request, JsonHandler done) {
+  lastPinLength = request.pin.size();
+  const ByteView pin = request.pin.view();
+  lastPinWasExpected = std::string(pin.begin(), pin.end()) == expectedPin;
+  lastConfirmLastTry = request.confirmLastTry;
+  if (sessionError) return done(sessionError, nullptr);
+  done(nullptr, {{"practitioner", {{"surname", "TEST"}}}, {"reader", "R1"}});
+}
+
+void FakeBackend::closePractitionerSession(JsonHandler done) {
+  if (sessionError) return done(sessionError, nullptr);
+  done(nullptr, {{"closed", session.has_value()}});
+}
+
+void FakeBackend::authenticatePractitioner(std::string origin, std::string challengeNonce,
+                                           JsonHandler done) {
+  lastOrigin = std::move(origin);
+  lastNonce = std::move(challengeNonce);
+  if (sessionError) return done(sessionError, nullptr);
+  done(nullptr, {{"format", "web-eid:1.0"}, {"algorithm", "RS256"}});
+}
+
+void FakeBackend::issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) {
+  lastRecordAccess = request;
+  if (sessionError) return done(sessionError, {});
+  done(nullptr, {"a.b.c", {{"jti", "J1"}, {"patient", {{"idType", "given"}}}}, serialHash});
+}
+
 void FakeBackend::complete(const nlohmann::json& card, std::optional<std::string> reader,
                            CardReadHandler done) {
   ++cardReads;

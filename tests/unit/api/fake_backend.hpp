@@ -23,6 +23,12 @@ class FakeBackend : public Backend {
   void readPatientCard(std::optional<std::string> reader, CardReadHandler done) override;
   void readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) override;
   std::optional<std::string> practitionerSession() const override { return session; }
+  // Synchronous; fail with sessionError when set.
+  void openPractitionerSession(SessionOpenRequest request, JsonHandler done) override;
+  void closePractitionerSession(JsonHandler done) override;
+  void authenticatePractitioner(std::string origin, std::string challengeNonce,
+                                JsonHandler done) override;
+  void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) override;
   std::unique_ptr<Subscription> subscribe(
       std::function<void(const ServiceEvent&)> listener) override;
 
@@ -39,6 +45,15 @@ class FakeBackend : public Backend {
   std::exception_ptr readError;
   std::chrono::milliseconds readDelay{0};  // > 0: complete on another thread after it
   std::atomic<int> cardReads{0};
+  std::exception_ptr sessionError;
+  // What the session calls received (the PIN only as its length and digits check).
+  std::size_t lastPinLength = 0;
+  bool lastPinWasExpected = false;  // equal to expectedPin
+  std::string expectedPin = "1234";
+  bool lastConfirmLastTry = false;
+  std::string lastOrigin;
+  std::string lastNonce;
+  std::optional<RecordAccessRequest> lastRecordAccess;
 
  private:
   class FakeSubscription;

@@ -285,13 +285,6 @@ TEST_F(ReaderManagerTest, ACardPulledDuringAReadIsCardRemoved) {
   EXPECT_TRUE(waitForType(kReader0, ""));
 }
 
-TEST_F(ReaderManagerTest, PractitionerSessionIsOnlySetByTests) {
-  auto& manager = start();
-  EXPECT_EQ(manager.practitionerSession(), std::nullopt);
-  manager.setPractitionerSessionForTesting("Dr TEST");
-  EXPECT_EQ(manager.practitionerSession(), "Dr TEST");
-}
-
 TEST_F(ReaderManagerTest, ReadsAfterStopFailAtOnce) {
   insert(0, "vitale-family");
   auto& manager = start();

@@ -1,0 +1,28 @@
+// Reads the fields of a JSON request body: refuses a body that is not an
+// object, a field the endpoint does not know (a typo is not silently
+// ignored) and a field of the wrong type, each with a detail naming it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hcbridge::api {
+
+class BodyFields {
+ public:
+  // Throws Error(BadRequest). `endpoint` names the endpoint in the details.
+  BodyFields(const nlohmann::json& body, std::string endpoint, std::vector<std::string> known);
+
+  // Throws Error(BadRequest) when present but not a string, or absent and required.
+  std::optional<std::string> string(const std::string& name, bool required = false) const;
+  bool boolean(const std::string& name, bool fallback) const;
+
+ private:
+  const nlohmann::json& body_;
+  std::string endpoint_;
+};
+
+}  // namespace hcbridge::api

@@ -1,0 +1,105 @@
+#include "card_authentication.hpp"
+
+#include <utility>
+
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::core {
+namespace {
+
+constexpr std::size_t kChallengeBytes = 32;
+
+std::string blockedHint(const std::string& cardType) {
+  return cardType == "hba"
+             ? "Unblock the PIN with the card's PUK (in the HBA issuer's card software) or ask "
+               "the card issuer (Landesaerztekammer) for help."
+             : "Unblock the PIN with the card's PUK (CPS management tool of the ANS) or ask the "
+               "ANS for a new card.";
+}
+
+}  // namespace
+
+nlohmann::json practitionerIdentity(const PractitionerCard& card) {
+  nlohmann::json identity = {
+      {"cardType", card.cardType}, {"surname", card.surname}, {"givenNames", card.givenNames}};
+  if (!card.title.empty()) identity["title"] = card.title;
+  if (!card.profession.empty()) identity["profession"] = card.profession;
+  if (!card.professionCode.empty()) identity["professionCode"] = card.professionCode;
+  if (!card.telematikId.empty()) {
+    identity["idType"] = "telematik-id";
+    identity["id"] = card.telematikId;
+  } else if (!card.registrationNumber.empty()) {
+    identity["idType"] = "registration-number";
+    identity["id"] = card.registrationNumber;
+  } else if (card.nationalId.size() == 12 && card.nationalId.front() == '8') {
+    // idNat_PS of an RPPS holder is "8" followed by the 11-digit RPPS number.
+    identity["idType"] = "rpps";
+    identity["id"] = card.nationalId.substr(1);
+    identity["nationalId"] = card.nationalId;
+  } else if (!card.nationalId.empty()) {
+    identity["idType"] = "idnat";
+    identity["id"] = card.nationalId;
+  }
+  return identity;
+}
+
+ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
+                                                const AuthenticationSettings& settings) {
+  if (card.certificates.empty()) {
+    throw Error(Errc::CardDataInvalid, "the practitioner card holds no authentication certificate");
+  }
+  ProvenPractitioner practitioner;
+  practitioner.certificate = card.certificates.front().der;  // authentication certificate first
+  practitioner.validation =
+      settings.practitionerTrust.validate(practitioner.certificate, settings.verificationTime());
+  practitioner.algorithm = auth::algorithmForCertificate(practitioner.certificate);
+  practitioner.identity = practitionerIdentity(card);
+  practitioner.label = card.cardType + " " + practitioner.identity.value("id", std::string("?"));
+  return practitioner;
+}
+
+void verifyPinAndProvePossession(CardConnection& card, const CardDriver& driver,
+                                 const ProvenPractitioner& practitioner, SecretBytes pin,
+                                 bool confirmLastTry) {
+  Transaction transaction(card);
+  const PinStatus status = driver.pinStatus(card);
+  if (status.blocked || (status.triesLeft == 0 && status.maxTries > 0)) {
+    throw PinError(Errc::PinBlocked, 0, "the practitioner card's PIN is blocked",
+                   blockedHint(practitioner.identity.value("cardType", std::string())));
+  }
+  if (status.triesLeft == 1 && !confirmLastTry) {
+    throw PinError(Errc::PinLastTry, 1,
+                   "the practitioner card has one PIN try left; the PIN was not sent",
+                   "Check the PIN, then send it again with \"confirmLastTry\": true. A wrong PIN "
+                   "now blocks the card.");
+  }
+  {
+    const SecretBytes sent = std::move(pin);  // wiped when this scope ends, whatever happens
+    driver.verifyPin(card, sent);
+  }
+  const Bytes digest = auth::sha256(auth::randomBytes(kChallengeBytes));
+  signAndCheck(card, driver, practitioner, digest);
+}
+
+auth::DigestSigner cardSigner(CardConnection& card, const CardDriver& driver,
+                              const ProvenPractitioner& practitioner) {
+  const SignatureScheme scheme = auth::cardSchemeFor(practitioner.algorithm);
+  return [&card, &driver, scheme](ByteView digest) {
+    return driver.signWithAuthenticationKey(card, digest, scheme);
+  };
+}
+
+Bytes signAndCheck(CardConnection& card, const CardDriver& driver,
+                   const ProvenPractitioner& practitioner, ByteView digest) {
+  Bytes signature =
+      driver.signWithAuthenticationKey(card, digest, auth::cardSchemeFor(practitioner.algorithm));
+  if (!auth::verifyDigest(practitioner.certificate, practitioner.algorithm, digest, signature)) {
+    throw Error(Errc::CardSignatureInvalid,
+                "the card's signature does not verify with its own authentication certificate",
+                "The card may carry a copied certificate: do not use it, and report it to the "
+                "card issuer.");
+  }
+  return signature;
+}
+
+}  // namespace hcbridge::core

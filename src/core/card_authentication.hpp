@@ -1,0 +1,53 @@
+// What the reader manager does with a practitioner card once it holds the
+// card's connection: open a session (certificate, PIN, proof of
+// possession) and sign with the card's authentication key, checking every
+// signature the card returns against its certificate.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "hcbridge/auth/crypto.hpp"
+#include "hcbridge/auth/tokens.hpp"
+#include "hcbridge/card_driver.hpp"
+#include "hcbridge/core/authentication_settings.hpp"
+#include "hcbridge/secret.hpp"
+
+namespace hcbridge::core {
+
+// The practitioner as proven by the card: what tokens and the audit log name.
+struct ProvenPractitioner {
+  nlohmann::json identity;  // names, profession, idType + id; never the certificates
+  std::string label;        // "cps 810101201234": card type and professional id
+  Bytes certificate;        // authentication certificate, DER
+  auth::JwsAlgorithm algorithm = auth::JwsAlgorithm::RS256;
+  auth::ValidationResult validation;
+};
+
+// The identity fields of the card plus the id a record server keys on:
+// idType "rpps" (CPS idNat 8 + RPPS), "idnat" (other CPS ids),
+// "telematik-id" or "registration-number" (HBA).
+nlohmann::json practitionerIdentity(const PractitionerCard& card);
+
+// Checks the authentication certificate against the trust settings before
+// any PIN goes to the card. Throws the certificate-* errors.
+ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
+                                                const AuthenticationSettings& settings);
+
+// In one transaction: refuses a blocked PIN and, unless confirmed, the last
+// try; sends the PIN once; then has the card sign a fresh random challenge
+// and verifies it with the certificate. The PIN is wiped before returning.
+void verifyPinAndProvePossession(CardConnection& card, const CardDriver& driver,
+                                 const ProvenPractitioner& practitioner, SecretBytes pin,
+                                 bool confirmLastTry);
+
+// The card's signature of a SHA-256 digest, verified with the certificate:
+// Error(CardSignatureInvalid) when it does not verify.
+Bytes signAndCheck(CardConnection& card, const CardDriver& driver,
+                   const ProvenPractitioner& practitioner, ByteView digest);
+
+// The card as the token makers' signer (they check the signature themselves).
+auth::DigestSigner cardSigner(CardConnection& card, const CardDriver& driver,
+                              const ProvenPractitioner& practitioner);
+
+}  // namespace hcbridge::core

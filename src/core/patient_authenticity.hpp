@@ -1,0 +1,25 @@
+// Whether a patient card is genuine: the card signs a fresh challenge with a
+// key that needs no PIN, the signature is checked with the key of the
+// certificate the card carries, and that certificate against the configured
+// patient-card trust anchors.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "hcbridge/auth/certificate_validator.hpp"
+#include "hcbridge/card_driver.hpp"
+
+namespace hcbridge::core {
+
+// {"status": "verified"|"unverified"|"failed", "reason": "...", ["method": "..."]}.
+// verified: the signature verifies and the X.509 certificate chains to a
+// trust anchor; unverified: the card offers no usable proof, no trust anchor
+// is configured, or only the key of a CV certificate was checked; failed:
+// the signature does not verify or the certificate is refused. Card errors
+// (removed, unresponsive) are thrown.
+nlohmann::json checkPatientCardAuthenticity(CardConnection& card, const CardDriver& driver,
+                                            const auth::CertificateValidator& trust,
+                                            std::chrono::system_clock::time_point at);
+
+}  // namespace hcbridge::core

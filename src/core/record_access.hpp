@@ -1,0 +1,35 @@
+// The claims of a record-access assertion: who (the practitioner proven by
+// the card), for whom (the patient), for which record server (aud), why
+// (purpose), from where (origin), and for how long (at most 5 minutes).
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "card_authentication.hpp"
+#include "hcbridge/api/backend.hpp"
+#include "hcbridge/card_model.hpp"
+
+namespace hcbridge::core {
+
+inline constexpr std::chrono::seconds kRecordAccessLifetime{300};
+
+struct PatientIdentifier {
+  std::string
+      idType;  // "nir-card" (Vitale: card data, not an INSi-qualified INS), "kvnr" (eGK), "given"
+  std::string id;
+};
+
+// The card holder's identifier. Throws Error(CardDataInvalid) when the card
+// carries none.
+PatientIdentifier patientIdentifierOf(const PatientCard& card);
+
+// Claims: iss, sub, practitioner, patient,
+// aud, nonce, purpose, [justification], origin, iat, exp, jti.
+nlohmann::json recordAccessClaims(const ProvenPractitioner& practitioner,
+                                  const PatientIdentifier& patient,
+                                  const api::RecordAccessRequest& request,
+                                  std::chrono::system_clock::time_point now);
+
+}  // namespace hcbridge::core
