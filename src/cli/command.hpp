@@ -27,5 +27,7 @@ Command readCommand();
 Command pinStatusCommand();
 Command appsCommand();
 Command auditCommand();
+Command verifyTokenCommand();
+Command verifyAssertionCommand();
 
 }  // namespace hcbridge::cli

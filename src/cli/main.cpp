@@ -1,5 +1,6 @@
 // hcbridge: the command-line tool. Dispatches to one subcommand and turns
 // every hcbridge::Error into one clear message, its hint and exit code 1.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,20 +15,28 @@ namespace {
 using hcbridge::cli::Command;
 
 std::vector<Command> commands() {
-  return {hcbridge::cli::readersCommand(),   hcbridge::cli::readCommand(),
-          hcbridge::cli::pinStatusCommand(), hcbridge::cli::apduCommand(),
-          hcbridge::cli::simCommand(),       hcbridge::cli::appsCommand(),
-          hcbridge::cli::auditCommand()};
+  return {hcbridge::cli::readersCommand(),
+          hcbridge::cli::readCommand(),
+          hcbridge::cli::pinStatusCommand(),
+          hcbridge::cli::apduCommand(),
+          hcbridge::cli::simCommand(),
+          hcbridge::cli::appsCommand(),
+          hcbridge::cli::auditCommand(),
+          hcbridge::cli::verifyTokenCommand(),
+          hcbridge::cli::verifyAssertionCommand()};
 }
 
 void printHelp(std::ostream& out) {
   out << "hcbridge " << hcbridge::kVersion
       << " - health-card bridge: readers, cards, simulated cards,\n"
-         "application keys and the audit log\n\n"
+         "application keys, the audit log and authentication tokens\n\n"
          "Usage: hcbridge COMMAND [OPTIONS]\n"
          "       hcbridge COMMAND --help\n\nCommands:\n";
+  // Names are padded to the longest one (verify-assertion) plus two spaces.
+  std::size_t width = 0;
+  for (const auto& command : commands()) width = std::max(width, command.name.size() + 2);
   for (const auto& command : commands()) {
-    out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.summary
+    out << "  " << command.name << std::string(width - command.name.size(), ' ') << command.summary
         << "\n";
   }
   out << "\nExit codes: 0 success, 1 error (the message says what to do), 2 bad arguments.\n"

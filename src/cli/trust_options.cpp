@@ -1,0 +1,104 @@
+#include "trust_options.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::cli {
+namespace {
+
+constexpr std::size_t kMaxInputSize = 1024 * 1024;
+
+std::vector<std::filesystem::path> paths(const po::variables_map& values, const char* name) {
+  std::vector<std::filesystem::path> result;
+  if (values.count(name)) {
+    for (const auto& text : values[name].as<std::vector<std::string>>()) result.emplace_back(text);
+  }
+  return result;
+}
+
+}  // namespace
+
+void addVerifyOptions(po::options_description& options) {
+  options.add_options()("ca", po::value<std::vector<std::string>>()->required()->composing(),
+                        "trust anchor certificates, PEM (repeatable)")(
+      "intermediate", po::value<std::vector<std::string>>()->composing(),
+      "untrusted intermediate CA certificates, PEM (repeatable)")(
+      "crl", po::value<std::vector<std::string>>()->composing(), "CRL, DER or PEM (repeatable)")(
+      "at", po::value<std::string>(),
+      "verify at this UTC time instead of now, e.g. 2026-01-01T00:00:00Z")(
+      "nonce-store", po::value<std::string>(), "file of used nonces shared by runs (created 0600)")(
+      "json", "print JSON");
+}
+
+auth::CertificateValidator validatorFrom(const po::variables_map& values) {
+  return auth::CertificateValidator(auth::TrustSettings{
+      paths(values, "ca"), paths(values, "intermediate"), paths(values, "crl")});
+}
+
+std::chrono::system_clock::time_point parseUtcTime(const std::string& text) {
+  const Error invalid(Errc::BadRequest,
+                      "'" + text + "' is not a UTC time like 2026-01-01T00:00:00Z",
+                      "Give --at as YYYY-MM-DDTHH:MM:SSZ.");
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  char zone = 0;
+  int consumed = 0;
+  if (text.size() != 20 ||
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &year, &month, &day, &hour, &minute,
+                  &second, &zone, &consumed) != 7 ||
+      consumed != 20 || zone != 'Z') {
+    throw invalid;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t seconds = timegm(&tm);
+  // timegm normalises 2026-02-30 to March: a changed field means an invalid date.
+  if (seconds == -1 || tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != day ||
+      tm.tm_hour != hour || tm.tm_min != minute || tm.tm_sec != second) {
+    throw invalid;
+  }
+  return std::chrono::system_clock::from_time_t(seconds);
+}
+
+std::chrono::system_clock::time_point verificationTime(const po::variables_map& values) {
+  if (values.count("at")) return parseUtcTime(values["at"].as<std::string>());
+  return std::chrono::system_clock::now();
+}
+
+std::unique_ptr<auth::NonceStore> nonceStoreFrom(const po::variables_map& values) {
+  if (values.count("nonce-store")) {
+    return std::make_unique<auth::FileNonceStore>(values["nonce-store"].as<std::string>());
+  }
+  return std::make_unique<auth::MemoryNonceStore>();
+}
+
+std::string readInput(const std::string& file) {
+  std::string content;
+  if (file == "-") {
+    content.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw Error(Errc::BadRequest, "Cannot read " + file,
+                  "Check the file name (or use - for "
+                  "standard input).");
+    }
+    content.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  if (content.size() > kMaxInputSize) {
+    throw Error(Errc::BadRequest,
+                (file == "-" ? "Standard input" : file) + " is larger than 1 MiB");
+  }
+  return content;
+}
+
+}  // namespace hcbridge::cli
