@@ -25,6 +25,17 @@ enum class SignatureScheme {
   EcdsaSha256,     // input: SHA-256 hash; output: plain r||s
 };
 
+// What a patient card shows to prove it is genuine, without PIN: the
+// certificate material it carries and its signature over the host's challenge.
+struct CardAuthenticityProof {
+  std::vector<Bytes> x509Certificates;  // card certificate first (DER); empty for a CV-certificate card
+  Bytes publicKeyInfo;                  // DER SubjectPublicKeyInfo of the key that signed (from the X.509 or CV certificate)
+  std::string certificateKind;          // "x509" or "cvc"
+  std::string keyLabel;                 // e.g. "invented Vitale card key", "PrK.eGK.AUT_CVC.E256"
+  Bytes signature;                      // over the challenge digest; ECDSA as raw r||s
+  SignatureScheme scheme;
+};
+
 // Drivers are stateless: every call gets the connection to the card; a
 // caller holds a Transaction across calls that belong together.
 class CardDriver {
@@ -52,6 +63,12 @@ class CardDriver {
   // Signs with the authentication key (PIN verified before).
   virtual Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
                                           SignatureScheme scheme) const = 0;
+
+  // Patient cards: signs the host's 32-byte SHA-256 challenge digest with a card key that needs no PIN.
+  // The default throws Error(OperationUnsupported): practitioner cards are
+  // authenticated by their PIN session instead.
+  virtual CardAuthenticityProof proveAuthenticity(CardConnection& card,
+                                                  ByteView challengeDigest) const;
 };
 
 // Picks the driver for the card in a connection: ATR tables first, then a
