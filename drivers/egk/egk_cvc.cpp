@@ -54,7 +54,9 @@ class Reader {
 
   bool atEnd() const { return pos_ == input_.size(); }
 
-  Object next() {
+  // The next object; with `expected`, its tag is checked before its length,
+  // so a file of another kind is named as such rather than as truncated.
+  Object next(std::optional<std::uint16_t> expected = std::nullopt) {
     const std::size_t start = pos_;
     Object object;
     object.tag = byte("a tag");
@@ -62,6 +64,11 @@ class Reader {
       const std::uint8_t second = byte("a tag");
       if ((second & 0x80) != 0) invalid(fileName_, "tag longer than 2 bytes");
       object.tag = static_cast<std::uint16_t>((object.tag << 8) | second);
+    }
+    if (expected && object.tag != *expected) {
+      invalid(fileName_,
+              "expected tag " + tagText(*expected) + ", found tag " + tagText(object.tag) +
+                  (object.tag == 0x30 ? " (an X.509 certificate, not a CV certificate?)" : ""));
     }
     std::size_t length = byte("a length");
     if (length == 0x80) invalid(fileName_, "indefinite length in tag " + tagText(object.tag));
@@ -86,13 +93,7 @@ class Reader {
   // The next object, which must have `tag`.
   Object expect(std::uint16_t tag) {
     if (atEnd()) invalid(fileName_, "tag " + tagText(tag) + " is missing");
-    Object object = next();
-    if (object.tag != tag) {
-      invalid(fileName_,
-              "expected tag " + tagText(tag) + ", found tag " + tagText(object.tag) +
-                  (object.tag == 0x30 ? " (an X.509 certificate, not a CV certificate?)" : ""));
-    }
-    return object;
+    return next(tag);
   }
 
   void expectEnd(std::string_view where) {
