@@ -1,7 +1,8 @@
 // The defaults of CardDriver's optional operations.
+#include "hcbridge/card_driver.hpp"
+
 #include <string>
 
-#include "hcbridge/card_driver.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge {

@@ -68,8 +68,7 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
                                       std::to_string(challengeDigest.size()) +
                                       " bytes; a SHA-256 digest has 32");
   }
-  if (!gematik::select(card, ByteView(gematik::kEgkMfAid, sizeof gematik::kEgkMfAid),
-                       "eGK MF")) {
+  if (!gematik::select(card, ByteView(gematik::kEgkMfAid, sizeof gematik::kEgkMfAid), "eGK MF")) {
     throw Error(Errc::CardUnsupported, "This card is not an eGK (no eGK master file)");
   }
   const Bytes der = readCvcFile(card, settings);
@@ -81,9 +80,12 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   proof.keyLabel = std::string(kAutCvcKey);
   proof.scheme = SignatureScheme::EcdsaSha256;
 
-  const apdu::CommandApdu mse{
-      0x00, 0x22, 0x41, 0xA4, Bytes{0x84, 0x01, kAutCvcKeyRef, 0x80, 0x01, kElcRoleAuthentication},
-      std::nullopt};
+  const apdu::CommandApdu mse{0x00,
+                              0x22,
+                              0x41,
+                              0xA4,
+                              Bytes{0x84, 0x01, kAutCvcKeyRef, 0x80, 0x01, kElcRoleAuthentication},
+                              std::nullopt};
   const auto selected = card.transmit(mse);
   if (selected.sw == 0x6A88 || selected.sw == 0x6A81 || selected.sw == 0x6A80) {
     throw Error(Errc::OperationUnsupported,
@@ -98,14 +100,16 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   }
   // The simulator signs the 32 bytes as the digest. How a real card treats
   // the input of elcRoleAuthentication is not in the public fact sheets.
-  const apdu::CommandApdu authenticate{
-      0x00, 0x88, 0x00, 0x00, Bytes(challengeDigest.begin(), challengeDigest.end()),
-      apdu::kShortMaxNe};
+  const apdu::CommandApdu authenticate{0x00,
+                                       0x88,
+                                       0x00,
+                                       0x00,
+                                       Bytes(challengeDigest.begin(), challengeDigest.end()),
+                                       apdu::kShortMaxNe};
   const auto answer = card.transmit(authenticate);
   if (answer.sw == 0x6982 || answer.sw == 0x6985) {
-    throw Error(Errc::OperationUnsupported,
-                "The eGK refused INTERNAL AUTHENTICATE with " + std::string(kAutCvcKey) + ": " +
-                    swText(answer.sw));
+    throw Error(Errc::OperationUnsupported, "The eGK refused INTERNAL AUTHENTICATE with " +
+                                                std::string(kAutCvcKey) + ": " + swText(answer.sw));
   }
   if (answer.sw != 0x9000 || answer.data.size() != kSignatureSize) {
     throw Error(Errc::CardDataInvalid,

@@ -130,8 +130,8 @@ std::string date(const Object& object, std::string_view fileName) {
 
 void checkSize(const Object& object, std::size_t min, std::size_t max, std::string_view fileName) {
   if (object.value.size() < min || object.value.size() > max) {
-    invalid(fileName, "tag " + tagText(object.tag) + " has " +
-                          std::to_string(object.value.size()) + " bytes");
+    invalid(fileName, "tag " + tagText(object.tag) + " has " + std::to_string(object.value.size()) +
+                          " bytes");
   }
 }
 
@@ -222,7 +222,8 @@ Bytes brainpoolP256r1PublicKeyInfo(ByteView point, std::string_view fileName) {
   }
   std::unique_ptr<EVP_PKEY, PkeyFree> key(raw);
   // EVP_PKEY_fromdata does not check that the point is on the curve.
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, CtxFree> check(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     ERR_clear_error();
     invalid(fileName, "the public key is not a point on brainpoolP256r1");

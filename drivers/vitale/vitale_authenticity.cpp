@@ -85,7 +85,10 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
     throw Error(Errc::CardUnsupported, "The card has a Carte Vitale ATR but no VITALE application");
   }
   const apdu::CommandApdu selectCertificate{
-      0x00, 0xA4, 0x02, 0x0C,
+      0x00,
+      0xA4,
+      0x02,
+      0x0C,
       Bytes{static_cast<std::uint8_t>(kCardCertificateFid >> 8),
             static_cast<std::uint8_t>(kCardCertificateFid & 0xFF)},
       std::nullopt};
@@ -113,16 +116,18 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   proof.keyLabel = "invented Vitale card key";
   proof.scheme = SignatureScheme::EcdsaSha256;
 
-  const apdu::CommandApdu mse{0x00, 0x22, 0x41, 0xA4, Bytes{0x84, 0x01, kCardKeyRef},
-                              std::nullopt};
+  const apdu::CommandApdu mse{0x00, 0x22, 0x41, 0xA4, Bytes{0x84, 0x01, kCardKeyRef}, std::nullopt};
   const auto keySet = card.transmit(mse);
   if (keySet.sw != 0x9000) {
-    invalid("MANAGE SECURITY ENVIRONMENT (invented key 10)", "the card answered " +
-                                                                 swText(keySet.sw));
+    invalid("MANAGE SECURITY ENVIRONMENT (invented key 10)",
+            "the card answered " + swText(keySet.sw));
   }
-  const apdu::CommandApdu authenticate{
-      0x00, 0x88, 0x00, 0x00, Bytes(challengeDigest.begin(), challengeDigest.end()),
-      apdu::kShortMaxNe};
+  const apdu::CommandApdu authenticate{0x00,
+                                       0x88,
+                                       0x00,
+                                       0x00,
+                                       Bytes(challengeDigest.begin(), challengeDigest.end()),
+                                       apdu::kShortMaxNe};
   const auto answer = card.transmit(authenticate);
   if (answer.sw != 0x9000) {
     invalid("INTERNAL AUTHENTICATE (invented key 10)", "the card answered " + swText(answer.sw));

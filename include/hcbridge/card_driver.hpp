@@ -27,6 +27,8 @@ enum class SignatureScheme {
 
 // What a patient card shows to prove it is genuine, without PIN: the
 // certificate material it carries and its signature over the host's challenge.
+// (Kept as agreed, long field comments included.)
+// clang-format off
 struct CardAuthenticityProof {
   std::vector<Bytes> x509Certificates;  // card certificate first (DER); empty for a CV-certificate card
   Bytes publicKeyInfo;                  // DER SubjectPublicKeyInfo of the key that signed (from the X.509 or CV certificate)
@@ -35,6 +37,7 @@ struct CardAuthenticityProof {
   Bytes signature;                      // over the challenge digest; ECDSA as raw r||s
   SignatureScheme scheme;
 };
+// clang-format on
 
 // Drivers are stateless: every call gets the connection to the card; a
 // caller holds a Transaction across calls that belong together.
@@ -42,7 +45,7 @@ class CardDriver {
  public:
   virtual ~CardDriver() = default;
 
-  virtual std::string_view id() const = 0;        // "vitale", "cps", "egk", "hba"
+  virtual std::string_view id() const = 0;  // "vitale", "cps", "egk", "hba"
   virtual std::string_view displayName() const = 0;
   virtual CardKind kind() const = 0;
 
@@ -64,9 +67,9 @@ class CardDriver {
   virtual Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
                                           SignatureScheme scheme) const = 0;
 
-  // Patient cards: signs the host's 32-byte SHA-256 challenge digest with a card key that needs no PIN.
-  // The default throws Error(OperationUnsupported): practitioner cards are
-  // authenticated by their PIN session instead.
+  // Patient cards: signs the host's 32-byte SHA-256 challenge digest with a card key that needs no
+  // PIN. The default throws Error(OperationUnsupported): practitioner cards are authenticated by
+  // their PIN session instead.
   virtual CardAuthenticityProof proveAuthenticity(CardConnection& card,
                                                   ByteView challengeDigest) const;
 };

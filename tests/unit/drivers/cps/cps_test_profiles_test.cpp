@@ -59,8 +59,8 @@ bool verifies(const Bytes& certificate, const Bytes& hash, const Bytes& signatur
   return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
          EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
          EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
-         EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(),
-                         hash.size()) == 1;
+         EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(), hash.size()) ==
+             1;
 }
 
 std::string issuerCommonName(const Bytes& der) {
@@ -136,8 +136,7 @@ INSTANTIATE_TEST_SUITE_P(Profiles, CpsTestProfiles, ::testing::ValuesIn(kProfile
 
 // What each certificate is made to fail on.
 TEST(CpsTestProfileCertificates, FailForTheirReason) {
-  EXPECT_EQ(issuerCommonName(pkiFile("cps-wrong-ca-auth.cert.der")),
-            "TEST hcbridge Other Root CA");
+  EXPECT_EQ(issuerCommonName(pkiFile("cps-wrong-ca-auth.cert.der")), "TEST hcbridge Other Root CA");
   EXPECT_EQ(issuerCommonName(pkiFile("cps-revoked-auth.cert.der")),
             "TEST hcbridge CPS Intermediate CA");
   X509Ptr usage = certificateOf(pkiFile("cps-wrong-usage-auth.cert.der"));

@@ -91,18 +91,17 @@ TEST_F(EgkAuthenticityCases, ApduList) {
 // EGK_G2_1_ecc.xml holds X.509 bodies in its CVC files (egk-hba.md §9).
 TEST_F(EgkAuthenticityCases, BrokenCvcFileOfTheEccImage) {
   SimCard sim(kEgkEcc);
-  expectError(
-      [&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
-      Errc::CardDataInvalid, "EF.C.eGK.AUT_CVC.E256: not a CV certificate (tag 30, not 7F21)");
+  expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
+              Errc::CardDataInvalid,
+              "EF.C.eGK.AUT_CVC.E256: not a CV certificate (tag 30, not 7F21)");
 }
 
 TEST_F(EgkAuthenticityCases, CardWithoutTheKey) {
   sim::Profile profile = gematikImage(kEgkGuD);
   std::erase_if(profile.keys, [](const sim::KeySpec& key) { return key.ref == 0x09; });
   SimCard sim(std::move(profile));
-  expectError(
-      [&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
-      Errc::OperationUnsupported, "no PrK.eGK.AUT_CVC.E256");
+  expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
+              Errc::OperationUnsupported, "no PrK.eGK.AUT_CVC.E256");
 }
 
 TEST_F(EgkAuthenticityCases, KeyThatNeedsAPin) {
@@ -111,34 +110,30 @@ TEST_F(EgkAuthenticityCases, KeyThatNeedsAPin) {
     if (key.ref == 0x09) key.authenticate = sim::AccessRule::pin(0x01);
   }
   SimCard sim(std::move(profile));
-  expectError(
-      [&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
-      Errc::OperationUnsupported, "refused INTERNAL AUTHENTICATE");
+  expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
+              Errc::OperationUnsupported, "refused INTERNAL AUTHENTICATE");
 }
 
 TEST_F(EgkAuthenticityCases, TruncatedCvc) {
   sim::Profile profile = gematikImage(kEgkGuD);
   fileIn(profile, {}, 0x2F06).data.resize(100);
   SimCard sim(std::move(profile));
-  expectError(
-      [&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
-      Errc::CardDataInvalid, "EF.C.eGK.AUT_CVC.E256");
+  expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
+              Errc::CardDataInvalid, "EF.C.eGK.AUT_CVC.E256");
 }
 
 TEST_F(EgkAuthenticityCases, DigestMustBe32Bytes) {
   SimCard sim(kEgkGuD);
-  expectError(
-      [&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, Bytes(48, 1)); },
-      Errc::BadRequest, "32");
+  expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, Bytes(48, 1)); },
+              Errc::BadRequest, "32");
   EXPECT_EQ(sim.card->commandCount(), 0u);
 }
 
 // Practitioner cards keep the default: their PIN session authenticates them.
 TEST_F(EgkAuthenticityCases, HbaHasNoPatientCardAuthentication) {
   SimCard sim(kHbaG21);
-  expectError(
-      [&] { drivers::makeHbaDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
-      Errc::OperationUnsupported, "has no card-authentication function hcbridge can use");
+  expectError([&] { drivers::makeHbaDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },
+              Errc::OperationUnsupported, "has no card-authentication function hcbridge can use");
   EXPECT_EQ(sim.card->commandCount(), 0u);
 }
 

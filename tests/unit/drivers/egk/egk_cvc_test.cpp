@@ -177,8 +177,7 @@ TEST_P(EgkImageCvc, AutCvcCertifiesKey09) {
   const std::string& pem = key09->privateKeyPem;
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  PkeyPtr privateKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
-                     EVP_PKEY_free);
+  PkeyPtr privateKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
   ASSERT_TRUE(privateKey);
   unsigned char* expected = nullptr;
   const int length = i2d_PUBKEY(privateKey.get(), &expected);
