@@ -9,6 +9,11 @@
 extern const std::string_view hcbridge_profile_cps_demo;
 extern const std::string_view hcbridge_profile_cps_one_try_left;
 extern const std::string_view hcbridge_profile_cps_blocked;
+extern const std::string_view hcbridge_profile_cps_expired;
+extern const std::string_view hcbridge_profile_cps_revoked;
+extern const std::string_view hcbridge_profile_cps_wrong_ca;
+extern const std::string_view hcbridge_profile_cps_wrong_usage;
+extern const std::string_view hcbridge_profile_cps_cloned;
 
 namespace hcbridge::drivers {
 
@@ -17,6 +22,15 @@ void registerCpsSimProfiles() {
   // Merge patches over cps-demo: the same card with other PIN counters.
   sim::addBuiltinProfile("cps-one-try-left", hcbridge_profile_cps_one_try_left, "cps-demo");
   sim::addBuiltinProfile("cps-blocked", hcbridge_profile_cps_blocked, "cps-demo");
+  // Merge patches over cps-demo carrying one authentication certificate and
+  // key each, for the checks of a practitioner's certificate: expired,
+  // revoked, untrusted CA, wrong key usage, and a copied certificate whose
+  // key does not match it.
+  sim::addBuiltinProfile("cps-expired", hcbridge_profile_cps_expired, "cps-demo");
+  sim::addBuiltinProfile("cps-revoked", hcbridge_profile_cps_revoked, "cps-demo");
+  sim::addBuiltinProfile("cps-wrong-ca", hcbridge_profile_cps_wrong_ca, "cps-demo");
+  sim::addBuiltinProfile("cps-wrong-usage", hcbridge_profile_cps_wrong_usage, "cps-demo");
+  sim::addBuiltinProfile("cps-cloned", hcbridge_profile_cps_cloned, "cps-demo");
 }
 
 }  // namespace hcbridge::drivers

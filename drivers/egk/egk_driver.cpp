@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "egk_authenticity.hpp"
 #include "egk_parsers.hpp"
 #include "gematik_card.hpp"
 #include "hcbridge/drivers.hpp"
@@ -101,6 +102,12 @@ class EgkDriver final : public CardDriver {
   Bytes signWithAuthenticationKey(CardConnection& card, ByteView hash,
                                   SignatureScheme scheme) const override {
     return gematik::signWithAuthenticationKey(card, kAuthenticationKeys, hash, scheme);
+  }
+
+  // Role authentication with PrK.eGK.AUT_CVC.E256, which needs no PIN.
+  CardAuthenticityProof proveAuthenticity(CardConnection& card,
+                                          ByteView challengeDigest) const override {
+    return egk::proveAuthenticity(card, challengeDigest, settings_);
   }
 
  private:

@@ -9,6 +9,8 @@
 extern const std::string_view hcbridge_profile_vitale_family;
 extern const std::string_view hcbridge_profile_vitale_corse;
 extern const std::string_view hcbridge_profile_vitale_expired;
+extern const std::string_view hcbridge_profile_vitale_forged;
+extern const std::string_view hcbridge_profile_vitale_cloned;
 
 namespace hcbridge::drivers {
 
@@ -16,6 +18,10 @@ void registerVitaleSimProfiles() {
   sim::addBuiltinProfile("vitale-family", hcbridge_profile_vitale_family);
   sim::addBuiltinProfile("vitale-corse", hcbridge_profile_vitale_corse);
   sim::addBuiltinProfile("vitale-expired", hcbridge_profile_vitale_expired);
+  // Merge patches over vitale-family: the same card with a card-authentication
+  // certificate from an untrusted CA, or with a key that does not match it.
+  sim::addBuiltinProfile("vitale-forged", hcbridge_profile_vitale_forged, "vitale-family");
+  sim::addBuiltinProfile("vitale-cloned", hcbridge_profile_vitale_cloned, "vitale-family");
 }
 
 }  // namespace hcbridge::drivers

@@ -120,6 +120,11 @@ class VitaleDriver final : public CardDriver {
   Bytes signWithAuthenticationKey(CardConnection&, ByteView, SignatureScheme) const override {
     unsupported("signatures");
   }
+  // hcbridge's simulated cards only: the function is invented.
+  CardAuthenticityProof proveAuthenticity(CardConnection& card,
+                                          ByteView challengeDigest) const override {
+    return vitale::proveAuthenticity(card, challengeDigest);
+  }
 
  private:
   [[noreturn]] static void unsupported(std::string_view what) {

@@ -6,9 +6,11 @@
 // separate probe. probe() (the same SELECT) is there for callers that want it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "hcbridge/card_driver.hpp"
 #include "hcbridge/card_model.hpp"
 #include "hcbridge/transport.hpp"
 
@@ -27,5 +29,19 @@ PatientCard readCard(CardConnection& card, std::string_view todayYyyymmdd);
 
 // Today's UTC date as YYYYMMDD.
 std::string todayUtc();
+
+// The INVENTED card-authentication function of hcbridge's Vitale simulator
+// profiles (the real one is not public, SESAM-Vitale licence): an EF in the
+// VITALE application holds an X.509 card certificate (DER), and a key that
+// needs no PIN signs by INTERNAL AUTHENTICATE (EC, r||s). Both IDs invented.
+inline constexpr std::uint16_t kCardCertificateFid = 0x2F10;
+inline constexpr std::uint8_t kCardKeyRef = 0x10;
+
+// SELECT VITALE, SELECT EF 2F10, READ BINARY (up to the DER length), MSE SET
+// AT key 10, INTERNAL AUTHENTICATE over the 32-byte digest. A card without
+// the EF (6A82): Error(OperationUnsupported) saying the real Vitale card
+// authentication is not public. Error(BadRequest) for a digest that is not
+// 32 bytes; Error(CardDataInvalid) naming the file for malformed content.
+CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challengeDigest);
 
 }  // namespace hcbridge::drivers::vitale

@@ -27,16 +27,17 @@ enum class SignatureScheme {
 
 // What a patient card shows to prove it is genuine, without PIN: the
 // certificate material it carries and its signature over the host's challenge.
+// (Kept as agreed, long field comments included.)
+// clang-format off
 struct CardAuthenticityProof {
-  std::vector<Bytes>
-      x509Certificates;  // card certificate first (DER); empty for a CV-certificate card
-  Bytes publicKeyInfo;   // DER SubjectPublicKeyInfo of the key that signed (from the X.509 or CV
-                         // certificate)
-  std::string certificateKind;  // "x509" or "cvc"
-  std::string keyLabel;         // e.g. "invented Vitale card key", "PrK.eGK.AUT_CVC.E256"
-  Bytes signature;              // over the challenge digest; ECDSA as raw r||s
+  std::vector<Bytes> x509Certificates;  // card certificate first (DER); empty for a CV-certificate card
+  Bytes publicKeyInfo;                  // DER SubjectPublicKeyInfo of the key that signed (from the X.509 or CV certificate)
+  std::string certificateKind;          // "x509" or "cvc"
+  std::string keyLabel;                 // e.g. "invented Vitale card key", "PrK.eGK.AUT_CVC.E256"
+  Bytes signature;                      // over the challenge digest; ECDSA as raw r||s
   SignatureScheme scheme;
 };
+// clang-format on
 
 // Drivers are stateless: every call gets the connection to the card; a
 // caller holds a Transaction across calls that belong together.

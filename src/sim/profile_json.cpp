@@ -385,7 +385,7 @@ class Parser {
     for (std::size_t i = 0; i < value.size(); ++i) {
       const std::string path = element("keys", i);
       const json& entry = objectValue(value[i], path);
-      allowOnly(entry, path, {"ref", "pem", "pemFile", "use"});
+      allowOnly(entry, path, {"ref", "pem", "pemFile", "use", "authenticate"});
       KeySpec key;
       key.ref = byteValue(requiredField(entry, path, "ref"), member(path, "ref"));
       if (!refs.insert(key.ref).second) fail(member(path, "ref"), "key reference used twice");
@@ -412,6 +412,10 @@ class Parser {
       }
       requiredField(entry, path, "use");
       key.use = rule(entry, path, "use");
+      // A card-authentication key answers INTERNAL AUTHENTICATE under its own
+      // rule (often without PIN) while PSO signatures keep `use`.
+      if (optionalField(entry, "authenticate") != nullptr)
+        key.authenticate = rule(entry, path, "authenticate");
       keys.push_back(std::move(key));
     }
     return keys;

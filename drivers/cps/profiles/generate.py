@@ -86,22 +86,22 @@ def odf():
             + tlv(0xA8, path("3F0050154408")))
 
 
-def cdf():
+def cdf(with_signature=True):
     # The signature certificate first: the driver finds the authentication one by label.
     sign = seq(seq(utf8("Certificat de Signature CPS")), seq(octets(PKCS15_AID + b"\x01")),
                tlv(0xA1, seq(path("3F0050154302"))))
     auth = seq(seq(utf8("Certificat d'Authentification CPS")), seq(octets(PKCS15_AID + b"\x02")),
                tlv(0xA1, seq(path("3F0050154301"))))
-    return sign + auth
+    return (sign if with_signature else b"") + auth
 
 
-def prkdf():
+def prkdf(with_signature=True):
     def key(label, key_id, usage, ref):
         return seq(seq(utf8(label), tlv(0x03, b"\x07\x80"), octets(b"\x01")),
                    seq(octets(PKCS15_AID + key_id), tlv(0x03, usage), integer(ref)),
                    tlv(0xA1, seq(path("3F000001"), integer(2048))))
-    return (key("CPS_PRIV_SIG", b"\x01", b"\x06\x40", 0x81)
-            + key("CPS_PRIV_AUT", b"\x02", b"\x02\x26", 0x82))
+    sign = key("CPS_PRIV_SIG", b"\x01", b"\x06\x40", 0x81) if with_signature else b""
+    return sign + key("CPS_PRIV_AUT", b"\x02", b"\x02\x26", 0x82)
 
 
 def aodf():
@@ -121,6 +121,53 @@ def pem_lines(name):
     return read(name, "r").strip().splitlines()
 
 
+def mf(auth_cert, with_signature=True):
+    """The card's file tree. Without the signature pair, the CDF and PrKDF
+    list the authentication certificate and key only, and EF 4302 is absent."""
+    pkcs15 = [
+        {"comment": "ODF: PrKDF 4401, CDF 4404, AODF 4408",
+         "type": "EF", "fid": "5031", "data": hexs(odf())},
+        {"comment": "TokenInfo (invented)",
+         "type": "EF", "fid": "5032", "data": hexs(token_info())},
+        {"comment": ("PrKDF: CPS_PRIV_SIG (81) and CPS_PRIV_AUT (82)" if with_signature
+                     else "PrKDF: CPS_PRIV_AUT (82) only"),
+         "type": "EF", "fid": "4401", "data": hexs(prkdf(with_signature))},
+        {"comment": ("CDF: signature then authentication certificate" if with_signature
+                     else "CDF: the authentication certificate only"),
+         "type": "EF", "fid": "4404", "data": hexs(cdf(with_signature))},
+        {"comment": "AODF: the user PIN, reference 01 (attributes invented)",
+         "type": "EF", "fid": "4408", "data": hexs(aodf())},
+        {"comment": "Certificat d'Authentification CPS (TEST PKI: %s)" % auth_cert,
+         "type": "EF", "fid": "4301", "data": hexs(read(auth_cert + ".cert.der"))},
+    ]
+    if with_signature:
+        pkcs15.append({"comment": "Certificat de Signature CPS (TEST PKI: cps-demo-sign)",
+                       "type": "EF", "fid": "4302", "data": hexs(read("cps-demo-sign.cert.der"))})
+    return {
+        "children": [
+            {"comment": "EF.DIR (invented content): the PKCS#15 application",
+             "type": "records", "fid": "2F00",
+             "records": [hexs(tlv(0x61, tlv(0x4F, PKCS15_AID) + tlv(0x50, b"CPS TEST")
+                                  + tlv(0x51, bytes.fromhex("3F005015"))))]},
+            {"comment": "EF.ATR: buffer sizes as published (cps.md §5)",
+             "type": "EF", "fid": "2F01",
+             "data": "E0 10 02 02 01 04 02 02 01 04 02 02 01 00 02 02 01 00"},
+            {"comment": "EF.SN.ICC: 5A 0A, ANS issuer 80 25 00 00 01, invented serial, Luhn digit + F",
+             "type": "EF", "fid": "D003", "data": hexs(sn_icc())},
+            {"comment": "DF 0001 (keys); 7001 is readable in contact mode (content invented)",
+             "type": "DF", "fid": "0001",
+             "children": [{"type": "EF", "fid": "7001", "data": "00"}]},
+            {"comment": "PKCS#15 application; FID 5015 and all file IDs below are invented",
+             "type": "DF", "fid": "5015", "aid": hexs(PKCS15_AID), "children": pkcs15},
+        ]
+    }
+
+
+def auth_key(key_name):
+    return {"comment": "CPS_PRIV_AUT, RSA-2048, TEST ONLY (tests/pki/fixtures/%s.key.pem)" % key_name,
+            "ref": "82", "use": "pin:01", "pem": pem_lines(key_name + ".key.pem")}
+
+
 def demo():
     return {
         "name": "cps-demo",
@@ -135,48 +182,31 @@ def demo():
             "public keys: never trust them)."),
         "atr": ATR_CPS3,
         "protocol": "T=0",
-        "mf": {
-            "children": [
-                {"comment": "EF.DIR (invented content): the PKCS#15 application",
-                 "type": "records", "fid": "2F00",
-                 "records": [hexs(tlv(0x61, tlv(0x4F, PKCS15_AID) + tlv(0x50, b"CPS TEST")
-                                      + tlv(0x51, bytes.fromhex("3F005015"))))]},
-                {"comment": "EF.ATR: buffer sizes as published (cps.md §5)",
-                 "type": "EF", "fid": "2F01",
-                 "data": "E0 10 02 02 01 04 02 02 01 04 02 02 01 00 02 02 01 00"},
-                {"comment": "EF.SN.ICC: 5A 0A, ANS issuer 80 25 00 00 01, invented serial, Luhn digit + F",
-                 "type": "EF", "fid": "D003", "data": hexs(sn_icc())},
-                {"comment": "DF 0001 (keys); 7001 is readable in contact mode (content invented)",
-                 "type": "DF", "fid": "0001",
-                 "children": [{"type": "EF", "fid": "7001", "data": "00"}]},
-                {"comment": "PKCS#15 application; FID 5015 and all file IDs below are invented",
-                 "type": "DF", "fid": "5015", "aid": hexs(PKCS15_AID),
-                 "children": [
-                     {"comment": "ODF: PrKDF 4401, CDF 4404, AODF 4408",
-                      "type": "EF", "fid": "5031", "data": hexs(odf())},
-                     {"comment": "TokenInfo (invented)",
-                      "type": "EF", "fid": "5032", "data": hexs(token_info())},
-                     {"comment": "PrKDF: CPS_PRIV_SIG (81) and CPS_PRIV_AUT (82)",
-                      "type": "EF", "fid": "4401", "data": hexs(prkdf())},
-                     {"comment": "CDF: signature then authentication certificate",
-                      "type": "EF", "fid": "4404", "data": hexs(cdf())},
-                     {"comment": "AODF: the user PIN, reference 01 (attributes invented)",
-                      "type": "EF", "fid": "4408", "data": hexs(aodf())},
-                     {"comment": "Certificat d'Authentification CPS (TEST PKI: cps-demo-auth)",
-                      "type": "EF", "fid": "4301", "data": hexs(read("cps-demo-auth.cert.der"))},
-                     {"comment": "Certificat de Signature CPS (TEST PKI: cps-demo-sign)",
-                      "type": "EF", "fid": "4302", "data": hexs(read("cps-demo-sign.cert.der"))},
-                 ]},
-            ]
-        },
+        "mf": mf("cps-demo-auth"),
         "pins": [{"ref": "01", "value": "1234", "format": "ascii", "maxTries": 3,
                   "puk": "12345678", "pukMaxTries": 10}],
         "keys": [
-            {"comment": "CPS_PRIV_AUT, RSA-2048, TEST ONLY (tests/pki/fixtures/cps-demo-auth.key.pem)",
-             "ref": "82", "use": "pin:01", "pem": pem_lines("cps-demo-auth.key.pem")},
+            auth_key("cps-demo-auth"),
             {"comment": "CPS_PRIV_SIG, RSA-2048, TEST ONLY (tests/pki/fixtures/cps-demo-sign.key.pem)",
              "ref": "81", "use": "pin:01", "pem": pem_lines("cps-demo-sign.key.pem")},
         ],
+    }
+
+
+def auth_patch(name, auth_cert, key_name, what):
+    """A card like cps-demo (same PIN, files and layout) that carries only an
+    authentication certificate and key 82, for certificate-check tests."""
+    return {
+        "name": name,
+        "description": (
+            "CPS3 contact TEST card like cps-demo (PIN 1234, same invented files and layout) "
+            "carrying " + what + ". Only the authentication certificate and key (82) are on it: "
+            "the TEST PKI has no signature certificate for it. Invented TEST data: the "
+            "practitioner, the serial number and file layout (see cps-demo); the certificate "
+            "and key come from hcbridge's TEST PKI (TEST ONLY, public keys: never trust them). "
+            "A JSON merge patch over cps-demo."),
+        "mf": mf(auth_cert, with_signature=False),
+        "keys": [auth_key(key_name)],
     }
 
 
@@ -202,3 +232,26 @@ if __name__ == "__main__":
     write("cps-one-try-left", pin_patch("cps-one-try-left", 1,
                                         "PIN 1234 having 1 try left (a wrong PIN blocks it)"))
     write("cps-blocked", pin_patch("cps-blocked", 0, "PIN 1234 blocked (0 tries left)"))
+    write("cps-expired", auth_patch(
+        "cps-expired", "cps-expired-auth", "cps-expired-auth",
+        "an authentication certificate that expired on 2018-01-01 (TEST PKI cps-expired-auth: "
+        "Paul ANCIEN-TEST, invented, idNat_PS 810000000027)"))
+    write("cps-revoked", auth_patch(
+        "cps-revoked", "cps-revoked-auth", "cps-revoked-auth",
+        "an authentication certificate revoked in the TEST intermediate CA's CRL (TEST PKI "
+        "cps-revoked-auth: Marc REVOQUE-TEST, invented, idNat_PS 810000000035)"))
+    write("cps-wrong-ca", auth_patch(
+        "cps-wrong-ca", "cps-wrong-ca-auth", "cps-wrong-ca-auth",
+        "an authentication certificate issued by the 'TEST hcbridge Other Root CA', which "
+        "hcbridge does not trust (TEST PKI cps-wrong-ca-auth: Eve FAUSSE-TEST, invented, "
+        "idNat_PS 810000000043)"))
+    write("cps-wrong-usage", auth_patch(
+        "cps-wrong-usage", "cps-wrong-usage-auth", "cps-wrong-usage-auth",
+        "an authentication certificate whose keyUsage is keyEncipherment only, without "
+        "digitalSignature (TEST PKI cps-wrong-usage-auth: Ugo USAGE-TEST, invented, idNat_PS "
+        "810000000050)"))
+    write("cps-cloned", auth_patch(
+        "cps-cloned", "cps-demo-auth", "cps-cloned",
+        "a copied certificate: cps-demo's authentication certificate (Hélène DURAND-TEST) "
+        "with another key (TEST PKI cps-cloned.key.pem), so its signatures do not verify "
+        "against the certificate"))

@@ -6,6 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <nlohmann/json.hpp>
+
 #include "sim_test_support.hpp"
 
 namespace hcbridge::sim::testing {
@@ -237,6 +239,43 @@ TEST(SimEcSignature, SignatureLongerThanLeGives6Cxx) {
   Bytes raw = command("00 2A 9E 9A", sha256(bytesOf("b")), false);
   raw.push_back(0x20);  // Le 32 < 64
   EXPECT_EQ(sendRaw(card, raw).sw, 0x6C40);
+}
+
+// A card-authentication key as the Vitale profiles have it: INTERNAL
+// AUTHENTICATE without PIN ("authenticate": "always"), PSO never.
+TEST(SimEcSignature, InternalAuthenticateWithoutPinUnderItsOwnRule) {
+  const std::string pem = ecP256Pem();
+  Pkey key = keyFromPem(pem);
+  ASSERT_TRUE(key);
+  nlohmann::json document = nlohmann::json::parse(ecProfileJson(pem));
+  document["keys"][0]["use"] = "never";
+  document["keys"][0]["authenticate"] = "always";
+  const Profile profile = parseProfile(document.dump());
+  ASSERT_TRUE(profile.keys[0].authenticate.has_value());
+  EXPECT_EQ(profile.keys[0].authenticate->kind, AccessRule::Kind::Always);
+  EXPECT_FALSE(profile.keys[1].authenticate.has_value());  // not given: `use` applies
+  Card card(profile);
+  ASSERT_EQ(sw(card, "00 22 41 A4 06 84 01 83 80 01 00"), 0x9000);
+  const Bytes digest = sha256(bytesOf("host challenge"));
+  const Reply reply = sendRaw(card, command("00 88 00 00", digest, true));
+  ASSERT_EQ(reply.sw, 0x9000);
+  ASSERT_EQ(reply.data.size(), 64u);
+  EXPECT_TRUE(verifyRaw(key.get(), digest, plainToDer(reply.data)));
+  EXPECT_EQ(sendRaw(card, command("00 2A 9E 9A", digest, true)).sw, 0x6982);  // use: never
+}
+
+TEST(SimEcSignature, AuthenticateRuleIsChecked) {
+  nlohmann::json document = nlohmann::json::parse(ecProfileJson(ecP256Pem()));
+  document["keys"][0]["authenticate"] = "pin:05";
+  expectError([&] { parseProfile(document.dump()); }, Errc::ProfileInvalid,
+              "keys[0].authenticate: PIN 05 is not defined");
+  document["keys"][0]["authenticate"] = "pin:01";
+  Card card(parseProfile(document.dump()));
+  ASSERT_EQ(sw(card, "00 22 41 A4 03 84 01 83"), 0x9000);
+  const Bytes digest = sha256(bytesOf("c"));
+  EXPECT_EQ(sendRaw(card, command("00 88 00 00", digest, true)).sw, 0x6982);
+  ASSERT_EQ(sw(card, "00 20 00 01 04 30 30 30 30"), 0x9000);
+  EXPECT_EQ(sendRaw(card, command("00 88 00 00", digest, true)).sw, 0x9000);
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// The INVENTED card authentication of the hcbridge Vitale simulator profiles.
+// The real Vitale card authentication is not public (SESAM-Vitale licence),
+// so hcbridge cannot prove a real Carte Vitale genuine: on a card without the
+// invented EF this is Error(OperationUnsupported) saying so.
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "card_io.hpp"
+#include "hcbridge/error.hpp"
+#include "vitale_data.hpp"
+#include "vitale_driver.hpp"
+
+namespace hcbridge::drivers::vitale {
+namespace {
+
+constexpr std::size_t kDigestSize = 32;
+constexpr std::size_t kMaxCertificateSize = 4096;
+constexpr std::string_view kFileName = "EF 2F10 (invented card certificate)";
+
+const char* const kNotPublic =
+    "Carte Vitale 2 has no card-authentication function hcbridge can use: the real Vitale card "
+    "authentication is not public (SESAM-Vitale licence), so hcbridge cannot check that a real "
+    "Carte Vitale is genuine";
+const char* const kNotPublicHint =
+    "Only hcbridge's simulated TEST cards (vitale-family, vitale-forged, vitale-cloned) have the "
+    "invented card-authentication function.";
+const char* const kHint =
+    "The card's invented card-authentication function is not laid out as hcbridge's simulator "
+    "profiles lay it out.";
+
+std::string swText(std::uint16_t sw) {
+  char code[8];
+  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
+  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
+}
+
+[[noreturn]] void invalid(std::string_view what, const std::string& detail) {
+  throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail, kHint);
+}
+
+struct X509Free {
+  void operator()(X509* certificate) const noexcept { X509_free(certificate); }
+};
+
+// The certificate's SubjectPublicKeyInfo, which must be an EC key: the
+// invented function signs with ECDSA.
+Bytes ecPublicKeyInfo(const Bytes& der) {
+  const unsigned char* cursor = der.data();
+  std::unique_ptr<X509, X509Free> certificate(
+      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!certificate || cursor != der.data() + der.size()) {
+    ERR_clear_error();
+    invalid(kFileName, "not an X.509 certificate");
+  }
+  EVP_PKEY* key = X509_get0_pubkey(certificate.get());
+  if (key == nullptr || !EVP_PKEY_is_a(key, "EC")) {
+    ERR_clear_error();
+    invalid(kFileName, "the certificate's key is not an EC key");
+  }
+  unsigned char* info = nullptr;
+  const int length = i2d_PUBKEY(key, &info);
+  if (length <= 0) {
+    ERR_clear_error();
+    throw Error(Errc::Internal, "OpenSSL: cannot encode a public key");
+  }
+  Bytes result(info, info + length);
+  OPENSSL_free(info);
+  return result;
+}
+
+}  // namespace
+
+CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challengeDigest) {
+  if (challengeDigest.size() != kDigestSize) {
+    throw Error(Errc::BadRequest, "The challenge digest has " +
+                                      std::to_string(challengeDigest.size()) +
+                                      " bytes; a SHA-256 digest has 32");
+  }
+  if (!selectAid(card, ByteView(kVitaleAid, sizeof kVitaleAid), "VITALE application")) {
+    throw Error(Errc::CardUnsupported, "The card has a Carte Vitale ATR but no VITALE application");
+  }
+  const apdu::CommandApdu selectCertificate{
+      0x00,
+      0xA4,
+      0x02,
+      0x0C,
+      Bytes{static_cast<std::uint8_t>(kCardCertificateFid >> 8),
+            static_cast<std::uint8_t>(kCardCertificateFid & 0xFF)},
+      std::nullopt};
+  const auto selected = card.transmit(selectCertificate);
+  if (selected.sw == 0x6A82) {
+    throw Error(Errc::OperationUnsupported, kNotPublic, kNotPublicHint);
+  }
+  if (selected.sw != 0x9000) invalid(kFileName, "SELECT answered " + swText(selected.sw));
+
+  ReadOptions options;
+  options.maxSize = kMaxCertificateSize;
+  options.declaredLength = [](ByteView prefix) -> std::optional<std::size_t> {
+    try {
+      return berObjectLength(prefix);
+    } catch (const Error& e) {
+      invalid(kFileName, e.what());
+    }
+  };
+  Bytes certificate = readTransparent(card, std::nullopt, kFileName, options);
+
+  CardAuthenticityProof proof;
+  proof.publicKeyInfo = ecPublicKeyInfo(certificate);
+  proof.x509Certificates.push_back(std::move(certificate));
+  proof.certificateKind = "x509";
+  proof.keyLabel = "invented Vitale card key";
+  proof.scheme = SignatureScheme::EcdsaSha256;
+
+  const apdu::CommandApdu mse{0x00, 0x22, 0x41, 0xA4, Bytes{0x84, 0x01, kCardKeyRef}, std::nullopt};
+  const auto keySet = card.transmit(mse);
+  if (keySet.sw != 0x9000) {
+    invalid("MANAGE SECURITY ENVIRONMENT (invented key 10)",
+            "the card answered " + swText(keySet.sw));
+  }
+  const apdu::CommandApdu authenticate{0x00,
+                                       0x88,
+                                       0x00,
+                                       0x00,
+                                       Bytes(challengeDigest.begin(), challengeDigest.end()),
+                                       apdu::kShortMaxNe};
+  const auto answer = card.transmit(authenticate);
+  if (answer.sw != 0x9000) {
+    invalid("INTERNAL AUTHENTICATE (invented key 10)", "the card answered " + swText(answer.sw));
+  }
+  // ECDSA r || s: two halves of the curve order's size, P-256 being 64 bytes.
+  if (answer.data.empty() || answer.data.size() % 2 != 0 || answer.data.size() > 132) {
+    invalid("INTERNAL AUTHENTICATE (invented key 10)",
+            "the answer of " + std::to_string(answer.data.size()) + " bytes is no r||s signature");
+  }
+  proof.signature = answer.data;
+  return proof;
+}
+
+}  // namespace hcbridge::drivers::vitale
