@@ -69,14 +69,40 @@ void ReaderManager::openPractitionerSession(api::SessionOpenRequest request,
         // The certificate first: no PIN goes to a card hcbridge would not trust.
         auto practitioner = std::make_shared<const ProvenPractitioner>(
             checkPractitionerCertificate(*model, authentication_));
-        std::shared_ptr<CardConnection> connection =
-            transport_.connect(target, ShareMode::Exclusive);
+        // A session open on this very card holds its only (exclusive)
+        // connection, so a second connection would be refused as reader-busy:
+        // the new attempt goes through the session's connection and, once
+        // proven, replaces that session (startSession).
+        std::shared_ptr<CardConnection> connection;
+        std::uint64_t replacedSession = 0;
+        {
+          std::lock_guard lock(mutex_);
+          if (session_ && session_->reader == target && session_->cardGeneration == generation) {
+            connection = session_->connection;
+            replacedSession = session_->id;
+          }
+        }
+        if (!connection) connection = transport_.connect(target, ShareMode::Exclusive);
         try {
           verifyPinAndProvePossession(*connection, *card.driver, *practitioner, std::move(*pin),
                                       confirmLastTry);
         } catch (const Error& error) {
-          // The PIN may be verified on the card by now: leave no usable state behind.
-          if (error.code() == Errc::CardSignatureInvalid) connection->resetCard();
+          // Refused before the PIN was sent (last try, blocked): the card is as it was.
+          if (error.code() == Errc::PinLastTry || error.code() == Errc::PinBlocked) throw;
+          // Otherwise the PIN may be verified on the card by now -- whatever
+          // failed after VERIFY (a bad signature, a mute card, a card that
+          // cannot sign) -- so leave no usable state behind. A card reset
+          // under an open session also ends that session.
+          try {
+            connection->resetCard();
+          } catch (const Error&) {
+            // The card left meanwhile, or the transport cannot reset: nothing to undo here.
+          }
+          if (replacedSession != 0) {
+            std::lock_guard lock(mutex_);
+            if (session_ && session_->id == replacedSession)
+              endSessionLocked("pin-state-lost", false);
+          }
           throw;
         }
         startSession(target, generation, *card.driver, practitioner, connection);

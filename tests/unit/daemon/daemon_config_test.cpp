@@ -13,6 +13,7 @@ namespace hcbridge::daemon {
 namespace {
 
 using hcbridge::testing::expectError;
+namespace fs = std::filesystem;
 
 GetEnv environment(std::map<std::string, std::string> values) {
   return [values = std::move(values)](const char* name) -> std::optional<std::string> {
@@ -156,6 +157,109 @@ TEST(DaemonSettings, SimulateKeepsStateInAPerUserFolder) {
   EXPECT_EQ(settings.serialKeyFile, "/state/hcbridge/serial.key");
 
   expectError([&] { resolveSettings(line, {}, environment({})); }, Errc::BadRequest, "--simulate");
+}
+
+// ---------------------------------------------------------------- authentication keys
+
+TEST(DaemonConfig, ReadsTheAuthenticationKeys) {
+  const auto config = parse(R"({
+    "practitioner_trust": {"anchors": ["/pki/root.pem"], "intermediates": ["/pki/int.pem"],
+                           "crls": ["/pki/int.crl", "/pki/other.crl"]},
+    "patient_card_trust": {"anchors": ["/pki/vitale-root.pem"]},
+    "verification_time": "2030-06-01T12:00:00Z",
+    "session_idle_seconds": 600,
+    "app_origins": {"pharmacy": "https://pharmacy.example", "lab": "http://localhost:8080"}
+  })");
+  ASSERT_TRUE(config.practitionerTrust);
+  EXPECT_EQ(config.practitionerTrust->trustAnchors, std::vector<fs::path>{"/pki/root.pem"});
+  EXPECT_EQ(config.practitionerTrust->intermediates, std::vector<fs::path>{"/pki/int.pem"});
+  EXPECT_EQ(config.practitionerTrust->crls,
+            (std::vector<fs::path>{"/pki/int.crl", "/pki/other.crl"}));
+  ASSERT_TRUE(config.patientCardTrust);
+  EXPECT_EQ(config.patientCardTrust->trustAnchors, std::vector<fs::path>{"/pki/vitale-root.pem"});
+  EXPECT_TRUE(config.patientCardTrust->intermediates.empty());
+  EXPECT_TRUE(config.patientCardTrust->crls.empty());
+  // 2030-06-01T12:00:00Z, counted independently of the parser.
+  EXPECT_EQ(config.verificationTime, std::chrono::system_clock::from_time_t(1906545600));
+  EXPECT_EQ(config.sessionIdleTimeout, std::chrono::seconds(600));
+  EXPECT_EQ(config.appOrigins,
+            (std::map<std::string, std::string>{{"lab", "http://localhost:8080"},
+                                                {"pharmacy", "https://pharmacy.example"}}));
+
+  // They reach the settings, and the app origins the API's policy.
+  const Settings settings = resolveSettings({}, config, environment({}));
+  ASSERT_TRUE(settings.practitionerTrust);
+  EXPECT_EQ(settings.practitionerTrust->crls.size(), 2u);
+  EXPECT_EQ(settings.verificationTime, config.verificationTime);
+  EXPECT_EQ(settings.sessionIdleTimeout, std::chrono::seconds(600));
+  EXPECT_EQ(settings.policy().appOrigins, config.appOrigins);
+}
+
+TEST(DaemonConfig, TheAuthenticationKeysHaveDefaults) {
+  const auto config = parse("{}");
+  EXPECT_FALSE(config.practitionerTrust);
+  EXPECT_FALSE(config.patientCardTrust);
+  EXPECT_FALSE(config.verificationTime);
+  EXPECT_EQ(config.sessionIdleTimeout, std::chrono::minutes(15));
+  EXPECT_TRUE(config.appOrigins.empty());
+}
+
+TEST(DaemonConfig, TrustNeedsKnownKeysAndAnAnchor) {
+  expectError([] { parse(R"({"practitioner_trust": {"anchors": ["/r"], "crl": ["/c"]}})"); },
+              Errc::BadRequest, "'practitioner_trust.crl'");
+  expectError([] { parse(R"({"patient_card_trust": {"anchors": []}})"); }, Errc::BadRequest,
+              "patient_card_trust.anchors");
+  expectError([] { parse(R"({"practitioner_trust": {"intermediates": ["/i"]}})"); },
+              Errc::BadRequest, "practitioner_trust.anchors");
+  expectError([] { parse(R"({"practitioner_trust": {}})"); }, Errc::BadRequest,
+              "practitioner_trust.anchors");
+  expectError([] { parse(R"({"practitioner_trust": ["/r"]})"); }, Errc::BadRequest,
+              "practitioner_trust");
+  expectError([] { parse(R"({"practitioner_trust": {"anchors": "/r"}})"); }, Errc::BadRequest,
+              "practitioner_trust.anchors");
+  expectError([] { parse(R"({"practitioner_trust": {"anchors": ["/r", 7]}})"); }, Errc::BadRequest,
+              "practitioner_trust.anchors");
+}
+
+TEST(DaemonConfig, VerificationTimeIsAnExactUtcTime) {
+  for (const std::string text :
+       {"2030-06-01", "2030-06-01T12:00:00", "2030-06-01T12:00:00+02:00", "2030-06-01 12:00:00Z",
+        "2030-06-01T12:00:00Zjunk", "yesterday", "", "2030-13-01T00:00:00Z", "2030-02-30T00:00:00Z",
+        "2030-06-01T24:00:00Z", "2030-06-31T00:00:00Z"}) {
+    SCOPED_TRACE(text);
+    expectError([&] { parse(R"({"verification_time": ")" + text + R"("})"); }, Errc::BadRequest,
+                "verification_time");
+  }
+  expectError([] { parse(R"({"verification_time": 1906545600})"); }, Errc::BadRequest,
+              "verification_time");
+  // The last second of a leap year's February is fine.
+  EXPECT_EQ(parse(R"({"verification_time": "2028-02-29T23:59:59Z"})").verificationTime,
+            std::chrono::system_clock::from_time_t(1835481599));
+}
+
+TEST(DaemonConfig, SessionIdleSecondsIsOneSecondToOneDay) {
+  EXPECT_EQ(parse(R"({"session_idle_seconds": 1})").sessionIdleTimeout, std::chrono::seconds(1));
+  EXPECT_EQ(parse(R"({"session_idle_seconds": 86400})").sessionIdleTimeout, std::chrono::hours(24));
+  for (const std::string value : {"0", "86401", "-5", "1.5", "\"60\"", "null", "1e3"}) {
+    SCOPED_TRACE(value);
+    expectError([&] { parse(R"({"session_idle_seconds": )" + value + "}"); }, Errc::BadRequest,
+                "session_idle_seconds");
+  }
+}
+
+TEST(DaemonConfig, AppOriginsMustBeOrigins) {
+  for (const std::string origin :
+       {"https://pharmacy.example/", "http://pharmacy.example", "pharmacy.example",
+        "https://pharmacy.example/path", "HTTPS://PHARMACY.EXAMPLE", "https://pharmacy.example:443",
+        ""}) {
+    SCOPED_TRACE(origin);
+    expectError([&] { parse(R"({"app_origins": {"pharmacy": ")" + origin + R"("}})"); },
+                Errc::BadRequest, "'app_origins.pharmacy'");
+  }
+  expectError([] { parse(R"({"app_origins": ["https://pharmacy.example"]})"); }, Errc::BadRequest,
+              "app_origins");
+  expectError([] { parse(R"({"app_origins": {"pharmacy": 1}})"); }, Errc::BadRequest,
+              "app_origins");
 }
 
 }  // namespace

@@ -1,0 +1,809 @@
+// The practitioner session of the reader manager over the simulator with the
+// real drivers: certificate before PIN, the PIN rules, proof of possession,
+// the session's end (DELETE, card or reader gone, idle time), the tokens it
+// signs and the patient card's authenticity. A recording transport between
+// the manager and the simulator shows which APDUs went to the card and
+// whether the card was reset.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+
+#include "hcbridge/auth/certificate_validator.hpp"
+#include "hcbridge/auth/crypto.hpp"
+#include "hcbridge/auth/tokens.hpp"
+#include "hcbridge/auth/verifier.hpp"
+#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/drivers.hpp"
+#include "hcbridge/error.hpp"
+#include "hcbridge/sim/profile.hpp"
+#include "hcbridge/sim/sim_transport.hpp"
+
+namespace hcbridge::core {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const std::string kReader0 = "hcbridge simulated reader 0";
+const std::string kReader1 = "hcbridge simulated reader 1";
+// Valid by Web eID's rules (48 base64 characters) and an https origin.
+const std::string kNonce = "c2VjcmV0LW5vbmNlLW9mLTMyLWJ5dGVzLWZvci10ZXN0cyE=";
+const std::string kOrigin = "https://records.example.org";
+const std::string kAudience = "https://records.example.org/fhir";
+constexpr std::uint8_t kVerify = 0x20;
+constexpr std::uint8_t kInternalAuthenticate = 0x88;
+
+std::filesystem::path pki(const std::string& name) {
+  return std::filesystem::path(HCBRIDGE_PKI_DIR) / name;
+}
+
+Bytes readFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// The trust of tests/pki/fixtures/README.md: the CPS chain with its CRL, and
+// the Vitale card CA under the same root.
+auth::TrustSettings practitionerTrust() {
+  return {{pki("root.cert.pem")}, {pki("intermediate.cert.pem")}, {pki("intermediate.crl.pem")}};
+}
+auth::TrustSettings patientCardTrust() {
+  return {{pki("root.cert.pem")}, {pki("vitale-ca.cert.pem")}, {}};
+}
+
+bool profileKnown(const std::string& name) {
+  try {
+    sim::loadProfile(name);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+// What went over the wire to the cards, per reader, and what a test wants
+// to go wrong there.
+class Wire {
+ public:
+  // Records the command and returns it as the card is to get it (a fault
+  // may change it or throw).
+  apdu::CommandApdu pass(const std::string& reader, apdu::CommandApdu command) {
+    std::function<void(apdu::CommandApdu&)> fault;
+    {
+      std::lock_guard lock(mutex_);
+      commands_.emplace_back(reader, command);
+      fault = fault_;
+    }
+    if (fault) fault(command);
+    return command;
+  }
+  void recordReset() {
+    std::lock_guard lock(mutex_);
+    ++resets_;
+  }
+  // Commands with that INS; withData: only those carrying data (a VERIFY
+  // with a PIN, not the VERIFY without data that asks for the counter).
+  int count(std::uint8_t ins, bool withData = false) const {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& [reader, command] : commands_) {
+      if (command.ins == ins && (!withData || !command.data.empty())) ++n;
+    }
+    return n;
+  }
+  int resets() const {
+    std::lock_guard lock(mutex_);
+    return resets_;
+  }
+  // Called before each command reaches the card; may throw.
+  void setFault(std::function<void(apdu::CommandApdu&)> fault) {
+    std::lock_guard lock(mutex_);
+    fault_ = std::move(fault);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, apdu::CommandApdu>> commands_;
+  int resets_ = 0;
+  std::function<void(apdu::CommandApdu&)> fault_;
+};
+
+class RecordingConnection : public CardConnection {
+ public:
+  RecordingConnection(std::unique_ptr<CardConnection> inner, Wire& wire)
+      : inner_(std::move(inner)), wire_(wire) {}
+  const std::string& readerName() const override { return inner_->readerName(); }
+  const Bytes& atr() const override { return inner_->atr(); }
+  Protocol protocol() const override { return inner_->protocol(); }
+  bool extendedLengthSupported() const override { return inner_->extendedLengthSupported(); }
+  apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
+    return inner_->transmit(wire_.pass(readerName(), command));
+  }
+  // The drivers use transmit(); raw bytes are passed on unrecorded.
+  Bytes transmitRaw(ByteView command) override { return inner_->transmitRaw(command); }
+  void beginTransaction() override { inner_->beginTransaction(); }
+  void endTransaction() noexcept override { inner_->endTransaction(); }
+  void resetCard() override {
+    wire_.recordReset();
+    inner_->resetCard();
+  }
+
+ private:
+  std::unique_ptr<CardConnection> inner_;
+  Wire& wire_;
+};
+
+// Passes the simulator's events on, without card.removed once told so.
+class FilteringWatcher : public ReaderWatcher {
+ public:
+  FilteringWatcher(std::unique_ptr<ReaderWatcher> inner, const std::atomic<bool>& dropRemovals)
+      : inner_(std::move(inner)), dropRemovals_(dropRemovals) {}
+  std::vector<ReaderInfo> snapshot() override { return inner_->snapshot(); }
+  std::vector<ReaderEvent> next(std::optional<std::chrono::milliseconds> timeout) override {
+    std::vector<ReaderEvent> events = inner_->next(timeout);
+    if (dropRemovals_) {
+      std::erase_if(events,
+                    [](const ReaderEvent& e) { return e.kind == ReaderEventKind::CardRemoved; });
+    }
+    return events;
+  }
+  void cancel() override { inner_->cancel(); }
+
+ private:
+  std::unique_ptr<ReaderWatcher> inner_;
+  const std::atomic<bool>& dropRemovals_;
+};
+
+class RecordingTransport : public Transport {
+ public:
+  RecordingTransport(sim::SimTransport& inner, Wire& wire) : inner_(inner), wire_(wire) {}
+  std::vector<ReaderInfo> listReaders() override { return inner_.listReaders(); }
+  std::unique_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override {
+    return std::make_unique<RecordingConnection>(inner_.connect(reader, mode), wire_);
+  }
+  std::unique_ptr<ReaderWatcher> watch() override {
+    return std::make_unique<FilteringWatcher>(inner_.watch(), dropRemovals_);
+  }
+  // From now on the watcher reports no card.removed: a reader unplugged
+  // with its card then shows as reader.removed alone.
+  void dropCardRemovals() { dropRemovals_ = true; }
+
+ private:
+  sim::SimTransport& inner_;
+  Wire& wire_;
+  std::atomic<bool> dropRemovals_{false};
+};
+
+// Events as "type reader [reason]" lines.
+class EventLog {
+ public:
+  std::function<void(const api::ServiceEvent&)> listener() {
+    return [this](const api::ServiceEvent& event) {
+      std::string line = event.type;
+      if (event.data.contains("reader")) line += " " + event.data["reader"].get<std::string>();
+      if (event.data.contains("reason")) line += " " + event.data["reason"].get<std::string>();
+      std::lock_guard lock(mutex_);
+      lines_.push_back(line);
+    };
+  }
+  bool contains(const std::string& line) const {
+    std::lock_guard lock(mutex_);
+    return std::find(lines_.begin(), lines_.end(), line) != lines_.end();
+  }
+  bool waitFor(const std::string& line) {
+    return eventually([&] { return contains(line); });
+  }
+  int countOf(const std::string& prefix) const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(std::count_if(lines_.begin(), lines_.end(), [&](const auto& line) {
+      return line.rfind(prefix, 0) == 0;
+    }));
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+// The completion of one backend call.
+template <typename Result>
+struct Outcome {
+  std::exception_ptr error;
+  Result result{};
+
+  // "ok" or the error's id, e.g. "pin-incorrect".
+  std::string id() const {
+    if (!error) return "ok";
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      return std::string(e.id()) + " (" + e.what() + ")";
+    } catch (const std::exception& e) {
+      return std::string("not an hcbridge::Error: ") + e.what();
+    }
+  }
+  std::string code() const {
+    const std::string full = id();
+    return full.substr(0, full.find(' '));
+  }
+  int retriesLeft() const {
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const PinError& e) {
+      return e.retriesLeft();
+    } catch (...) {
+    }
+    return -1;
+  }
+};
+using JsonOutcome = Outcome<json>;
+using RecordOutcome = Outcome<api::RecordAccessIssued>;
+using ReadOutcome = Outcome<api::CardRead>;
+
+// Waits for the handler; a call that never completes fails the test instead of hanging it.
+template <typename Result>
+Outcome<Result> await(std::future<Outcome<Result>> future) {
+  if (future.wait_for(20s) != std::future_status::ready) {
+    ADD_FAILURE() << "the backend call did not complete";
+    return {std::make_exception_ptr(Error(Errc::Timeout, "no completion")), {}};
+  }
+  return future.get();
+}
+
+class PractitionerSessionTest : public ::testing::Test {
+ protected:
+  PractitionerSessionTest()
+      : registry_(makeDefaultRegistry()),
+        hasher_(SecretBytes(std::string(32, 'k'))),
+        transport_(sim_, wire_) {
+    drivers::registerSimProfiles();
+  }
+  ~PractitionerSessionTest() override {
+    subscription_.reset();
+    manager_.reset();
+  }
+
+  static AuthenticationSettings trusted() {
+    AuthenticationSettings settings;
+    settings.practitionerTrust = auth::CertificateValidator(practitionerTrust());
+    return settings;
+  }
+
+  std::shared_ptr<sim::Card> insert(std::size_t slot, const std::string& profile) {
+    auto card = std::make_shared<sim::Card>(sim::loadProfile(profile));
+    sim_.insertCard(slot, card);
+    return card;
+  }
+
+  ReaderManager& start(AuthenticationSettings settings = trusted()) {
+    manager_ = std::make_unique<ReaderManager>(transport_, registry_, hasher_, "simulated", "9.9",
+                                               std::move(settings));
+    subscription_ = manager_->subscribe(events_.listener());
+    return *manager_;
+  }
+
+  bool waitForType(const std::string& reader, const std::string& type) {
+    return eventually([&] {
+      for (const auto& view : manager_->readers()) {
+        if (view.name == reader) return view.cardType == type;
+      }
+      return false;
+    });
+  }
+
+  // A CPS in reader 0 and a started manager that has identified it.
+  std::shared_ptr<sim::Card> startWithCard(const std::string& profile,
+                                           AuthenticationSettings settings = trusted()) {
+    auto card = insert(0, profile);
+    start(std::move(settings));
+    EXPECT_TRUE(waitForType(kReader0, "cps"));
+    return card;
+  }
+
+  JsonOutcome open(const std::string& pin, bool confirmLastTry = false) {
+    auto promise = std::make_shared<std::promise<JsonOutcome>>();
+    api::SessionOpenRequest request;
+    request.pin = SecretBytes(pin);
+    request.confirmLastTry = confirmLastTry;
+    manager_->openPractitionerSession(std::move(request), [promise](std::exception_ptr e, json r) {
+      promise->set_value({e, std::move(r)});
+    });
+    return await(promise->get_future());
+  }
+  JsonOutcome close() {
+    auto promise = std::make_shared<std::promise<JsonOutcome>>();
+    manager_->closePractitionerSession([promise](std::exception_ptr e, json r) {
+      promise->set_value({e, std::move(r)});
+    });
+    return await(promise->get_future());
+  }
+  JsonOutcome authenticate(const std::string& origin = kOrigin, const std::string& nonce = kNonce) {
+    auto promise = std::make_shared<std::promise<JsonOutcome>>();
+    manager_->authenticatePractitioner(origin, nonce, [promise](std::exception_ptr e, json r) {
+      promise->set_value({e, std::move(r)});
+    });
+    return await(promise->get_future());
+  }
+  static api::RecordAccessRequest recordRequest() {
+    api::RecordAccessRequest request;
+    request.audience = kAudience;
+    request.nonce = kNonce;
+    request.purpose = "normal";
+    request.origin = kOrigin;
+    return request;
+  }
+  RecordOutcome recordAccess(api::RecordAccessRequest request = recordRequest()) {
+    auto promise = std::make_shared<std::promise<RecordOutcome>>();
+    manager_->issueRecordAccess(std::move(request),
+                                [promise](std::exception_ptr e, api::RecordAccessIssued r) {
+                                  promise->set_value({e, std::move(r)});
+                                });
+    return await(promise->get_future());
+  }
+  ReadOutcome readPatient() {
+    auto promise = std::make_shared<std::promise<ReadOutcome>>();
+    manager_->readPatientCard(std::nullopt, [promise](std::exception_ptr e, api::CardRead r) {
+      promise->set_value({e, std::move(r)});
+    });
+    return await(promise->get_future());
+  }
+
+  // A connection of our own to the card in reader 0, once the session's
+  // exclusive one is gone, and the driver for it.
+  std::unique_ptr<CardConnection> ownConnection() {
+    std::unique_ptr<CardConnection> connection;
+    EXPECT_TRUE(eventually([&] {
+      try {
+        connection = sim_.connect(kReader0, ShareMode::Shared);
+        return true;
+      } catch (const Error&) {
+        return false;  // reader-busy until the manager let go of the card
+      }
+    }));
+    return connection;
+  }
+  PinStatus pinStatusNow() {
+    auto connection = ownConnection();
+    if (!connection) return {};
+    Transaction transaction(*connection);
+    return registry_.identify(*connection).pinStatus(*connection);
+  }
+
+  DriverRegistry registry_;
+  SerialHasher hasher_;
+  sim::SimTransport sim_;
+  Wire wire_;
+  RecordingTransport transport_;
+  EventLog events_;
+  std::unique_ptr<ReaderManager> manager_;
+  std::unique_ptr<api::Subscription> subscription_;
+};
+
+// ---------------------------------------------------------------- opening
+
+TEST_F(PractitionerSessionTest, TheRightPinOpensASessionForTheProvenPractitioner) {
+  startWithCard("cps-demo");
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+
+  const JsonOutcome opened = open("1234");
+  ASSERT_EQ(opened.id(), "ok");
+  const json& result = opened.result;
+  EXPECT_EQ(result["practitioner"]["idType"], "rpps");
+  EXPECT_EQ(result["practitioner"]["id"], "10101201234");
+  EXPECT_EQ(result["practitioner"]["nationalId"], "810101201234");
+  EXPECT_EQ(result["practitioner"]["cardType"], "cps");
+  EXPECT_FALSE(result["practitioner"].contains("certificates"));
+  EXPECT_EQ(result["reader"], kReader0);
+  EXPECT_EQ(result["algorithm"], "RS256");
+  EXPECT_TRUE(result["certificate"]["revocationChecked"]);
+  EXPECT_NE(result["certificate"]["issuer"].get<std::string>().find("Intermediate"),
+            std::string::npos);
+  EXPECT_EQ(result["idleTimeoutSeconds"], 15 * 60);
+
+  EXPECT_TRUE(events_.waitFor("practitioner.session.opened " + kReader0));
+  EXPECT_EQ(manager_->practitionerSession(), "cps 10101201234");
+  // The PIN went once; the card signed the challenge once.
+  EXPECT_EQ(wire_.count(kVerify, true), 1);
+  EXPECT_EQ(wire_.count(kInternalAuthenticate), 1);
+}
+
+TEST_F(PractitionerSessionTest, AWrongPinCountsDownAndOpensNothing) {
+  auto card = startWithCard("cps-demo");
+  JsonOutcome first = open("9999");
+  EXPECT_EQ(first.code(), "pin-incorrect");
+  EXPECT_EQ(first.retriesLeft(), 2);
+  JsonOutcome second = open("9999");
+  EXPECT_EQ(second.code(), "pin-incorrect");
+  EXPECT_EQ(second.retriesLeft(), 1);
+  EXPECT_EQ(card->pinTriesLeft(0x01), 1);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_EQ(events_.countOf("practitioner.session.opened"), 0);
+
+  // Now the last try: refused unless confirmed, and the PIN stays home.
+  EXPECT_EQ(open("9999").code(), "pin-last-try");
+  EXPECT_EQ(wire_.count(kVerify, true), 2);
+  // The right PIN, confirmed, opens it and resets the counter.
+  EXPECT_EQ(open("1234", true).id(), "ok");
+  EXPECT_EQ(card->pinTriesLeft(0x01), 3);
+}
+
+TEST_F(PractitionerSessionTest, TheLastTryIsNotSpentWithoutConfirmation) {
+  auto card = startWithCard("cps-one-try-left");
+  const JsonOutcome refused = open("1234");
+  EXPECT_EQ(refused.code(), "pin-last-try");
+  EXPECT_EQ(refused.retriesLeft(), 1);
+  EXPECT_EQ(wire_.count(kVerify, true), 0);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  // The card's own counter, through the driver on a connection of our own.
+  {
+    const PinStatus status = pinStatusNow();
+    EXPECT_EQ(status.triesLeft, 1);
+    EXPECT_FALSE(status.blocked);
+  }
+  EXPECT_EQ(card->pinTriesLeft(0x01), 1);
+
+  EXPECT_EQ(open("1234", true).id(), "ok");
+  EXPECT_EQ(wire_.count(kVerify, true), 1);
+  EXPECT_EQ(manager_->practitionerSession(), "cps 10101201234");
+  EXPECT_EQ(card->pinTriesLeft(0x01), 3);
+}
+
+TEST_F(PractitionerSessionTest, ABlockedPinIsNeverSent) {
+  startWithCard("cps-blocked");
+  const JsonOutcome refused = open("1234", true);
+  EXPECT_EQ(refused.code(), "pin-blocked");
+  EXPECT_EQ(refused.retriesLeft(), 0);
+  EXPECT_EQ(wire_.count(kVerify, true), 0);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+TEST_F(PractitionerSessionTest, AnUntrustedCertificateIsRefusedBeforeAnyPin) {
+  startWithCard("cps-demo", AuthenticationSettings{});
+  EXPECT_EQ(open("1234").code(), "certificate-untrusted");
+  // Not even the counter was asked for.
+  EXPECT_EQ(wire_.count(kVerify), 0);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+TEST_F(PractitionerSessionTest, TheCertificateIsCheckedAtTheVerificationTime) {
+  // cps-demo-auth is valid from 2025-01-01: an earlier check time refuses it.
+  AuthenticationSettings settings = trusted();
+  settings.verificationTime = [] { return std::chrono::system_clock::from_time_t(1'600'000'000); };
+  startWithCard("cps-demo", std::move(settings));
+  EXPECT_EQ(open("1234").code(), "certificate-expired");
+  EXPECT_EQ(wire_.count(kVerify), 0);
+}
+
+TEST_F(PractitionerSessionTest, APatientCardCannotOpenASession) {
+  insert(0, "vitale-family");
+  start();
+  ASSERT_TRUE(waitForType(kReader0, "vitale"));
+  EXPECT_EQ(open("1234").code(), "card-absent");
+}
+
+TEST_F(PractitionerSessionTest, TheCertificateRefusalsOfTheTestCards) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"cps-expired", "certificate-expired"},
+      {"cps-revoked", "certificate-revoked"},
+      {"cps-wrong-ca", "certificate-untrusted"},
+      {"cps-wrong-usage", "certificate-key-usage"},
+  };
+  for (const auto& [profile, _] : cases) {
+    if (!profileKnown(profile)) GTEST_SKIP() << profile << " comes with branch issue5-cards";
+  }
+  start();
+  for (const auto& [profile, code] : cases) {
+    SCOPED_TRACE(profile);
+    sim_.removeCard(0);
+    ASSERT_TRUE(waitForType(kReader0, ""));
+    insert(0, profile);
+    ASSERT_TRUE(waitForType(kReader0, "cps"));
+    EXPECT_EQ(open("1234").code(), code);
+  }
+  EXPECT_EQ(wire_.count(kVerify), 0);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+TEST_F(PractitionerSessionTest, ACardWithACopiedCertificateOpensNoSessionAndIsReset) {
+  if (!profileKnown("cps-cloned")) GTEST_SKIP() << "cps-cloned comes with branch issue5-cards";
+  startWithCard("cps-cloned");
+  EXPECT_EQ(open("1234").code(), "card-signature-invalid");
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_EQ(events_.countOf("practitioner.session.opened"), 0);
+  // Its PIN was verified to get the signature: the card must forget it.
+  EXPECT_EQ(wire_.resets(), 1);
+}
+
+TEST_F(PractitionerSessionTest, AFailureAfterThePinWasVerifiedResetsTheCard) {
+  startWithCard("cps-demo");
+  wire_.setFault([](apdu::CommandApdu& command) {
+    if (command.ins == kInternalAuthenticate) throw Error(Errc::CardUnresponsive, "mute card");
+  });
+  EXPECT_EQ(open("1234").code(), "card-unresponsive");
+  EXPECT_EQ(wire_.count(kVerify, true), 1);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  // The PIN is verified on the card by now: no other program may use it.
+  EXPECT_EQ(wire_.resets(), 1);
+}
+
+TEST_F(PractitionerSessionTest, OpeningAgainOnTheSameCardReplacesTheSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  ASSERT_EQ(open("1234").id(), "ok");
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " replaced"));
+  EXPECT_EQ(events_.countOf("practitioner.session.opened"), 2);
+  EXPECT_EQ(manager_->practitionerSession(), "cps 10101201234");
+  EXPECT_EQ(authenticate().id(), "ok");
+  EXPECT_EQ(wire_.resets(), 0);
+}
+
+TEST_F(PractitionerSessionTest, AFailedSecondOpeningEndsTheFirstSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  EXPECT_EQ(open("9999").code(), "pin-incorrect");
+  // A wrong PIN went to the card of the open session: the card was reset
+  // and the session is over.
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " pin-state-lost"));
+  EXPECT_EQ(wire_.resets(), 1);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+}
+
+// ---------------------------------------------------------------- the session's end
+
+TEST_F(PractitionerSessionTest, ClosingEndsTheSessionAndResetsTheCard) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  const JsonOutcome closed = close();
+  ASSERT_EQ(closed.id(), "ok");
+  EXPECT_EQ(closed.result, json({{"closed", true}}));
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " closed"));
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_TRUE(eventually([&] { return wire_.resets() == 1; }));
+
+  // The verified PIN is gone: the card refuses to sign.
+  auto connection = ownConnection();
+  ASSERT_TRUE(connection);
+  const CardDriver& driver = registry_.identify(*connection);
+  try {
+    driver.signWithAuthenticationKey(*connection, auth::sha256(std::string_view("x")),
+                                     SignatureScheme::RsaPkcs1Sha256);
+    ADD_FAILURE() << "the card signed without a verified PIN";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), Errc::PinRequired) << error.what();
+  }
+  connection.reset();
+
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+  EXPECT_EQ(close().result, json({{"closed", false}}));
+  EXPECT_EQ(events_.countOf("practitioner.session.closed"), 1);
+}
+
+TEST_F(PractitionerSessionTest, TheSessionHoldsTheCardExclusively) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  try {
+    sim_.connect(kReader0, ShareMode::Shared);
+    ADD_FAILURE() << "another connection got the card of an open session";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), Errc::ReaderBusy) << error.what();
+  }
+}
+
+TEST_F(PractitionerSessionTest, RemovingTheCardEndsTheSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  sim_.removeCard(0);
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " card-removed"));
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+  EXPECT_EQ(recordAccess().code(), "practitioner-session-required");
+
+  // A re-inserted card needs its PIN again.
+  insert(0, "cps-demo");
+  ASSERT_TRUE(waitForType(kReader0, "cps"));
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+}
+
+TEST_F(PractitionerSessionTest, RemovingTheReaderEndsTheSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  // The simulator, like PC/SC, reports the card leaving with its reader first.
+  sim_.removeReader(kReader0);
+  EXPECT_TRUE(events_.waitFor("reader.removed " + kReader0));
+  EXPECT_TRUE(events_.contains("practitioner.session.closed " + kReader0 + " card-removed"));
+  EXPECT_EQ(events_.countOf("practitioner.session.closed"), 1);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+}
+
+TEST_F(PractitionerSessionTest, AReaderReportedGoneAloneEndsTheSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  transport_.dropCardRemovals();  // a watcher that reports the reader only
+  sim_.removeReader(kReader0);
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " reader-removed"));
+  EXPECT_EQ(events_.countOf("practitioner.session.closed"), 1);
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+TEST_F(PractitionerSessionTest, AnIdleSessionEnds) {
+  AuthenticationSettings settings = trusted();
+  settings.sessionIdleTimeout = 1s;
+  startWithCard("cps-demo", std::move(settings));
+  const JsonOutcome opened = open("1234");
+  ASSERT_EQ(opened.id(), "ok");
+  EXPECT_EQ(opened.result["idleTimeoutSeconds"], 1);
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " idle-timeout"));
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+  EXPECT_TRUE(eventually([&] { return wire_.resets() == 1; }));
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+}
+
+TEST_F(PractitionerSessionTest, ACardThatForgotItsPinEndsTheSession) {
+  auto card = startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  card->reset();  // what another program's SCardReconnect(RESET) does
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " pin-state-lost"));
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+// ---------------------------------------------------------------- tokens
+
+TEST_F(PractitionerSessionTest, TheWebEidTokenIsSignedByTheCardForOriginAndNonce) {
+  startWithCard("cps-demo");
+  EXPECT_EQ(authenticate().code(), "practitioner-session-required");
+  ASSERT_EQ(open("1234").id(), "ok");
+
+  const JsonOutcome made = authenticate();
+  ASSERT_EQ(made.id(), "ok");
+  const json& token = made.result;
+  EXPECT_EQ(token["format"], "web-eid:1.0");
+  EXPECT_EQ(token["algorithm"], "RS256");
+  EXPECT_EQ(token["appVersion"], AuthenticationSettings{}.appVersion);
+  const auto certificate = auth::fromBase64(token["unverifiedCertificate"].get<std::string>());
+  const auto signature = auth::fromBase64(token["signature"].get<std::string>());
+  ASSERT_TRUE(certificate && signature);
+  EXPECT_EQ(*certificate, readFile(pki("cps-demo-auth.cert.der")));
+  const Bytes digest = auth::sha256(auth::webEidSignedData(kOrigin, kNonce));
+  EXPECT_TRUE(auth::verifyDigest(*certificate, auth::JwsAlgorithm::RS256, digest, *signature));
+  // Bound to the origin: it does not verify for another one.
+  const Bytes otherDigest =
+      auth::sha256(auth::webEidSignedData("https://evil.example.org", kNonce));
+  EXPECT_FALSE(
+      auth::verifyDigest(*certificate, auth::JwsAlgorithm::RS256, otherDigest, *signature));
+
+  // And what a record server does with it.
+  auth::MemoryNonceStore nonces;
+  const auto verified =
+      auth::verifyWebEidToken(token, {kOrigin, kNonce, std::chrono::system_clock::now()},
+                              auth::CertificateValidator(practitionerTrust()), nonces);
+  EXPECT_EQ(verified.algorithm, auth::JwsAlgorithm::RS256);
+}
+
+TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard) {
+  startWithCard("cps-demo");
+  insert(1, "vitale-family");
+  ASSERT_TRUE(waitForType(kReader1, "vitale"));
+  ASSERT_EQ(open("1234").id(), "ok");
+  const ReadOutcome patient = readPatient();
+  ASSERT_EQ(patient.id(), "ok");
+  const std::string nir = patient.result.card["beneficiaries"][0]["nir"]["value"];
+
+  const auto before = std::chrono::system_clock::now();
+  const RecordOutcome issued = recordAccess();
+  ASSERT_EQ(issued.id(), "ok");
+  const json& claims = issued.result.claims;
+  EXPECT_EQ(claims["patient"], json({{"idType", "nir-card"}, {"id", nir}}));
+  EXPECT_EQ(claims["aud"], kAudience);
+  EXPECT_EQ(claims["nonce"], kNonce);
+  EXPECT_EQ(claims["purpose"], "normal");
+  EXPECT_EQ(claims["origin"], kOrigin);
+  EXPECT_EQ(claims["sub"], "10101201234");
+  EXPECT_EQ(claims["practitioner"]["idType"], "rpps");
+  EXPECT_FALSE(claims.contains("justification"));
+  EXPECT_EQ(claims["exp"].get<std::int64_t>() - claims["iat"].get<std::int64_t>(), 300);
+  EXPECT_GE(claims["iat"].get<std::int64_t>(),
+            std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count());
+  EXPECT_EQ(issued.result.patientSerialHash, patient.result.serialHash);
+  EXPECT_FALSE(issued.result.patientSerialHash.empty());
+
+  auth::MemoryNonceStore nonces;
+  const auto verified = auth::verifyRecordAccessAssertion(
+      issued.result.assertion, {kAudience, kNonce, kOrigin, std::chrono::system_clock::now()},
+      auth::CertificateValidator(practitionerTrust()), nonces);
+  EXPECT_EQ(verified.claims, claims);
+  EXPECT_EQ(verified.header["alg"], "RS256");
+
+  // Each assertion has its own jti.
+  const RecordOutcome again = recordAccess();
+  ASSERT_EQ(again.id(), "ok");
+  EXPECT_NE(again.result.claims["jti"], claims["jti"]);
+}
+
+TEST_F(PractitionerSessionTest, AGivenPatientNeedsNoPatientCard) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  EXPECT_EQ(recordAccess().code(), "card-absent");
+
+  api::RecordAccessRequest request = recordRequest();
+  request.patient = "1850375123456";
+  request.purpose = "bris_de_glace";
+  request.justification = "unconscious patient";
+  const RecordOutcome issued = recordAccess(request);
+  ASSERT_EQ(issued.id(), "ok");
+  EXPECT_EQ(issued.result.claims["patient"], json({{"idType", "given"}, {"id", "1850375123456"}}));
+  EXPECT_EQ(issued.result.claims["justification"], "unconscious patient");
+  EXPECT_EQ(issued.result.claims["purpose"], "bris_de_glace");
+  EXPECT_TRUE(issued.result.patientSerialHash.empty());
+}
+
+TEST_F(PractitionerSessionTest, ACardThatSignsWronglyEndsTheSession) {
+  startWithCard("cps-demo");
+  ASSERT_EQ(open("1234").id(), "ok");
+  // The card answers, but with a signature of something else.
+  wire_.setFault([](apdu::CommandApdu& command) {
+    if (command.ins == kInternalAuthenticate) command.data.back() ^= 0x01;
+  });
+  EXPECT_EQ(authenticate().code(), "card-signature-invalid");
+  EXPECT_TRUE(events_.waitFor("practitioner.session.closed " + kReader0 + " bad-signature"));
+  EXPECT_EQ(manager_->practitionerSession(), std::nullopt);
+}
+
+// ---------------------------------------------------------------- patient card authenticity
+
+TEST_F(PractitionerSessionTest, APatientCardIsUnverifiedWithoutPatientCardTrust) {
+  insert(1, "vitale-family");
+  start();
+  ASSERT_TRUE(waitForType(kReader1, "vitale"));
+  const ReadOutcome read = readPatient();
+  ASSERT_EQ(read.id(), "ok");
+  EXPECT_EQ(read.result.card["authenticity"]["status"], "unverified");
+  EXPECT_FALSE(read.result.card["authenticity"]["reason"].get<std::string>().empty());
+}
+
+TEST_F(PractitionerSessionTest, APatientCardVerifiesWithPatientCardTrust) {
+  if (!profileKnown("vitale-cloned")) {
+    GTEST_SKIP() << "the Vitale card key comes with branch issue5-cards";
+  }
+  AuthenticationSettings settings = trusted();
+  settings.patientCardTrust = auth::CertificateValidator(patientCardTrust());
+  insert(1, "vitale-family");
+  start(std::move(settings));
+  ASSERT_TRUE(waitForType(kReader1, "vitale"));
+  const ReadOutcome read = readPatient();
+  ASSERT_EQ(read.id(), "ok");
+  EXPECT_EQ(read.result.card["authenticity"]["status"], "verified")
+      << read.result.card["authenticity"].dump();
+}
+
+TEST_F(PractitionerSessionTest, ACardWithACopiedVitaleCertificateFails) {
+  if (!profileKnown("vitale-cloned")) GTEST_SKIP() << "vitale-cloned comes with issue5-cards";
+  AuthenticationSettings settings = trusted();
+  settings.patientCardTrust = auth::CertificateValidator(patientCardTrust());
+  insert(1, "vitale-cloned");
+  start(std::move(settings));
+  ASSERT_TRUE(waitForType(kReader1, "vitale"));
+  const ReadOutcome read = readPatient();
+  ASSERT_EQ(read.id(), "ok");
+  EXPECT_EQ(read.result.card["authenticity"]["status"], "failed")
+      << read.result.card["authenticity"].dump();
+}
+
+}  // namespace
+}  // namespace hcbridge::core
