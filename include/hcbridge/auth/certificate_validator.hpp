@@ -12,20 +12,22 @@
 
 namespace hcbridge::auth {
 
+// Every member has a default initializer so designated initializers may leave
+// some out (GCC's -Wmissing-field-initializers).
 struct TrustSettings {
   // PEM files (DER accepted too), each may hold several certificates. A
   // certificate listed here is trusted as itself, also an end-entity one
   // (X509_V_FLAG_PARTIAL_CHAIN): that is the documented override for test
   // cards whose CA is not published (the gematik HBA images).
-  std::vector<std::filesystem::path> trustAnchors;
-  std::vector<std::filesystem::path> intermediates;  // PEM files of untrusted intermediate CAs
-  std::vector<std::filesystem::path> crls;           // CRL files, DER or PEM
+  std::vector<std::filesystem::path> trustAnchors{};
+  std::vector<std::filesystem::path> intermediates{};  // PEM files of untrusted intermediate CAs
+  std::vector<std::filesystem::path> crls{};           // CRL files, DER or PEM
 };
 
 struct ValidationResult {
-  std::string subject;  // RFC 2253 one-line, UTF-8
-  std::string issuer;
-  std::string notAfter;            // ISO 8601 UTC, e.g. "2049-12-31T23:59:59Z"
+  std::string subject{};  // RFC 2253 one-line, UTF-8
+  std::string issuer{};
+  std::string notAfter{};          // ISO 8601 UTC, e.g. "2049-12-31T23:59:59Z"
   bool revocationChecked = false;  // a CRL of the issuer was configured and consulted
 };
 

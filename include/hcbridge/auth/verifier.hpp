@@ -51,9 +51,9 @@ class FileNonceStore : public NonceStore {
 };
 
 struct TokenExpectations {
-  std::string origin;          // the origin the token must be made for
-  std::string challengeNonce;  // the nonce the server issued
-  std::chrono::system_clock::time_point now;
+  std::string origin{};          // the origin the token must be made for
+  std::string challengeNonce{};  // the nonce the server issued
+  std::chrono::system_clock::time_point now{};
 };
 
 struct VerifiedToken {
@@ -73,10 +73,10 @@ VerifiedToken verifyWebEidToken(const nlohmann::json& token, const TokenExpectat
                                 const CertificateValidator& validator, NonceStore& nonces);
 
 struct AssertionExpectations {
-  std::string audience;
-  std::optional<std::string> nonce;   // checked when given
-  std::optional<std::string> origin;  // checked when given
-  std::chrono::system_clock::time_point now;
+  std::string audience{};
+  std::optional<std::string> nonce{};   // checked when given
+  std::optional<std::string> origin{};  // checked when given
+  std::chrono::system_clock::time_point now{};
   std::chrono::seconds leeway{30};  // clock skew allowed around iat and exp (0..3600 s)
 };
 

@@ -161,12 +161,12 @@ TEST(VerifyCli, AssertionPrintsTheClaims) {
   EXPECT_TRUE(contains(result.out, "\"jti\": \"j-1\"")) << result.out;
   EXPECT_TRUE(result.out.ends_with("valid\n")) << result.out;
 
-  const auto json =
+  const auto asJson =
       cli(std::vector<std::string>{"verify-assertion", "--assertion", writeAssertion(dir),
                                    "--audience", kAudience, "--json"} +
           trustArgs());
-  EXPECT_EQ(json.exitCode, 0) << json.err;
-  EXPECT_EQ(json::parse(json.out)["claims"]["aud"], kAudience);
+  EXPECT_EQ(asJson.exitCode, 0) << asJson.err;
+  EXPECT_EQ(json::parse(asJson.out)["claims"]["aud"], kAudience);
 }
 
 TEST(VerifyCli, AssertionFailures) {
