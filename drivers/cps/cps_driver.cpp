@@ -34,14 +34,9 @@ const char* const kHint =
     "The CPS card's content is not as expected. If the card works in other software, report it "
     "with the output of 'hcbridge readers --json'.";
 
-std::string swText(std::uint16_t sw) {
-  char code[8];
-  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
-  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
-}
-
 [[noreturn]] void badStatus(const std::string& what, std::uint16_t sw) {
-  throw Error(Errc::CardDataInvalid, what + ": the card answered " + swText(sw), kHint);
+  throw Error(Errc::CardDataInvalid, what + ": the card answered " + apdu::statusWordText(sw),
+              kHint);
 }
 
 [[noreturn]] void unsupported(const std::string& what, const std::string& hint = {}) {

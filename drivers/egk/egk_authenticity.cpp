@@ -27,12 +27,6 @@ const char* const kHint =
     "The card did not prove it is genuine. If it works elsewhere, report it with the output of "
     "'hcbridge readers --json'.";
 
-std::string swText(std::uint16_t sw) {
-  char code[8];
-  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
-  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
-}
-
 // The CV certificate up to the length its 7F21 header declares. A file that
 // starts with anything but 7F21 (EGK_G2_1_ecc.xml holds X.509 bodies there)
 // is refused from its first bytes.
@@ -88,14 +82,15 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
                               std::nullopt};
   const auto selected = card.transmit(mse);
   if (selected.sw == 0x6A88 || selected.sw == 0x6A81 || selected.sw == 0x6A80) {
-    throw Error(Errc::OperationUnsupported,
-                "The eGK has no " + std::string(kAutCvcKey) + " for role authentication " +
-                    "(MANAGE SECURITY ENVIRONMENT answered " + swText(selected.sw) + ")");
+    throw Error(Errc::OperationUnsupported, "The eGK has no " + std::string(kAutCvcKey) +
+                                                " for role authentication " +
+                                                "(MANAGE SECURITY ENVIRONMENT answered " +
+                                                apdu::statusWordText(selected.sw) + ")");
   }
   if (selected.sw != 0x9000) {
     throw Error(Errc::CardDataInvalid,
                 "MANAGE SECURITY ENVIRONMENT for " + std::string(kAutCvcKey) + ": the card " +
-                    "answered " + swText(selected.sw),
+                    "answered " + apdu::statusWordText(selected.sw),
                 kHint);
   }
   // The simulator signs the 32 bytes as the digest. How a real card treats
@@ -109,13 +104,14 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   const auto answer = card.transmit(authenticate);
   if (answer.sw == 0x6982 || answer.sw == 0x6985) {
     throw Error(Errc::OperationUnsupported, "The eGK refused INTERNAL AUTHENTICATE with " +
-                                                std::string(kAutCvcKey) + ": " + swText(answer.sw));
+                                                std::string(kAutCvcKey) + ": " +
+                                                apdu::statusWordText(answer.sw));
   }
   if (answer.sw != 0x9000 || answer.data.size() != kSignatureSize) {
     throw Error(Errc::CardDataInvalid,
                 "INTERNAL AUTHENTICATE with " + std::string(kAutCvcKey) + ": the card answered " +
-                    swText(answer.sw) + " with " + std::to_string(answer.data.size()) +
-                    " bytes, not a 64-byte signature",
+                    apdu::statusWordText(answer.sw) + " with " +
+                    std::to_string(answer.data.size()) + " bytes, not a 64-byte signature",
                 kHint);
   }
   proof.signature = answer.data;

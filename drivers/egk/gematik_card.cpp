@@ -19,12 +19,6 @@ constexpr std::uint8_t kDigestInfoSha256[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09
                                               0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
                                               0x01, 0x05, 0x00, 0x04, 0x20};
 
-std::string swText(std::uint16_t sw) {
-  char code[8];
-  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
-  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
-}
-
 [[noreturn]] void invalid(std::string_view what, const std::string& detail) {
   throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail,
               "The card's content is not what a German health card (eGK/HBA) should hold. If "
@@ -55,7 +49,7 @@ void setSecurityEnvironment(CardConnection& card, std::uint8_t crt, std::uint8_t
                 "The card has no " + std::string(keyName) + " authentication key",
                 "G2 cards have RSA keys only; use an RSA signature.");
   }
-  invalid("MANAGE SECURITY ENVIRONMENT", "the card answered " + swText(response.sw));
+  invalid("MANAGE SECURITY ENVIRONMENT", "the card answered " + apdu::statusWordText(response.sw));
 }
 
 Bytes signatureFrom(const apdu::ResponseApdu& response, std::string_view what,
@@ -64,7 +58,8 @@ Bytes signatureFrom(const apdu::ResponseApdu& response, std::string_view what,
     throw Error(Errc::PinRequired, "The PIN must be verified before signing",
                 "Verify the card's PIN (PIN.CH) first.");
   }
-  if (response.sw != 0x9000) invalid(what, "the card answered " + swText(response.sw));
+  if (response.sw != 0x9000)
+    invalid(what, "the card answered " + apdu::statusWordText(response.sw));
   if (response.data.size() != expectedSize) {
     invalid(what, "the signature has " + std::to_string(response.data.size()) + " bytes, not " +
                       std::to_string(expectedSize));
@@ -162,7 +157,7 @@ PinStatus pinStatus(CardConnection& card, std::uint8_t pinRef) {
   } else if (response.sw == 0x62D0) {
     status.state = "disabled";
   } else {
-    invalid("GET PIN STATUS", "the card answered " + swText(response.sw));
+    invalid("GET PIN STATUS", "the card answered " + apdu::statusWordText(response.sw));
   }
   return status;
 }

@@ -33,12 +33,6 @@ const char* const kHint =
     "The card's invented card-authentication function is not laid out as hcbridge's simulator "
     "profiles lay it out.";
 
-std::string swText(std::uint16_t sw) {
-  char code[8];
-  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
-  return std::string(code) + " (" + apdu::statusWordName(sw) + ")";
-}
-
 [[noreturn]] void invalid(std::string_view what, const std::string& detail) {
   throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail, kHint);
 }
@@ -96,7 +90,8 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   if (selected.sw == 0x6A82) {
     throw Error(Errc::OperationUnsupported, kNotPublic, kNotPublicHint);
   }
-  if (selected.sw != 0x9000) invalid(kFileName, "SELECT answered " + swText(selected.sw));
+  if (selected.sw != 0x9000)
+    invalid(kFileName, "SELECT answered " + apdu::statusWordText(selected.sw));
 
   ReadOptions options;
   options.maxSize = kMaxCertificateSize;
@@ -120,7 +115,7 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   const auto keySet = card.transmit(mse);
   if (keySet.sw != 0x9000) {
     invalid("MANAGE SECURITY ENVIRONMENT (invented key 10)",
-            "the card answered " + swText(keySet.sw));
+            "the card answered " + apdu::statusWordText(keySet.sw));
   }
   const apdu::CommandApdu authenticate{0x00,
                                        0x88,
@@ -130,7 +125,8 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
                                        apdu::kShortMaxNe};
   const auto answer = card.transmit(authenticate);
   if (answer.sw != 0x9000) {
-    invalid("INTERNAL AUTHENTICATE (invented key 10)", "the card answered " + swText(answer.sw));
+    invalid("INTERNAL AUTHENTICATE (invented key 10)",
+            "the card answered " + apdu::statusWordText(answer.sw));
   }
   // ECDSA r || s: two halves of the curve order's size, P-256 being 64 bytes.
   if (answer.data.empty() || answer.data.size() % 2 != 0 || answer.data.size() > 132) {

@@ -21,7 +21,7 @@ struct CommandApdu {
   std::uint8_t ins = 0x00;
   std::uint8_t p1 = 0x00;
   std::uint8_t p2 = 0x00;
-  Bytes data;                    // Nc = data.size()
+  Bytes data;                     // Nc = data.size()
   std::optional<std::size_t> ne;  // expected response length; nullopt = no Le field
 
   // ISO 7816-3 case 1..4 (1: no data no Le, 2: Le only, 3: data only, 4: both).
@@ -52,5 +52,7 @@ struct ResponseApdu {
 // Human name of an ISO 7816-4 status word, e.g. 0x6A82 -> "file or application
 // not found", 0x63C2 -> "verification failed, 2 tries left". Never empty.
 std::string statusWordName(std::uint16_t sw);
+// "6982 (security status not satisfied)": the code and its name, for messages.
+std::string statusWordText(std::uint16_t sw);
 
 }  // namespace hcbridge::apdu

@@ -1,5 +1,6 @@
 // Human names of ISO 7816-4 status words (section 5.1.3, tables 5 and 6).
 #include <array>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -122,6 +123,12 @@ std::string statusWordName(std::uint16_t sw) {
     if (cls == sw1) return name;
   }
   return "unknown status word " + upperHex4(sw);
+}
+
+std::string statusWordText(std::uint16_t sw) {
+  char code[8];
+  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
+  return std::string(code) + " (" + statusWordName(sw) + ")";
 }
 
 }  // namespace hcbridge::apdu

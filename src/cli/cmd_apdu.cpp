@@ -12,12 +12,6 @@
 namespace hcbridge::cli {
 namespace {
 
-std::string swText(std::uint16_t sw) {
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "%04X", sw);
-  return std::string(hex) + " (" + apdu::statusWordName(sw) + ")";
-}
-
 // Commands that carry a PIN or PUK (VERIFY, CHANGE REFERENCE DATA, RESET
 // RETRY COUNTER) are shown with their data masked, so no PIN reaches a
 // terminal log.
@@ -39,10 +33,11 @@ std::vector<apdu::CommandApdu> parseCommands(const std::vector<std::string>& tex
     try {
       commands.push_back(apdu::CommandApdu::parse(fromHex(texts[i])));
     } catch (const Error& error) {
-      throw Error(error.code(), "APDU " + std::to_string(i + 1) + " ('" + texts[i] +
-                                    "') is not valid: " + error.what(),
-                  "Write each APDU as hex, e.g. '00 A4 04 00 07 D2 76 00 01 44 80 00' in quotes "
-                  "or 00A4040007D2760001448000.");
+      throw Error(
+          error.code(),
+          "APDU " + std::to_string(i + 1) + " ('" + texts[i] + "') is not valid: " + error.what(),
+          "Write each APDU as hex, e.g. '00 A4 04 00 07 D2 76 00 01 44 80 00' in quotes "
+          "or 00A4040007D2760001448000.");
     }
   }
   return commands;
@@ -79,9 +74,8 @@ int runApdu(const std::vector<std::string>& args, std::ostream& out) {
   if (!json) out << "Reader: " << reader << "\n";
   for (const auto& command : commands) {
     const Bytes encoded = command.encode();
-    apdu::ResponseApdu response =
-        raw ? apdu::ResponseApdu::parse(connection->transmitRaw(encoded))
-            : connection->transmit(command);
+    apdu::ResponseApdu response = raw ? apdu::ResponseApdu::parse(connection->transmitRaw(encoded))
+                                      : connection->transmit(command);
     if (json) {
       results.push_back({{"command", displayCommand(command)},
                          {"data", toHex(response.data)},
@@ -90,7 +84,7 @@ int runApdu(const std::vector<std::string>& args, std::ostream& out) {
     } else {
       out << "> " << displayCommand(command) << "\n";
       if (!response.data.empty()) out << "< " << toHex(response.data, " ") << "\n";
-      out << "< " << swText(response.sw) << "\n";
+      out << "< " << apdu::statusWordText(response.sw) << "\n";
     }
   }
   if (json) out << nlohmann::json{{"reader", reader}, {"responses", results}}.dump(2) << "\n";

@@ -245,6 +245,16 @@ std::string ReaderManager::resolveReader(CardKind kind, const std::optional<std:
   for (const auto& state : readers_) {
     if (state.cardKind == kind) return state.name;
   }
+  // A card no driver knows is likelier the one meant than no card at all.
+  for (const auto& state : readers_) {
+    if (state.cardType == "unknown") {
+      throw Error(Errc::CardUnsupported,
+                  "no " + std::string(kindName(kind)) + " card hcbridge knows; the card in '" +
+                      state.name + "' is of an unknown type",
+                  "Send the output of `hcbridge readers --json` to get it supported. " +
+                      cardAbsentHint(kind));
+    }
+  }
   throw Error(Errc::CardAbsent, "no " + std::string(kindName(kind)) + " card in any reader",
               cardAbsentHint(kind));
 }

@@ -107,10 +107,6 @@ double millisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-void check(std::exception_ptr error) {
-  if (error) std::rethrow_exception(error);
-}
-
 nlohmann::json callJson(const std::function<void(hcbridge::api::JsonHandler)>& call) {
   std::promise<nlohmann::json> result;
   call([&](std::exception_ptr error, nlohmann::json value) {

@@ -145,9 +145,10 @@ TEST_F(DaemonApiTest, EachRefusalIsAProblemSayingWhatIsWrong) {
 
   expectProblem(fetch(port_, "POST", "/v1/readers", key_, std::string(20000, 'x')), 413,
                 "request-too-large");
-  expectProblem(fetch(port_, "POST", "/v1/readers", with(key_, "Content-Type", "application/json"),
-                      "{\"pin\": 12"),
+  expectProblem(fetch(port_, "POST", "/v1/practitioner/session",
+                      with(key_, "Content-Type", "application/json"), "{\"pin\": 12"),
                 400, "bad-request");
+  expectProblem(fetch(port_, "POST", "/v1/readers", key_), 405, "method-not-allowed");
   Headers manyHeaders = key_;
   for (int i = 0; i < 80; ++i) manyHeaders.emplace_back("X-Filler-" + std::to_string(i), "1");
   expectProblem(fetch(port_, "GET", "/v1/readers", manyHeaders), 431, "headers-too-large");
@@ -189,8 +190,8 @@ std::string fileText(const std::filesystem::path& file) {
 }
 
 const std::set<std::string> kPatientCardFields = {
-    "kind",          "cardType",    "generation", "cardSerial", "beneficiaries", "insurer",
-    "coverageStart", "coverageEnd", "warnings",   "egk",        "inventedFields"};
+    "kind",          "cardType",    "generation", "cardSerial", "beneficiaries",  "insurer",
+    "coverageStart", "coverageEnd", "warnings",   "egk",        "inventedFields", "authenticity"};
 
 // Issue 4 item 6: the ordinary log and the audit log carry no health data.
 TEST_F(DaemonApiTest, NoCardDataReachesTheLogOrTheAuditLog) {

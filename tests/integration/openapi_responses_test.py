@@ -29,7 +29,8 @@ def start_daemon(folder):
         json.dump({"audit_log": os.path.join(folder, "audit.log"),
                    "serial_key_file": os.path.join(folder, "serial.key"),
                    "app_keys_file": os.path.join(folder, "keys.json"),
-                   "require_practitioner_session": False}, f)
+                   "require_practitioner_session": False,
+                   "app_origins": {"demo": "https://dmp.example"}}, f)
     daemon = subprocess.Popen([HCBRIDGED, "--simulate", "--listen", "0", "--config", config],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = key = None
@@ -43,9 +44,12 @@ def start_daemon(folder):
     sys.exit("hcbridged did not print its port and demo key")
 
 
-def request(port, target, headers):
+def request(port, target, headers, method="GET", body=None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", target, headers=headers)
+    if body is not None:
+        headers = dict(headers, **{"Content-Type": "application/json"})
+        body = json.dumps(body)
+    connection.request(method, target, body=body, headers=headers)
     response = connection.getresponse()
     body = response.read().decode()
     connection.close()
@@ -62,8 +66,8 @@ def resolve(node):
     return node
 
 
-def declared_schema(path, status, content_type):
-    responses = document_root["paths"][path]["get"]["responses"]
+def declared_schema(path, status, content_type, method="get"):
+    responses = document_root["paths"][path][method]["responses"]
     response = responses.get(str(status), responses.get("default"))
     if response is None:
         return None, f"no response declared for {status}"
@@ -74,8 +78,8 @@ def declared_schema(path, status, content_type):
     return response["content"][media]["schema"], None
 
 
-def check(what, path, status, content_type, body):
-    schema, problem = declared_schema(path, status, content_type)
+def check(what, path, status, content_type, body, method="get"):
+    schema, problem = declared_schema(path, status, content_type, method)
     if problem:
         failures.append(f"{what}: {problem}")
         return
@@ -156,6 +160,26 @@ with tempfile.TemporaryDirectory(prefix="hcbridged-openapi-") as folder:
         for what, target, headers in answers:
             status, content_type, body = request(port, target, headers)
             check(what, target.split("?")[0], status, content_type, body)
+        # The practitioner session and its tokens (demo CPS, PIN 1234).
+        nonce = base64.b64encode(os.urandom(33)).decode()
+        session_calls = [
+            ("problem pin-incorrect", "/v1/practitioner/session", "POST", {"pin": "0000"}),
+            ("problem practitioner-session-required", "/v1/practitioner/authenticate", "POST",
+             {"challengeNonce": nonce}),
+            ("session", "/v1/practitioner/session", "POST", {"pin": "1234"}),
+            ("problem nonce-invalid", "/v1/practitioner/authenticate", "POST",
+             {"challengeNonce": "short"}),
+            ("web eid token", "/v1/practitioner/authenticate", "POST", {"challengeNonce": nonce}),
+            ("problem purpose-invalid", "/v1/record-access", "POST",
+             {"audience": "https://dmp.example", "nonce": nonce, "purpose": "curious"}),
+            ("record access", "/v1/record-access", "POST",
+             {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
+              "patient": "2790351215189"}),
+            ("session closed", "/v1/practitioner/session", "DELETE", None),
+        ]
+        for what, target, method, body in session_calls:
+            status, content_type, answer = request(port, target, bearer, method, body)
+            check(what, target, status, content_type, answer, method.lower())
         # An undeclared path: checked against any path's default answer, a Problem.
         status, content_type, body = request(port, "/v1/nothing", bearer)
         check("problem not-found", "/v1/status", status, content_type, body)

@@ -43,6 +43,35 @@ TEST(AuditLog, WritesOneJsonLineWithEveryField) {
   EXPECT_EQ(json.at("prev"), std::string(64, '0'));
 }
 
+TEST(AuditLog, DetailsAreAnObjectOnlyWhenGivenAndVerify) {
+  TempDir dir;
+  const auto file = dir / "audit.log";
+  {
+    auto log = AuditLog::open(file);
+    log->append(sampleRecord(1));
+    AuditRecord issued = sampleRecord(2);
+    issued.action = "record-access.issue";
+    issued.details = {{"audience", "https://dmp.example"}, {"purpose", "normal"}};
+    log->append(issued);
+    log->append(sampleRecord(3));
+  }
+  const auto lines = splitLines(readFile(file));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_FALSE(nlohmann::json::parse(lines[0]).contains("details"));
+  EXPECT_EQ(nlohmann::json::parse(lines[1]).at("details"),
+            (nlohmann::json{{"audience", "https://dmp.example"}, {"purpose", "normal"}}));
+  EXPECT_TRUE(verifyAuditLog(file).ok) << verifyAuditLog(file).reason;
+
+  // A detail that is not a string breaks the line even where the chain would not notice.
+  std::string content = readFile(file);
+  const std::string edited = std::regex_replace(content, std::regex(R"("purpose":"normal")"),
+                                                R"("purpose":7)");
+  const auto result = verifyAuditLogContent(edited);
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.firstBrokenLine, 2u);
+  EXPECT_NE(result.reason.find("details.purpose"), std::string::npos) << result.reason;
+}
+
 TEST(AuditLog, UnknownPractitionerIsNull) {
   TempDir dir;
   AuditLog::open(dir / "audit.log")->append(sampleRecord(2));

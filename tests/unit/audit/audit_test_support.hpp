@@ -15,7 +15,8 @@ inline AuditRecord sampleRecord(int number) {
                      : std::nullopt,
           "3f2a9c1b0d4e5f60718293a4b5c6d7e" + std::to_string(number % 10),
           {"holder.name", "insurer"},
-          "ok"};
+          "ok",
+          {}};
 }
 
 inline void appendRecords(const std::filesystem::path& file, int count) {

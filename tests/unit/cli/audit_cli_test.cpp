@@ -12,7 +12,7 @@ std::filesystem::path writeLog(const TempDir& dir, int lines) {
   const auto file = dir / "audit.log";
   auto log = AuditLog::open(file);
   for (int i = 0; i < lines; ++i) {
-    log->append({"patient-card.read", "app pos", std::nullopt, "00ff", {"holder"}, "ok"});
+    log->append({"patient-card.read", "app pos", std::nullopt, "00ff", {"holder"}, "ok", {}});
   }
   return file;
 }

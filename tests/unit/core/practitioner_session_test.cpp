@@ -22,6 +22,7 @@
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
+#include "hcbridge_test/eventually.hpp"
 
 namespace hcbridge::core {
 namespace {
@@ -65,15 +66,7 @@ bool profileKnown(const std::string& name) {
   }
 }
 
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using hcbridge::testing::eventually;
 
 // What went over the wire to the cards, per reader, and what a test wants
 // to go wrong there.

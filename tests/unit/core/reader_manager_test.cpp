@@ -11,6 +11,7 @@
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
+#include "hcbridge_test/eventually.hpp"
 
 namespace hcbridge::core {
 namespace {
@@ -20,16 +21,7 @@ using namespace std::chrono_literals;
 const std::string kReader0 = "hcbridge simulated reader 0";
 const std::string kReader1 = "hcbridge simulated reader 1";
 
-// Waits for a condition that another thread makes true.
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using hcbridge::testing::eventually;
 
 // Collects events as "type reader [cardType]" strings.
 class EventLog {
@@ -142,6 +134,8 @@ TEST_F(ReaderManagerTest, ACardNoDriverKnowsIsUnknown) {
   insert(0, "generic");
   start();
   EXPECT_TRUE(waitForType(kReader0, "unknown"));
+  // Asked for a practitioner card, the unknown card is named, not "no card".
+  EXPECT_EQ(readPractitioner(std::nullopt).get().errorCode(), Errc::CardUnsupported);
 }
 
 TEST_F(ReaderManagerTest, SubscribeGetsTheStateThenLiveEventsInOrder) {

@@ -33,12 +33,12 @@ struct Fixture : ::testing::Test {
   }
   void selectLarge() {
     ASSERT_TRUE(selectAid(*connection, aid, "test DF"));
-    sendExpectingSuccess(*connection,
-                         {0x00, 0xA4, 0x02, 0x0C,
-                          Bytes{static_cast<std::uint8_t>(largeFid >> 8),
-                                static_cast<std::uint8_t>(largeFid)},
-                          std::nullopt},
-                         "select EF");
+    sendExpectingSuccess(
+        *connection,
+        {0x00, 0xA4, 0x02, 0x0C,
+         Bytes{static_cast<std::uint8_t>(largeFid >> 8), static_cast<std::uint8_t>(largeFid)},
+         std::nullopt},
+        "select EF");
   }
 
   sim::SimTransport transport;

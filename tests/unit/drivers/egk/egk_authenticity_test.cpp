@@ -11,6 +11,7 @@
 #include "german_test_support.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge_test/gematik_images.hpp"
+#include "hcbridge_test/recording_connection.hpp"
 #include "hcbridge_test/verify_proof.hpp"
 
 namespace hcbridge::testing {
@@ -21,28 +22,6 @@ Bytes sha256(std::string_view text) {
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
   return digest;
 }
-
-// Forwards to a connection and keeps the commands the driver sent.
-class RecordingConnection final : public CardConnection {
- public:
-  explicit RecordingConnection(CardConnection& inner) : inner_(inner) {}
-  const std::string& readerName() const override { return inner_.readerName(); }
-  const Bytes& atr() const override { return inner_.atr(); }
-  Protocol protocol() const override { return inner_.protocol(); }
-  bool extendedLengthSupported() const override { return inner_.extendedLengthSupported(); }
-  apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
-    commands.push_back(toHex(command.encode(), " "));
-    return inner_.transmit(command);
-  }
-  Bytes transmitRaw(ByteView command) override { return inner_.transmitRaw(command); }
-  void beginTransaction() override { inner_.beginTransaction(); }
-  void endTransaction() noexcept override { inner_.endTransaction(); }
-
-  std::vector<std::string> commands;
-
- private:
-  CardConnection& inner_;
-};
 
 class EgkAuthenticity : public GematikImagesTest<::testing::TestWithParam<const char*>> {};
 

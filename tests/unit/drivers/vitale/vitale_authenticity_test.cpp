@@ -18,11 +18,14 @@
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge_test/expect_error.hpp"
+#include "hcbridge_test/recording_connection.hpp"
 #include "hcbridge_test/verify_proof.hpp"
 #include "vitale_driver.hpp"
 
 namespace hcbridge::drivers::vitale {
 namespace {
+
+using hcbridge::testing::RecordingConnection;
 
 using hcbridge::testing::expectError;
 using hcbridge::testing::signatureVerifies;
@@ -51,28 +54,6 @@ Bytes sha256(std::string_view text) {
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
   return digest;
 }
-
-// Forwards to a connection and keeps the commands the driver sent.
-class RecordingConnection final : public CardConnection {
- public:
-  explicit RecordingConnection(CardConnection& inner) : inner_(inner) {}
-  const std::string& readerName() const override { return inner_.readerName(); }
-  const Bytes& atr() const override { return inner_.atr(); }
-  Protocol protocol() const override { return inner_.protocol(); }
-  bool extendedLengthSupported() const override { return inner_.extendedLengthSupported(); }
-  apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
-    commands.push_back(toHex(command.encode(), " "));
-    return inner_.transmit(command);
-  }
-  Bytes transmitRaw(ByteView command) override { return inner_.transmitRaw(command); }
-  void beginTransaction() override { inner_.beginTransaction(); }
-  void endTransaction() noexcept override { inner_.endTransaction(); }
-
-  std::vector<std::string> commands;
-
- private:
-  CardConnection& inner_;
-};
 
 class VitaleAuthenticity : public ::testing::Test {
  protected:
