@@ -201,13 +201,16 @@ int main(int argc, char** argv) {
     hcbridge::core::ReaderManager manager(transport, registry, hasher, "pcsc", "bench",
                                           std::move(settings));
 
-    // As at insertion: both cards identified and read once.
+    // As at insertion: both cards identified and read once. pcscd may still
+    // show the card of an earlier run for a moment: wait for these types.
+    const std::string practitionerType = hba ? "hba" : "cps";
     for (const auto deadline = Clock::now() + 10s;;) {
-      const auto readers = manager.readers();
-      const auto identified = std::count_if(readers.begin(), readers.end(), [](const auto& r) {
-        return !r.cardType.empty() && r.cardType != "unknown";
-      });
-      if (identified >= 2) break;
+      int ready = 0;
+      for (const auto& reader : manager.readers()) {
+        ready += (reader.name == kPatientReader && reader.cardType == "vitale") ||
+                 (reader.name == kPractitionerReader && reader.cardType == practitionerType);
+      }
+      if (ready == 2) break;
       if (Clock::now() > deadline) throw std::runtime_error("the cards were not identified");
       std::this_thread::sleep_for(50ms);
     }
