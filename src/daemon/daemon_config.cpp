@@ -186,11 +186,13 @@ std::string usage() {
       << kDefaultConfigFile
       << ", optional)\n"
          "  --simulate             simulated readers: the demo Vitale card in the first,\n"
-         "                         the demo CPS card (PIN 1234) in the second; state files\n"
-         "                         default to $XDG_STATE_HOME/hcbridge\n"
+         "                         the demo CPS card (PIN 1234) in the second; trusts their\n"
+         "                         TEST PKI; state files default to $XDG_STATE_HOME/hcbridge\n"
          "  --allow-origin ORIGIN  also allow this web origin (repeatable), e.g.\n"
          "                         http://localhost:3000\n"
          "  --help                 show this help\n\n"
+         "Practitioner sessions need \"practitioner_trust\" (the card CA's certificates and\n"
+         "CRLs) in the config; docs/architecture.md lists every config key.\n"
          "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys.\n";
   return out.str();
 }
