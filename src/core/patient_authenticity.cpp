@@ -14,6 +14,13 @@ nlohmann::json result(std::string_view status, std::string reason, std::string m
   return out;
 }
 
+bool transportFailure(Errc code) {
+  return code == Errc::CardRemoved || code == Errc::CardAbsent || code == Errc::ReaderRemoved ||
+         code == Errc::ReaderNotFound || code == Errc::ReaderBusy ||
+         code == Errc::PcscUnavailable || code == Errc::CardUnresponsive || code == Errc::Timeout ||
+         code == Errc::Cancelled || code == Errc::Internal;
+}
+
 bool isCertificateRefusal(Errc code) {
   return code == Errc::CertificateInvalid || code == Errc::CertificateUntrusted ||
          code == Errc::CertificateExpired || code == Errc::CertificateRevoked ||
@@ -31,8 +38,11 @@ nlohmann::json checkPatientCardAuthenticity(CardConnection& card, const CardDriv
     Transaction transaction(card);
     proof = driver.proveAuthenticity(card, digest);
   } catch (const Error& error) {
-    if (error.code() != Errc::OperationUnsupported) throw;
-    return result("unverified", error.what());
+    if (error.code() == Errc::OperationUnsupported) return result("unverified", error.what());
+    // The card left or the reader failed: the read itself fails, as for any read.
+    if (transportFailure(error.code())) throw;
+    // The card answered, but its proof is malformed or refused: it proved nothing.
+    return result("failed", std::string(error.id()) + ": " + error.what());
   }
   const std::string method = proof.certificateKind + " challenge-response (" + proof.keyLabel + ")";
   const auth::JwsAlgorithm algorithm = proof.scheme == SignatureScheme::EcdsaSha256

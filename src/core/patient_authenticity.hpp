@@ -16,8 +16,9 @@ namespace hcbridge::core {
 // verified: the signature verifies and the X.509 certificate chains to a
 // trust anchor; unverified: the card offers no usable proof, no trust anchor
 // is configured, or only the key of a CV certificate was checked; failed:
-// the signature does not verify or the certificate is refused. Card errors
-// (removed, unresponsive) are thrown.
+// the signature does not verify, the certificate is refused, or the card's
+// proof is malformed (e.g. EGK_G2_1_ecc.xml's broken CV certificate file).
+// Card and reader errors (removed, unresponsive, busy) are thrown.
 nlohmann::json checkPatientCardAuthenticity(CardConnection& card, const CardDriver& driver,
                                             const auth::CertificateValidator& trust,
                                             std::chrono::system_clock::time_point at);
