@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace hcbridge::api {
 namespace {
 
@@ -259,8 +261,7 @@ std::string Problem::toJson() const {
   nlohmann::json body = {
       {"type", typeUri()}, {"code", id}, {"title", title}, {"status", status}, {"detail", detail}};
   if (retriesLeft) body["retriesLeft"] = *retriesLeft;
-  // Replace invalid UTF-8 (from a card or a header) rather than throw.
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return jsonText(body);
 }
 
 Response Problem::toResponse() const {

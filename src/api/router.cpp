@@ -7,6 +7,7 @@
 
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/error.hpp"
+#include "json_text.hpp"
 #include "target.hpp"
 
 extern const std::string_view hcbridge_api_openapi;
@@ -17,10 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPatientCardAction = "patient-card.read";
-
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -84,7 +81,7 @@ Response readersResponse(const std::vector<ReaderView>& readers) {
                     {"cardPresent", reader.cardPresent},
                     {"cardType", reader.cardType.empty() ? json(nullptr) : json(reader.cardType)}});
   }
-  return jsonResponse(200, dump({{"readers", list}}));
+  return jsonResponse(200, jsonText({{"readers", list}}));
 }
 
 // Runs a backend card read, turning a synchronous throw into the same
@@ -176,7 +173,7 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
     }
     if (path == "/v1/practitioner/authenticate") return authenticate(body, caller, std::move(done));
     if (path == "/v1/record-access") return recordAccess(body, caller, std::move(done));
-    if (path == "/v1/status") return done(jsonResponse(200, dump(backend_.status())));
+    if (path == "/v1/status") return done(jsonResponse(200, jsonText(backend_.status())));
     if (path == "/v1/readers") return done(readersResponse(backend_.readers()));
     if (path == "/v1/openapi.json") return done(jsonResponse(200, std::string(openApiDocument())));
     throw Error(Errc::BadRequest, "/v1/events is a WebSocket endpoint",
@@ -249,7 +246,7 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
           json selected = selectFields(read.card, wanted);
           entry.fields = topLevelKeys(selected);
           entry.outcome = "ok";
-          finish(std::move(entry), jsonResponse(200, dump(selected)));
+          finish(std::move(entry), jsonResponse(200, jsonText(selected)));
         } catch (...) {
           const Problem problem = Problem::fromException(std::current_exception());
           entry.outcome = problem.id;
@@ -274,7 +271,7 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
       std::move(reader),
       [done](std::exception_ptr error, CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
-        done(jsonResponse(200, dump(read.card)));
+        done(jsonResponse(200, jsonText(read.card)));
       });
 }
 

@@ -10,6 +10,7 @@
 #include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/secret.hpp"
+#include "json_text.hpp"
 
 namespace hcbridge::api {
 namespace {
@@ -20,10 +21,6 @@ constexpr std::array<std::string_view, 3> kPurposes = {"normal", "bris_de_glace"
 constexpr std::size_t kMaxAudienceLength = 512;
 constexpr std::size_t kMaxJustificationLength = 1000;
 constexpr std::size_t kMaxPatientIdLength = 64;
-
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // The PIN leaves the JSON document for a wiped buffer at once. Its value
 // never appears in an error.
@@ -107,7 +104,7 @@ void Router::openSession(json& body, const Caller& caller, ResponseHandler done)
         }
         entry.practitioner = backend.practitionerSession();
         entry.outcome = "ok";
-        finish(entry, jsonResponse(201, dump(result)));
+        finish(entry, jsonResponse(201, jsonText(result)));
       });
 }
 
@@ -121,7 +118,7 @@ void Router::closeSession(const Caller& caller, ResponseHandler done) {
           return answerAudited(audit, entry, problem.toResponse(), done);
         }
         entry.outcome = "ok";
-        answerAudited(audit, entry, jsonResponse(200, dump(result)), done);
+        answerAudited(audit, entry, jsonResponse(200, jsonText(result)), done);
       });
 }
 
@@ -153,7 +150,7 @@ void Router::authenticate(const json& body, const Caller& caller, ResponseHandle
         }
         entry.outcome = "ok";
         entry.details["algorithm"] = token.value("algorithm", "");
-        answerAudited(audit, entry, jsonResponse(200, dump(token)), done);
+        answerAudited(audit, entry, jsonResponse(200, jsonText(token)), done);
       });
 }
 
@@ -198,23 +195,23 @@ void Router::recordAccess(const json& body, const Caller& caller, ResponseHandle
     entry.outcome = problem.id;
     return answerAudited(audit_, entry, problem.toResponse(), done);
   }
-  backend_.issueRecordAccess(
-      std::move(request),
-      [audit = audit_, entry, done](std::exception_ptr error, RecordAccessIssued issued) mutable {
-        if (error) {
-          const Problem problem = Problem::fromException(error);
-          entry.outcome = problem.id;
-          return answerAudited(audit, entry, problem.toResponse(), done);
-        }
-        entry.outcome = "ok";
-        entry.cardSerialHash = issued.patientSerialHash;
-        entry.details["jti"] = issued.claims.value("jti", "");
-        entry.details["patientIdType"] = issued.claims["patient"].value("idType", "");
-        answerAudited(
-            audit, entry,
-            jsonResponse(200, dump({{"assertion", issued.assertion}, {"claims", issued.claims}})),
-            done);
-      });
+  backend_.issueRecordAccess(std::move(request), [audit = audit_, entry, done](
+                                                     std::exception_ptr error,
+                                                     RecordAccessIssued issued) mutable {
+    if (error) {
+      const Problem problem = Problem::fromException(error);
+      entry.outcome = problem.id;
+      return answerAudited(audit, entry, problem.toResponse(), done);
+    }
+    entry.outcome = "ok";
+    entry.cardSerialHash = issued.patientSerialHash;
+    entry.details["jti"] = issued.claims.value("jti", "");
+    entry.details["patientIdType"] = issued.claims["patient"].value("idType", "");
+    answerAudited(
+        audit, entry,
+        jsonResponse(200, jsonText({{"assertion", issued.assertion}, {"claims", issued.claims}})),
+        done);
+  });
 }
 
 }  // namespace hcbridge::api

@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace hcbridge::api::detail {
 
 namespace beast = boost::beast;
@@ -12,8 +14,7 @@ namespace net = boost::asio;
 
 namespace {
 std::string eventFrame(const ServiceEvent& event) {
-  return nlohmann::json{{"type", event.type}, {"data", event.data}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return jsonText({{"type", event.type}, {"data", event.data}});
 }
 }  // namespace
 
