@@ -72,7 +72,6 @@ std::string describe(const api::ServiceEvent& event) {
   return line;
 }
 
-// SIGHUP: the keys are swapped in; origins are fixed in the running server.
 // SIGHUP: the application keys and the config's allowed origins (the
 // --allow-origin ones stay). Anything else in the config needs a restart.
 void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, StderrLog& log) {
@@ -97,7 +96,8 @@ void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, Std
     log("sighup: allowed origins reloaded from " + settings.configFile.string() + " (" +
         std::to_string(count) + " origins); other settings apply at the next start");
   } catch (const Error& error) {
-    log(std::string("sighup: config not re-read, keeping the previous origins: ") + error.what());
+    // The error names the file, the line and the reason, as at start.
+    log(std::string("sighup: config refused, the running config stays in force: ") + error.what());
   }
 }
 

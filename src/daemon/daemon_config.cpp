@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "config_location.hpp"
 #include "hcbridge/app_keys.hpp"
 #include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/error.hpp"
@@ -28,29 +29,37 @@ std::uint16_t parsePort(const std::string& text) {
       "Give 1 to 65535 (0 picks a free port), e.g. --listen " + std::to_string(kDefaultPort) + ".");
 }
 
-Error configError(const fs::path& file, const std::string& what) {
-  return Error(Errc::BadRequest, "config " + file.string() + ": " + what,
-               "Fix the file, or start with --config pointing to another one.");
-}
+// The config file's text, so that an error names the line of the key at fault.
+struct ConfigSource {
+  std::string_view text;
+  const fs::path& file;
+
+  // `key` is dotted ("limits.max_body_bytes"); its line is left out when the
+  // key cannot be found (an escaped name), never guessed.
+  Error error(const std::string& key, const std::string& what) const {
+    const std::size_t line = configKeyLine(text, key);
+    return configError(file, line, what);
+  }
+};
 
 // Reads one value of the expected JSON type, naming the key when it is not.
 template <typename T>
-T valueOf(const json& value, const std::string& key, const fs::path& file) {
+T valueOf(const json& value, const std::string& key, const ConfigSource& source) {
   try {
     return value.get<T>();
   } catch (const json::exception&) {
-    throw configError(file, "'" + key + "' has the wrong type");
+    throw source.error(key, "'" + key + "' has the wrong type");
   }
 }
 
-void parseLimits(const json& object, api::Limits& limits, const fs::path& file) {
-  if (!object.is_object()) throw configError(file, "'limits' must be an object");
+void parseLimits(const json& object, api::Limits& limits, const ConfigSource& source) {
+  if (!object.is_object()) throw source.error("limits", "'limits' must be an object");
   for (const auto& item : object.items()) {
     const std::string& key = item.key();
     const json& value = item.value();
     const std::string name = "limits." + key;
     auto size = [&] {
-      if (!value.is_number_unsigned()) throw configError(file, "'" + name + "' must be a count");
+      if (!value.is_number_unsigned()) throw source.error(name, "'" + name + "' must be a count");
       return value.get<std::size_t>();
     };
     auto millis = [&] { return std::chrono::milliseconds(static_cast<long>(size())); };
@@ -73,43 +82,48 @@ void parseLimits(const json& object, api::Limits& limits, const fs::path& file) 
     } else if (key == "body_timeout_ms") {
       limits.bodyTimeout = millis();
     } else {
-      throw configError(file, "unknown key '" + name + "'");
+      throw source.error(name, "unknown key '" + name + "'");
     }
   }
 }
 
-std::vector<fs::path> pathList(const json& value, const std::string& name, const fs::path& file) {
+std::vector<fs::path> pathList(const json& value, const std::string& name,
+                               const ConfigSource& source) {
   std::vector<fs::path> paths;
-  for (const auto& item : valueOf<std::vector<std::string>>(value, name, file))
+  for (const auto& item : valueOf<std::vector<std::string>>(value, name, source))
     paths.push_back(item);
   return paths;
 }
 
 // {"anchors": [PEM files], "intermediates": [...], "crls": [...]}
-auth::TrustSettings parseTrust(const json& object, const std::string& key, const fs::path& file) {
-  if (!object.is_object()) throw configError(file, "'" + key + "' must be an object");
+auth::TrustSettings parseTrust(const json& object, const std::string& key,
+                               const ConfigSource& source) {
+  if (!object.is_object()) throw source.error(key, "'" + key + "' must be an object");
   auth::TrustSettings trust;
   for (const auto& item : object.items()) {
     const std::string name = key + "." + item.key();
     if (item.key() == "anchors") {
-      trust.trustAnchors = pathList(item.value(), name, file);
+      trust.trustAnchors = pathList(item.value(), name, source);
     } else if (item.key() == "intermediates") {
-      trust.intermediates = pathList(item.value(), name, file);
+      trust.intermediates = pathList(item.value(), name, source);
     } else if (item.key() == "crls") {
-      trust.crls = pathList(item.value(), name, file);
+      trust.crls = pathList(item.value(), name, source);
     } else {
-      throw configError(file, "unknown key '" + name + "' (valid: anchors, intermediates, crls)");
+      throw source.error(name, "unknown key '" + name + "' (valid: anchors, intermediates, crls)");
     }
   }
-  if (trust.trustAnchors.empty()) throw configError(file, "'" + key + ".anchors' names no file");
+  if (trust.trustAnchors.empty()) {
+    throw source.error(key + ".anchors", "'" + key + ".anchors' names no file");
+  }
   return trust;
 }
 
-std::chrono::system_clock::time_point parseUtcTime(const std::string& text, const fs::path& file) {
+std::chrono::system_clock::time_point parseUtcTime(const std::string& text,
+                                                   const ConfigSource& source) {
   const auto refused = [&] {
-    return configError(file,
-                       "'verification_time' must be a UTC date and time like "
-                       "2026-01-01T00:00:00Z");
+    return source.error("verification_time",
+                        "'verification_time' must be a UTC date and time like "
+                        "2026-01-01T00:00:00Z");
   };
   // Checked by hand: std::get_time accepts a text that stops early
   // ("2026-01-01" alone) and timegm() silently turns 30 February into 2 March.
@@ -137,6 +151,19 @@ std::chrono::system_clock::time_point parseUtcTime(const std::string& text, cons
     throw refused();
   }
   return std::chrono::system_clock::from_time_t(seconds);
+}
+
+// An origin that is not well-formed can never match a browser's Origin
+// header: refusing it at start beats a web page that silently gets 403.
+void checkOrigins(const std::vector<std::string>& origins, const std::string& key,
+                  const ConfigSource& source) {
+  for (const auto& origin : origins) {
+    try {
+      auth::checkOrigin(origin);
+    } catch (const Error& error) {
+      throw source.error(key, "'" + key + "': " + error.what());
+    }
+  }
 }
 
 std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& index,
@@ -193,62 +220,62 @@ std::string usage() {
          "  --help                 show this help\n\n"
          "Practitioner sessions need \"practitioner_trust\" (the card CA's certificates and\n"
          "CRLs) in the config; docs/architecture.md lists every config key.\n"
-         "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys.\n";
+         "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys and\n"
+         "allowed origins (an invalid config file is refused and the old one kept).\n";
   return out.str();
 }
 
 FileConfig parseConfig(std::string_view text, const fs::path& file) {
+  const ConfigSource source{text, file};
   json document;
   try {
-    document = json::parse(text);
+    // Comments are allowed so that IT staff can say why a value was chosen.
+    document = json::parse(text, nullptr, true, true);
   } catch (const json::parse_error& error) {
-    throw configError(file, std::string("not valid JSON (") + error.what() + ")");
+    throw configError(file, lineAtByte(text, error.byte), jsonErrorReason(error.what()));
   }
-  if (!document.is_object()) throw configError(file, "the top level must be a JSON object");
+  if (!document.is_object()) throw configError(file, 1, "the top level must be a JSON object");
   FileConfig config;
   for (const auto& item : document.items()) {
     const std::string& key = item.key();
     const json& value = item.value();
     if (key == "listen_port") {
       if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 65535) {
-        throw configError(file, "'listen_port' must be a port number (0 to 65535)");
+        throw source.error(key, "'listen_port' must be a port number (0 to 65535)");
       }
       config.listenPort = value.get<std::uint16_t>();
     } else if (key == "allowed_origins") {
-      config.allowedOrigins = valueOf<std::vector<std::string>>(value, key, file);
+      config.allowedOrigins = valueOf<std::vector<std::string>>(value, key, source);
+      checkOrigins(config.allowedOrigins, key, source);
     } else if (key == "require_practitioner_session") {
-      config.requirePractitionerSession = valueOf<bool>(value, key, file);
+      config.requirePractitionerSession = valueOf<bool>(value, key, source);
     } else if (key == "app_keys_file") {
-      config.appKeysFile = valueOf<std::string>(value, key, file);
+      config.appKeysFile = valueOf<std::string>(value, key, source);
     } else if (key == "audit_log") {
-      config.auditLog = valueOf<std::string>(value, key, file);
+      config.auditLog = valueOf<std::string>(value, key, source);
     } else if (key == "serial_key_file") {
-      config.serialKeyFile = valueOf<std::string>(value, key, file);
+      config.serialKeyFile = valueOf<std::string>(value, key, source);
     } else if (key == "limits") {
-      parseLimits(value, config.limits, file);
+      parseLimits(value, config.limits, source);
     } else if (key == "practitioner_trust") {
-      config.practitionerTrust = parseTrust(value, key, file);
+      config.practitionerTrust = parseTrust(value, key, source);
     } else if (key == "patient_card_trust") {
-      config.patientCardTrust = parseTrust(value, key, file);
+      config.patientCardTrust = parseTrust(value, key, source);
     } else if (key == "verification_time") {
-      config.verificationTime = parseUtcTime(valueOf<std::string>(value, key, file), file);
+      config.verificationTime = parseUtcTime(valueOf<std::string>(value, key, source), source);
     } else if (key == "session_idle_seconds") {
       if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
           value.get<std::uint64_t>() > 24 * 3600) {
-        throw configError(file, "'session_idle_seconds' must be 1 to 86400");
+        throw source.error(key, "'session_idle_seconds' must be 1 to 86400");
       }
       config.sessionIdleTimeout = std::chrono::seconds(value.get<std::uint64_t>());
     } else if (key == "app_origins") {
-      config.appOrigins = valueOf<std::map<std::string, std::string>>(value, key, file);
+      config.appOrigins = valueOf<std::map<std::string, std::string>>(value, key, source);
       for (const auto& [app, origin] : config.appOrigins) {
-        try {
-          auth::checkOrigin(origin);
-        } catch (const Error& error) {
-          throw configError(file, "'app_origins." + app + "': " + error.what());
-        }
+        checkOrigins({origin}, key + "." + app, source);
       }
     } else {
-      throw configError(file, "unknown key '" + key + "'");
+      throw source.error(key, "unknown key '" + key + "'");
     }
   }
   return config;

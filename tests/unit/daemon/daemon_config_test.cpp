@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "config_location.hpp"
 #include "hcbridge/app_keys.hpp"
 #include "hcbridge_test/expect_error.hpp"
 #include "support/temp_dir.hpp"
@@ -99,8 +100,48 @@ TEST(DaemonConfig, WrongTypesAndBadJsonNameTheFile) {
               "require_practitioner_session");
   expectError([] { parse(R"({"limits": {"max_connections": -1}})"); }, Errc::BadRequest,
               "limits.max_connections");
-  expectError([] { parse("{"); }, Errc::BadRequest, "/etc/test.json: not valid JSON");
+  expectError([] { parse("{"); }, Errc::BadRequest, "/etc/test.json line 1: not valid JSON");
   expectError([] { parse("[]"); }, Errc::BadRequest, "JSON object");
+}
+
+TEST(DaemonConfig, ErrorsNameTheLineOfTheKeyAtFault) {
+  expectError([] { parse("{\n  \"listen_port\": 1,\n  \"listen_prot\": 2\n}"); }, Errc::BadRequest,
+              "config /etc/test.json line 3: unknown key 'listen_prot'");
+  // The nested key's own line, not its parent's; a string value of the same
+  // name earlier in the file is not a key.
+  expectError(
+      [] {
+        parse(
+            "{\"allowed_origins\": [\"http://localhost\"],\n\"app_origins\": {\"x\": "
+            "\"http://localhost\"},\n\"limits\": {\n  \"max_body_bytes\": 1,\n  "
+            "\"max_connections\": \"many\"}}");
+      },
+      Errc::BadRequest, "line 5: 'limits.max_connections' must be a count");
+  expectError([] { parse("{\n\"listen_port\": 1,\n\"x\" 2}"); }, Errc::BadRequest,
+              "config /etc/test.json line 3: not valid JSON: syntax error");
+}
+
+TEST(DaemonConfig, CommentsAreAllowed) {
+  const auto config =
+      parse("{\n  // the web app of the practice\n  \"listen_port\": 9000 /* test */\n}");
+  EXPECT_EQ(config.listenPort, 9000);
+}
+
+TEST(DaemonConfig, AllowedOriginsMustBeOrigins) {
+  EXPECT_EQ(
+      parse(R"({"allowed_origins": ["https://records.example.org", "http://localhost:3000"]})")
+          .allowedOrigins.size(),
+      2u);
+  expectError(
+      [] { parse("{\n\"allowed_origins\": [\"https://ok.example\", \"records.example.org/\"]}"); },
+      Errc::BadRequest, "line 2: 'allowed_origins': ");
+}
+
+TEST(ConfigLocation, FindsKeysNotValues) {
+  EXPECT_EQ(configKeyLine("{\"a\": \"b\",\n \"b\" : 1}", "b"), 2u);
+  EXPECT_EQ(configKeyLine("{\"a\": {\"c\": 1},\n\"c\": 2}", "a.c"), 1u);
+  EXPECT_EQ(configKeyLine("{\"a\": 1}", "missing"), 0u);
+  EXPECT_EQ(lineAtByte("a\nb\nc", 5), 3u);
 }
 
 TEST(DaemonConfig, AGivenFileMustExistTheDefaultOneNeedNot) {
