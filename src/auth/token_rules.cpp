@@ -85,7 +85,11 @@ void checkChallengeNonce(std::string_view nonce) {
   }
 }
 
-void checkOrigin(std::string_view origin) {
+namespace {
+
+enum class HttpOrigins { OnlyLocalhost, Allowed };
+
+void checkOriginShape(std::string_view origin, HttpOrigins http) {
   if (origin.empty()) originError(origin, "is empty");
   if (origin.size() > kMaxOriginLength) {
     originError(origin, "is longer than 255 characters");
@@ -98,7 +102,9 @@ void checkOrigin(std::string_view origin) {
   } else if (origin.starts_with("http://")) {
     rest = origin.substr(7);
   } else {
-    originError(origin, "does not start with https:// (or http:// for localhost)");
+    originError(origin, http == HttpOrigins::Allowed
+                            ? "does not start with https:// or http://"
+                            : "does not start with https:// (or http:// for localhost)");
   }
   if (rest.find_first_of("/?#") != std::string_view::npos) {
     originError(origin, "has a path, query or fragment; an origin ends after the host and port");
@@ -127,9 +133,20 @@ void checkOrigin(std::string_view origin) {
                 "does not have a valid lower-case host name (browsers send it lower case, "
                 "internationalised names as xn--)");
   }
-  if (!https && host != "localhost" && host != "127.0.0.1" && host != "[::1]") {
+  if (http == HttpOrigins::OnlyLocalhost && !https && host != "localhost" && host != "127.0.0.1" &&
+      host != "[::1]") {
     originError(origin, "uses http, which is allowed only for localhost, 127.0.0.1 and [::1]");
   }
+}
+
+}  // namespace
+
+void checkOrigin(std::string_view origin) {
+  checkOriginShape(origin, HttpOrigins::OnlyLocalhost);
+}
+
+void checkOriginForm(std::string_view origin) {
+  checkOriginShape(origin, HttpOrigins::Allowed);
 }
 
 }  // namespace hcbridge::auth

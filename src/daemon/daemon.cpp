@@ -18,6 +18,7 @@
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge/version.hpp"
+#include "service_notify.hpp"
 #include "simulated_trust.hpp"
 
 namespace hcbridge::daemon {
@@ -211,7 +212,9 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
       " allowed origins, " + std::to_string(keys.size()) + " application keys, audit log " +
       settings.auditLog.string());
 
+  notifyService("READY=1");
   io.run();
+  notifyService("STOPPING=1");
   signals.stop();
   eventLog.reset();
   manager.stop();

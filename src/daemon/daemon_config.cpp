@@ -155,11 +155,13 @@ std::chrono::system_clock::time_point parseUtcTime(const std::string& text,
 
 // An origin that is not well-formed can never match a browser's Origin
 // header: refusing it at start beats a web page that silently gets 403.
+// `check` is auth::checkOrigin (tokens: https or localhost) or
+// auth::checkOriginForm (allowed_origins: http too).
 void checkOrigins(const std::vector<std::string>& origins, const std::string& key,
-                  const ConfigSource& source) {
+                  const ConfigSource& source, void (*check)(std::string_view)) {
   for (const auto& origin : origins) {
     try {
-      auth::checkOrigin(origin);
+      check(origin);
     } catch (const Error& error) {
       throw source.error(key, "'" + key + "': " + error.what());
     }
@@ -186,6 +188,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       result.help = true;
+    } else if (args[i] == "--version") {
+      result.version = true;
     } else if (args[i] == "--simulate") {
       result.simulate = true;
     } else if (auto port = optionValue(args, i, "--listen")) {
@@ -217,6 +221,7 @@ std::string usage() {
          "                         TEST PKI; state files default to $XDG_STATE_HOME/hcbridge\n"
          "  --allow-origin ORIGIN  also allow this web origin (repeatable), e.g.\n"
          "                         http://localhost:3000\n"
+         "  --version              print the version\n"
          "  --help                 show this help\n\n"
          "Practitioner sessions need \"practitioner_trust\" (the card CA's certificates and\n"
          "CRLs) in the config; docs/architecture.md lists every config key.\n"
@@ -246,7 +251,7 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       config.listenPort = value.get<std::uint16_t>();
     } else if (key == "allowed_origins") {
       config.allowedOrigins = valueOf<std::vector<std::string>>(value, key, source);
-      checkOrigins(config.allowedOrigins, key, source);
+      checkOrigins(config.allowedOrigins, key, source, auth::checkOriginForm);
     } else if (key == "require_practitioner_session") {
       config.requirePractitionerSession = valueOf<bool>(value, key, source);
     } else if (key == "app_keys_file") {
@@ -272,7 +277,7 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
     } else if (key == "app_origins") {
       config.appOrigins = valueOf<std::map<std::string, std::string>>(value, key, source);
       for (const auto& [app, origin] : config.appOrigins) {
-        checkOrigins({origin}, key + "." + app, source);
+        checkOrigins({origin}, key + "." + app, source, auth::checkOrigin);
       }
     } else {
       throw source.error(key, "unknown key '" + key + "'");

@@ -28,6 +28,7 @@ struct CommandLine {
   bool simulate = false;
   std::vector<std::string> allowOrigins;
   bool help = false;
+  bool version = false;
 };
 
 // Throws Error(BadRequest) saying which option is wrong.

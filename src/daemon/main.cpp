@@ -4,6 +4,7 @@
 
 #include "daemon.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/version.hpp"
 
 namespace {
 
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
     const CommandLine commandLine = parseCommandLine({argv + 1, argv + argc});
     if (commandLine.help) {
       std::cout << usage();
+      return 0;
+    }
+    if (commandLine.version) {
+      std::cout << "hcbridged " << hcbridge::kVersion << "\n";
       return 0;
     }
     settings = resolveSettings(commandLine, loadConfig(commandLine.configFile), getEnv);

@@ -2,7 +2,9 @@
 // SIGHUP, the audit log, SIGTERM. Needs no pcscd.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -81,6 +83,43 @@ TEST(DaemonTest, AnAppKeyAddedBeforeSighupIsAcceptedAndReadsAreAudited) {
   EXPECT_EQ(record["caller"], "app later");
   EXPECT_EQ(record["outcome"], "ok");
 
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
+TEST(DaemonTest, AnInvalidConfigIsRefusedAtStartNamingFileLineAndReason) {
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("hcbridged-badconfig-" + std::to_string(getpid()));
+  std::filesystem::create_directories(folder);
+  const auto file = folder / "config.json";
+  std::ofstream(file) << "{\n  \"listen_port\": 0,\n  \"listen_prot\": 1\n}\n";
+  const auto result = runProcess({HCBRIDGED_PATH, "--simulate", "--config", file.string()});
+  std::filesystem::remove_all(folder);
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("config " + file.string() + " line 3: unknown key 'listen_prot'"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out.find("listening"), std::string::npos) << result.out;
+}
+
+TEST(DaemonTest, ASighupWithAnInvalidConfigKeepsTheRunningOneAndSaysWhy) {
+  const nlohmann::json config = {{"allowed_origins", {"http://kept.example"}}};
+  DaemonProcess daemon(DaemonTransport::Simulated, config);
+  ASSERT_NE(daemon.port(), 0);
+  const Headers kept = {{"Origin", "http://kept.example"}};
+  EXPECT_NE(getStatus(daemon.port(), "/v1/readers", kept), 403);
+
+  std::ofstream(daemon.configFile()) << "{\n\"allowed_origins\": [\"not an origin\"]\n}\n";
+  daemon.process().signal(SIGHUP);
+  const std::string expected =
+      "sighup: config refused, the running config stays in force: config " +
+      daemon.configFile().string() + " line 2: 'allowed_origins'";
+  std::string output;
+  for (int i = 0; i < 100 && output.find(expected) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    output = daemon.output();
+  }
+  EXPECT_NE(output.find(expected), std::string::npos) << output;
+  EXPECT_NE(getStatus(daemon.port(), "/v1/readers", kept), 403);  // old origins still allowed
   EXPECT_EQ(daemon.terminate(), 0);
 }
 

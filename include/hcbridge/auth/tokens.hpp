@@ -29,6 +29,10 @@ void checkChallengeNonce(std::string_view nonce);
 // characters; "http://localhost|127.0.0.1|[::1][:port]" is accepted for
 // development, as Web eID does. Throws Error(OriginInvalid).
 void checkOrigin(std::string_view origin);
+// The same form, but http is accepted for any host: the service's
+// allowed_origins may name an intranet page served over http (hcbridge doctor
+// warns about it). Throws Error(OriginInvalid).
+void checkOriginForm(std::string_view origin);
 
 // sha256(origin) || sha256(nonce): what a Web eID token signs (the card gets
 // the SHA-256 of these 64 bytes).

@@ -17,9 +17,9 @@ Errc nonceError(const std::string& nonce) {
   return Errc::Internal;  // accepted
 }
 
-Errc originError(std::string_view origin) {
+Errc originError(std::string_view origin, void (*check)(std::string_view) = auth::checkOrigin) {
   try {
-    auth::checkOrigin(origin);
+    check(origin);
   } catch (const Error& error) {
     return error.code();
   }
@@ -53,6 +53,16 @@ TEST(AuthNonce, MessageSaysWhichRule) {
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("at least 44"), std::string::npos) << error.what();
     EXPECT_FALSE(error.hint().empty());
+  }
+}
+
+TEST(AuthOrigin, TheFormCheckAcceptsHttpForAnyHostButNotMalformedOrigins) {
+  EXPECT_EQ(originError("http://records.intranet", auth::checkOriginForm), kAccepted);
+  EXPECT_EQ(originError("http://records.intranet"), Errc::OriginInvalid);
+  EXPECT_EQ(originError("https://records.example.org:8443", auth::checkOriginForm), kAccepted);
+  for (const char* origin : {"records.example.org", "http://records.intranet/", "ftp://a.example",
+                             "http://Records.intranet", "http://a.example:80"}) {
+    EXPECT_EQ(originError(origin, auth::checkOriginForm), Errc::OriginInvalid) << origin;
   }
 }
 

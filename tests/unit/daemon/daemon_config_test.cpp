@@ -38,6 +38,7 @@ TEST(DaemonCommandLine, ReadsEveryOption) {
   EXPECT_EQ(line.allowOrigins, (std::vector<std::string>{"http://a.example", "http://b.example"}));
   EXPECT_FALSE(line.help);
   EXPECT_TRUE(parseCommandLine({"--help"}).help);
+  EXPECT_TRUE(parseCommandLine({"--version"}).version);
   EXPECT_EQ(parseCommandLine({"--listen", "0"}).listenPort, 0);
 }
 
@@ -129,7 +130,7 @@ TEST(DaemonConfig, CommentsAreAllowed) {
 
 TEST(DaemonConfig, AllowedOriginsMustBeOrigins) {
   EXPECT_EQ(
-      parse(R"({"allowed_origins": ["https://records.example.org", "http://localhost:3000"]})")
+      parse(R"({"allowed_origins": ["https://records.example.org", "http://records.intranet"]})")
           .allowedOrigins.size(),
       2u);
   expectError(
