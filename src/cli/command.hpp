@@ -29,5 +29,6 @@ Command appsCommand();
 Command auditCommand();
 Command verifyTokenCommand();
 Command verifyAssertionCommand();
+Command doctorCommand();
 
 }  // namespace hcbridge::cli

@@ -1,0 +1,60 @@
+#include "hcbridge/auth/trust_expiry.hpp"
+
+#include <openssl/err.h>
+
+#include "trust_files.hpp"
+#include "x509_text.hpp"
+
+namespace hcbridge::auth {
+namespace {
+
+std::optional<std::chrono::system_clock::time_point> timePoint(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// The certificate of `file` that expires first decides for the file.
+TrustFileExpiry certificateFile(const std::filesystem::path& file, std::string_view role) {
+  TrustFileExpiry entry{file, std::string(role), std::nullopt, ""};
+  for (const auto& certificate : detail::loadCertificates(file, role)) {
+    const ASN1_TIME* notAfter = X509_get0_notAfter(certificate.get());
+    const auto until = timePoint(notAfter);
+    if (until && (!entry.validUntil || *until < *entry.validUntil)) {
+      entry.validUntil = until;
+      entry.validUntilText = detail::timeText(notAfter);
+    }
+  }
+  return entry;
+}
+
+TrustFileExpiry crlFile(const std::filesystem::path& file) {
+  TrustFileExpiry entry{file, "CRL", std::nullopt, ""};
+  for (const auto& crl : detail::loadCrls(file)) {
+    const ASN1_TIME* nextUpdate = X509_CRL_get0_nextUpdate(crl.get());
+    const auto until = timePoint(nextUpdate);
+    if (until && (!entry.validUntil || *until < *entry.validUntil)) {
+      entry.validUntil = until;
+      entry.validUntilText = detail::timeText(nextUpdate);
+    }
+  }
+  return entry;
+}
+
+}  // namespace
+
+std::vector<TrustFileExpiry> trustFileExpiry(const TrustSettings& trust) {
+  std::vector<TrustFileExpiry> entries;
+  for (const auto& file : trust.trustAnchors)
+    entries.push_back(certificateFile(file, "trust anchor"));
+  for (const auto& file : trust.intermediates) {
+    entries.push_back(certificateFile(file, "intermediate"));
+  }
+  for (const auto& file : trust.crls) entries.push_back(crlFile(file));
+  return entries;
+}
+
+}  // namespace hcbridge::auth
