@@ -26,6 +26,9 @@ packages=(
   pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
+  # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
+  # the unit check, the test's HTTP calls, setpriv (util-linux) and adduser
+  help2man dpkg-dev fakeroot lintian systemd curl util-linux adduser
 )
 
 # Benchmarks only (--bench): the load generator and the static-file baseline.

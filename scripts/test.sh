@@ -4,6 +4,7 @@
 # integration (real pcscd + vpcd + simulator) and a short run of each fuzzer.
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         only one label (any ctest arguments)
+#   scripts/test.sh -L package      the Debian package (scripts/package-test.sh, root)
 # Environment: HCBRIDGE_FUZZ_SECONDS (default 30) per fuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
