@@ -47,19 +47,21 @@ std::optional<HttpAnswer> parseHttpAnswer(const std::string& response) {
   if (!response.starts_with("HTTP/1.") || headerEnd == std::string::npos || response.size() < 12) {
     return std::nullopt;
   }
-  HttpAnswer answer;
-  try {
-    answer.status = std::stoi(response.substr(9, 3));
-  } catch (const std::logic_error&) {
+  // "HTTP/1.x NNN": exactly three digits at offset 9.
+  const std::string code = response.substr(9, 3);
+  if (!std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c); })) {
     return std::nullopt;
   }
+  HttpAnswer answer;
+  answer.status = std::stoi(code);
   std::size_t at = response.find("\r\n") + 2;
   while (at < headerEnd) {
     const std::size_t end = response.find("\r\n", at);
     const std::string line = response.substr(at, end - at);
     const std::size_t colon = line.find(':');
     if (colon != std::string::npos && lowerCase(line.substr(0, colon)) == "content-type") {
-      answer.contentType = line.substr(line.find_first_not_of(' ', colon + 1));
+      const std::size_t value = line.find_first_not_of(' ', colon + 1);
+      answer.contentType = value == std::string::npos ? "" : line.substr(value);
     }
     at = end + 2;
   }

@@ -46,8 +46,10 @@ TEST(LoopbackHttp, ParsesStatusContentTypeAndBody) {
   EXPECT_EQ(answer->status, 401);
   EXPECT_EQ(answer->contentType, "application/problem+json");
   EXPECT_EQ(answer->body, "{\"a\":1}");
+  EXPECT_EQ(parseHttpAnswer("HTTP/1.0 200 OK\r\nContent-Type:\r\n\r\n")->contentType, "");
   EXPECT_FALSE(parseHttpAnswer("SSH-2.0-OpenSSH_9.2\r\n"));
   EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 abc\r\n\r\n"));
+  EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 -12 OK\r\n\r\n"));
   EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 200 OK\r\n"));  // headers never end
 }
 
