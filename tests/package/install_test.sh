@@ -21,6 +21,7 @@ log=$work/hcbridged.log
 service_pid=
 ready_ms=
 listener_pid=
+card_pids=()
 pcscd_command=
 
 fail() {
@@ -87,11 +88,12 @@ doctor() {  # runs hcbridge doctor --json into $work/doctor.json; prints its exi
   hcbridge doctor --json >"$work/doctor.json" 2>"$work/doctor.err" || code=$?
   echo "$code"
 }
-verdict() {  # CHECK -> "STATUS message" of its first result
+verdict() {  # CHECK -> "STATUS message" of each of its results, one a line
   /usr/bin/python3 -c '
 import json, sys
 report = json.load(open(sys.argv[1]))
-print(next((c["status"] + " " + c["message"] for c in report["checks"] if c["check"] == sys.argv[2]), "missing"))
+lines = [c["status"] + " " + c["message"] for c in report["checks"] if c["check"] == sys.argv[2]]
+print("\n".join(lines) or "missing")
 ' "$work/doctor.json" "$1"
 }
 
@@ -99,6 +101,7 @@ cleanup() {
   set +e
   stop_service 2>/dev/null
   [ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
+  for pid in "${card_pids[@]}"; do kill "$pid" 2>/dev/null; done
   start_pcscd_again
   if dpkg-query -W -f='${Status}' hcbridge 2>/dev/null | grep -q installed; then
     dpkg --purge hcbridge >/dev/null 2>&1
@@ -179,6 +182,24 @@ expect_contains "doctor: config" "OK $config is valid (port $port)" "$(verdict c
 expect_contains "doctor: port" "OK port $port is held by hcbridged (pid $service_pid)" "$(verdict port)"
 expect_contains "doctor: audit" "OK /var/log/hcbridge/audit.log" "$(verdict audit)"
 expect_contains "doctor: service" "OK hcbridged answers /v1/status" "$(verdict service)"
+
+# --- doctor: a known and an unknown card (simulated, behind vpcd) --------
+hcbridge sim --card vitale-family --slot 0 >"$work/sim0.log" 2>&1 &
+card_pids+=($!)
+hcbridge sim --card generic --slot 1 >"$work/sim1.log" 2>&1 &
+card_pids+=($!)
+# pcscd notices vpcd cards at its next presence poll (~0.5 s).
+for _ in $(seq 1 50); do
+  [ "$(hcbridge readers --json | grep -c '"cardPresent": true')" -ge 2 ] && break
+  sleep 0.2
+done
+expect_eq "doctor exit code, with cards" "0" "$(doctor)"
+cards=$(verdict card)
+expect_contains "doctor: a Carte Vitale is recognised" "OK reader 'Virtual PCD 00 00': Carte Vitale 2 (ATR " "$cards"
+expect_contains "doctor: an unknown card gives its ATR" "WARN reader 'Virtual PCD 00 01': card not recognised, ATR " "$cards"
+kill "${card_pids[@]}"
+wait "${card_pids[@]}" 2>/dev/null || true
+card_pids=()
 
 # --- SIGHUP with a bad config: the running one stays --------------------
 printf '{\n  "listen_port": %s,\n  "allowed_origins": ["records.example.org/"]\n}\n' "$port" >"$config"
