@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 
 import {
-  freePort, insertCard, launchBrowser, screenshotter, startHcbridged, startRecordServer,
+  READER, call, freePort, insertCard, launchBrowser, screenshotter, startHcbridged, startRecordServer,
 } from './harness.mjs';
 
 const PATIENT_SLOT = 0;
@@ -23,7 +23,9 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
   before(async () => {
     const [bridgePort, recordPort] = [await freePort(), await freePort()];
     pageOrigin = `http://localhost:${recordPort}`;
-    daemon = await startHcbridged({ port: bridgePort, origins: [pageOrigin] });
+    // http://localhost:1 is allowed too: a second web app whose assertions
+    // the record server must refuse (they name another origin).
+    daemon = await startHcbridged({ port: bridgePort, origins: [pageOrigin, 'http://localhost:1'] });
     recordServer = await startRecordServer({ port: recordPort, hcbridgeUrl: `http://localhost:${bridgePort}` });
     browser = await launchBrowser();
   });
@@ -57,6 +59,8 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
   };
   const bodyState = (name, value, timeout = 10000) =>
     page.waitForSelector(`body[data-${name}="${value}"]`, { timeout });
+  const readerShows = (slot, text) => page.waitForFunction(([name, text]) =>
+    document.querySelector(`#readers li[data-reader="${name}"]`)?.textContent.includes(text), [READER[slot], text]);
   const messageCode = () => page.getAttribute('#message', 'data-code');
   const message = () => page.textContent('#message');
   const typePin = async (pin) => {
@@ -157,6 +161,87 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await typePin('1234');
     await bodyState('session', 'open');
     await shot('confirmed-and-open');
+  });
+
+  test('refusals show as readable messages: no record, revoked card, blocked PIN', async () => {
+    const shot = screenshotter(page, 'refusals');
+    await page.goto(pageOrigin);
+    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
+    await insert('vitale-corse', PATIENT_SLOT);
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await typePin('1234');
+    await bodyState('patient', 'shown');
+    await page.click('#open-record');
+    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'record-not-found');
+    assert.match(await message(), /No record for this patient/);
+    assert.equal(await page.getAttribute('body', 'data-record'), 'none');
+    await shot('no-record');
+
+    // An emergency access without its justification is refused by hcbridged.
+    await page.selectOption('#purpose', 'bris_de_glace');
+    await page.click('#open-record');
+    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'justification-required');
+    await shot('justification-required');
+
+    await pull(practitioner);
+    await bodyState('session', 'closed');
+    await insert('cps-revoked', PRACTITIONER_SLOT);
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await typePin('1234');
+    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'certificate-revoked');
+    assert.match(await message(), /has been revoked/);
+    await shot('revoked');
+
+    await pull(cards.find((card) => card.name.includes('cps-revoked')));
+    await readerShows(PRACTITIONER_SLOT, 'empty');
+    await insert('cps-blocked', PRACTITIONER_SLOT);
+    await readerShows(PRACTITIONER_SLOT, 'CPS');
+    await typePin('1234');
+    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'pin-blocked');
+    assert.match(await message(), /PIN is blocked/);
+    await shot('pin-blocked');
+  });
+
+  test('the record server refuses replayed, foreign and malformed requests', async () => {
+    await insert('cps-demo', PRACTITIONER_SLOT);
+    await insert('vitale-family', PATIENT_SLOT);
+    const bridge = daemon.url;
+    const opened = await call(`${bridge}/v1/practitioner/session`, { origin: pageOrigin, body: { pin: '1234' }, retryWhile: /card-absent|reader-not-found/ });
+    assert.equal(opened.status, 201, JSON.stringify(opened.body));
+    const nonce = async () => (await call(`${pageOrigin}/api/nonce`, { origin: pageOrigin, body: {} })).body.nonce;
+    const assertionFor = async (audience, origin = pageOrigin, withNonce) => {
+      const answer = await call(`${bridge}/v1/record-access`, {
+        origin, body: { audience, nonce: withNonce ?? (await nonce()), purpose: 'normal', beneficiary: 2 } });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body.assertion;
+    };
+    const records = (assertion, origin = pageOrigin) => call(`${pageOrigin}/api/records`, { origin, body: { assertion } });
+    const audience = `${pageOrigin}/api`;
+
+    const good = await assertionFor(audience);
+    const first = await records(good);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.record.name, 'Alice DUPONT-TEST');
+    assert.deepEqual(Object.keys(first.body.patient).sort(), ['birthDate', 'id', 'idType', 'rank']);
+
+    const expectRefusal = async (answer, status, code) => {
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
+      assert.equal(answer.body.code, code);
+      assert.ok(answer.body.title && typeof answer.body.detail === 'string', JSON.stringify(answer.body));
+    };
+    await expectRefusal(await records(good), 403, 'nonce-unknown');
+    await expectRefusal(await records(await assertionFor('https://other-records.example/api')), 403, 'audience-mismatch');
+    await expectRefusal(await records(await assertionFor(audience, 'http://localhost:1')), 403, 'origin-mismatch');
+    const unknownNonce = await assertionFor(audience, pageOrigin, Buffer.alloc(32, 7).toString('base64'));
+    await expectRefusal(await records(unknownNonce), 403, 'nonce-unknown');
+    await expectRefusal(await records(await assertionFor(audience), 'https://evil.example'), 403, 'origin-forbidden');
+    await expectRefusal(await records('not.a-jws'), 400, 'assertion-malformed');
+    const tampered = good.split('.');
+    tampered[1] = Buffer.from(JSON.stringify({ nonce: await nonce(), patient: { idType: 'nir-card', id: '1' } })).toString('base64url');
+    await expectRefusal(await records(tampered.join('.')), 401, 'token-invalid');
+    await expectRefusal(await call(`${pageOrigin}/api/records`, { origin: pageOrigin, raw: '{"assertion":' }), 400, 'body-invalid');
+    const token = await call(`${pageOrigin}/api/login`, { origin: pageOrigin, body: { nonce: await nonce(), token: { format: 'web-eid:1.0' } } });
+    await expectRefusal(token, 401, 'token-invalid');
   });
 
   test('a page from an origin not on the allow-list gets nothing from hcbridged', async () => {

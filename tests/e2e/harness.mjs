@@ -3,6 +3,7 @@
 // and headless Chromium driven by playwright-core. Paths come from the
 // environment ctest sets (see tests/e2e/CMakeLists.txt).
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -127,6 +128,7 @@ export async function startHcbridged({ port, origins }) {
   const daemon = new Child('hcbridged', env.hcbridged(), ['--listen', String(port), '--config', config]);
   await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
   daemon.folder = folder;
+  daemon.url = `http://localhost:${port}`;
   return daemon;
 }
 
@@ -139,6 +141,36 @@ export async function startRecordServer({ port, hcbridgeUrl }) {
     '--crl', path.join(pki, 'intermediate.crl.pem')]);
   await server.waitFor(/record server listening on (http:\/\/localhost:\d+)/);
   return server;
+}
+
+// An HTTP request as a page of `origin` would send it (Node may set Origin).
+// body: JSON to send (POST); raw: a body sent as is. retryWhile: a regex of
+// problem codes to retry for up to 5 s (a card hcbridged has not seen yet).
+export async function call(url, { origin, body, raw, method, retryWhile } = {}) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const answer = await new Promise((resolve, reject) => {
+      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+      const request = http.request(url, {
+        method: method ?? (payload === undefined ? 'GET' : 'POST'),
+        headers: { ...(origin ? { Origin: origin } : {}),
+          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => { text += chunk; });
+        response.on('end', () => {
+          let json = null;
+          try { json = JSON.parse(text); } catch { json = { text }; }
+          resolve({ status: response.statusCode, body: json });
+        });
+      });
+      request.on('error', reject);
+      request.end(payload);
+    });
+    if (!retryWhile || !retryWhile.test(answer.body?.code ?? '') || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export async function launchBrowser() {

@@ -2,7 +2,8 @@
 // insurance card and opens the patient's record, through hcbridged (cards,
 // PIN, signatures) and the record server that served this page (nonces,
 // verification, records). Card and record data are shown with textContent
-// only: nothing from a card or a server is ever parsed as HTML.
+// only: nothing from a card or a server is ever parsed as HTML. Performance
+// marks (demo:*) time the steps for tests/e2e/measure.mjs.
 import { HcBridge, HcBridgeError } from '/client/hcbridge.js';
 
 const PRACTITIONER_CARDS = new Set(['cps', 'hba']);
@@ -144,9 +145,7 @@ async function openSession(event) {
     const opened = await state.bridge.openSession({ pin, confirmLastTry, reader: readerOf(PRACTITIONER_CARDS) });
     const who = opened.practitioner;
     state.session = { reader: opened.reader, name: `${who.givenNames} ${who.surname}` };
-    $('pin-tries').hidden = true;
-    $('last-try').hidden = true;
-    $('confirm-last-try').checked = false;
+    resetPinPrompt();
     clearMessage();
     await renderPractitioner();
     signIn();
@@ -158,7 +157,14 @@ async function openSession(event) {
   }
 }
 
+function resetPinPrompt() {
+  $('pin-tries').hidden = true;
+  $('last-try').hidden = true;
+  $('confirm-last-try').checked = false;
+}
+
 function showPinError(error) {
+  resetPinPrompt();
   if (error.code === 'pin-incorrect') {
     $('pin-tries').hidden = false;
     $('pin-tries').textContent = `Wrong PIN: ${error.retriesLeft} ${error.retriesLeft === 1 ? 'try' : 'tries'} left.`;
@@ -241,6 +247,7 @@ function renderPatient() {
     ? 'Insert the patient\'s Carte Vitale or eGK.'
     : 'Open the practitioner session, then insert the patient\'s card.';
   if (!shown) return;
+  performance.mark('demo:patient-shown');
   const { card } = state.patient;
   const authenticity = card.authenticity ?? { status: 'unverified', reason: '' };
   const badge = Object.assign(document.createElement('span'), {
@@ -270,6 +277,7 @@ function birthDate(text) {
 
 async function openRecord(event) {
   event.preventDefault();
+  performance.mark('demo:open-record');
   const purpose = $('purpose').value;
   const chosen = document.querySelector('input[name="beneficiary"]:checked');
   const request = { audience: state.config.audience, purpose, reader: state.patient?.reader };
@@ -296,6 +304,7 @@ function showRecord(opened) {
   const root = $('record');
   root.replaceChildren();
   if (!opened) return;
+  performance.mark('demo:record-shown');
   const { record } = opened;
   const element = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
   root.append(element('p', `${record.name} — opened by ${opened.openedBy.name} (${opened.purpose})`));
@@ -327,11 +336,14 @@ function onEvent({ type, data = {} }) {
       break;
     case 'card.inserted':
       state.readers.set(data.reader, data.cardType);
-      if (PATIENT_CARDS.has(data.cardType)) loadPatient();
+      if (PATIENT_CARDS.has(data.cardType)) {
+        performance.mark('demo:patient-card-inserted');
+        loadPatient();
+      }
       break;
     case 'card.removed':
       state.readers.set(data.reader, null);
-      state.practitionerName.delete(data.reader);
+      if (state.practitionerName.delete(data.reader)) resetPinPrompt(); // another card may come
       if (state.patient?.reader === data.reader) {
         forgetPatient();
         showMessage('info', 'The patient card was removed', 'Insert it again to open the record.');
