@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds hcbridge, and runs the service with the
 # simulated demo cards: no reader, no card, no pcscd needed.
-#   scripts/demo.sh            hcbridged --simulate: the family Carte Vitale in
-#                              reader 0, the CPS practitioner card (PIN 1234)
-#                              in reader 1; prints how to call the API
+#   scripts/demo.sh            hcbridged --simulate (the family Carte Vitale in
+#                              reader 0, the CPS practitioner card, PIN 1234, in
+#                              reader 1) and the reference record server with
+#                              the demo web app: open the URL it prints
+#   HCBRIDGE_DEMO_PORT / HCBRIDGE_DEMO_WEB_PORT change the ports (8732 / 8733)
 #   scripts/demo.sh --vpcd     the same two cards behind the real pcscd (vpcd
 #                              virtual reader), read with the hcbridge CLI
 # Press Ctrl+C to stop; everything started here is stopped.
@@ -22,9 +24,34 @@ cmake --build "$build" -j "$(nproc)" --target hcbridge hcbridged
 hcbridge="$build/src/cli/hcbridge"
 if [ "$mode" != "--vpcd" ]; then
   port="${HCBRIDGE_DEMO_PORT:-8732}"
+  web_port="${HCBRIDGE_DEMO_WEB_PORT:-8733}"
+  pki="$root/tests/pki/fixtures"
+  pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
+  trap 'exit 0' INT TERM
   echo
-  echo "Starting hcbridged with simulated cards on port $port (Ctrl+C stops it)."
-  exec "$build/src/daemon/hcbridged" --simulate --listen "$port"
+  echo "Starting hcbridged with simulated cards on port $port and the record server on $web_port."
+  "$build/src/daemon/hcbridged" --simulate --listen "$port" \
+    --allow-origin "http://localhost:$web_port" &
+  pids+=($!)
+  node examples/record-server/server.mjs --port "$web_port" \
+    --hcbridge-url "http://localhost:$port" --hcbridge-cli "$hcbridge" \
+    --ca "$pki/root.cert.pem" --intermediate "$pki/intermediate.cert.pem" \
+    --crl "$pki/intermediate.crl.pem" &
+  pids+=($!)
+  for _ in $(seq 50); do
+    curl -sf "http://localhost:$web_port/api/config" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  cat <<TEXT
+
+  Demo: open http://localhost:$web_port in a browser on this machine.
+  The practitioner card's PIN is 1234; pick a family member and open the record.
+  (TEST cards and TEST data only. Ctrl+C stops both services.)
+
+TEXT
+  wait -n
+  exit 0
 fi
 
 . scripts/pcscd-lib.sh

@@ -23,13 +23,17 @@ packages=(
   libpcsclite-dev libssl-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run time and tests: the PC/SC daemon, the virtual reader driver, tools
-  pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc
+  pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc curl
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
   # the unit check, the test's HTTP calls, setpriv (util-linux) and adduser
-  help2man dpkg-dev fakeroot lintian systemd curl util-linux adduser
+  help2man dpkg-dev fakeroot lintian systemd util-linux adduser
+  # the reference record server, the demo web app and its browser tests
+  nodejs chromium
 )
+# Debian's nodejs comes without npm (NodeSource's bundles it).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 # Benchmarks only (--bench): the load generator and the static-file baseline.
 bench_packages=(wrk nginx-light)

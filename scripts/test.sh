@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds with clang (AddressSanitizer,
 # UndefinedBehaviorSanitizer, libFuzzer) and runs every test: unit,
-# integration (real pcscd + vpcd + simulator) and a short run of each fuzzer.
+# integration (real pcscd + vpcd + simulator), the demo web app in headless
+# Chromium (label e2e; screenshots in build-test/e2e-artifacts) and a short
+# run of each fuzzer.
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         only one label (any ctest arguments)
 #   scripts/test.sh -L package      the Debian package (scripts/package-test.sh, root)
@@ -12,6 +14,8 @@ root=$(pwd)
 build="${HCBRIDGE_TEST_BUILD:-$root/build-test}"
 
 scripts/install-deps.sh
+# playwright-core for the browser tests, at the version package-lock.json pins.
+npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -1,6 +1,7 @@
 #include "body_fields.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "hcbridge/error.hpp"
 
@@ -43,6 +44,17 @@ bool BodyFields::boolean(const std::string& name, bool fallback) const {
                 "field '" + name + "' of " + endpoint_ + " must be true or false");
   }
   return it->get<bool>();
+}
+
+std::optional<int> BodyFields::integer(const std::string& name, int min, int max) const {
+  const auto it = body_.find(name);
+  if (it == body_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || it->get<std::int64_t>() < min || it->get<std::int64_t>() > max) {
+    throw Error(Errc::BadRequest, "field '" + name + "' of " + endpoint_ +
+                                      " must be a whole number from " + std::to_string(min) +
+                                      " to " + std::to_string(max));
+  }
+  return static_cast<int>(it->get<std::int64_t>());
 }
 
 }  // namespace hcbridge::api

@@ -19,6 +19,8 @@ class BodyFields {
   // Throws Error(BadRequest) when present but not a string, or absent and required.
   std::optional<std::string> string(const std::string& name, bool required = false) const;
   bool boolean(const std::string& name, bool fallback) const;
+  // Throws Error(BadRequest) when present but not an integer in [min, max].
+  std::optional<int> integer(const std::string& name, int min, int max) const;
 
  private:
   const nlohmann::json& body_;

@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 3> kPurposes = {"normal", "bris_de_glace"
 constexpr std::size_t kMaxAudienceLength = 512;
 constexpr std::size_t kMaxJustificationLength = 1000;
 constexpr std::size_t kMaxPatientIdLength = 64;
+constexpr int kMaxBeneficiaryRank = 99;
 
 // The PIN leaves the JSON document for a wiped buffer at once. Its value
 // never appears in an error.
@@ -158,8 +159,9 @@ void Router::recordAccess(const json& body, const Caller& caller, ResponseHandle
   AuditEntry entry = entryFor("record-access.issue", caller, backend_.practitionerSession());
   RecordAccessRequest request;
   try {
-    const BodyFields fields(body, "POST /v1/record-access",
-                            {"audience", "nonce", "purpose", "patient", "justification", "reader"});
+    const BodyFields fields(
+        body, "POST /v1/record-access",
+        {"audience", "nonce", "purpose", "patient", "beneficiary", "justification", "reader"});
     request.nonce = fields.string("nonce").value_or("");
     if (request.nonce.empty()) {
       throw Error(Errc::NonceInvalid, "the field 'nonce' is missing",
@@ -185,6 +187,12 @@ void Router::recordAccess(const json& body, const Caller& caller, ResponseHandle
     }
     request.patient = fields.string("patient");
     if (request.patient) checkLength(*request.patient, kMaxPatientIdLength, "patient");
+    request.beneficiary = fields.integer("beneficiary", 1, kMaxBeneficiaryRank);
+    if (request.patient && request.beneficiary) {
+      throw Error(Errc::BadRequest, "give either 'patient' or 'beneficiary', not both",
+                  "'beneficiary' picks a person on the inserted card; 'patient' names one "
+                  "without a card.");
+    }
     request.patientReader = fields.string("reader");
     request.origin = tokenOrigin(caller);
     entry.details = {

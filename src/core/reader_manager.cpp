@@ -333,6 +333,12 @@ std::unique_ptr<api::Subscription> ReaderManager::subscribe(
       listener({"card.inserted", {{"reader", state.name}, {"cardType", state.cardType}}});
     }
   }
+  // A page loaded while a session is open learns of it, as it would have live.
+  if (session_) {
+    listener({"practitioner.session.opened",
+              {{"reader", session_->reader},
+               {"idleTimeoutSeconds", authentication_.sessionIdleTimeout.count()}}});
+  }
   const auto id = nextListenerId_++;
   listeners_.emplace(id, std::move(listener));
   return std::make_unique<EventSubscription>(*this, id);

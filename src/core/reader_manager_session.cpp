@@ -297,20 +297,20 @@ void ReaderManager::issueRecordAccess(api::RecordAccessRequest request,
         fail);
   };
   if (request.patient) {
-    sign({"given", *request.patient}, "");
+    sign({"given", *request.patient, std::nullopt, {}}, "");
     return;
   }
   // First step, on the patient card's strand: who the patient is.
   postCardJob(
       patientReader,
-      [this, patientReader, sign] {
+      [this, patientReader, beneficiary = request.beneficiary, sign] {
         const CachedCard card = cache_.read(transport_, patientReader);
         const auto* model = std::get_if<PatientCard>(&card.model);
         if (model == nullptr) {
           throw Error(Errc::CardAbsent, "the card in '" + patientReader + "' is not a patient card",
                       "Insert the patient's carte Vitale or eGK, or give \"patient\".");
         }
-        sign(patientIdentifierOf(*model), card.serialHash);
+        sign(patientIdentifierOf(*model, beneficiary), card.serialHash);
       },
       fail);
 }

@@ -5,12 +5,43 @@
 
 namespace hcbridge::core {
 
-PatientIdentifier patientIdentifierOf(const PatientCard& card) {
-  if (card.egk && !card.egk->insuranceNumber.empty()) {
-    return {"kvnr", card.egk->insuranceNumber};
+namespace {
+
+const Person& chosenBeneficiary(const PatientCard& card, int rank) {
+  std::string ranks;
+  for (const Person& person : card.beneficiaries) {
+    if (person.rank == rank) return person;
+    if (person.rank) ranks += (ranks.empty() ? "" : ", ") + std::to_string(*person.rank);
   }
-  if (!card.beneficiaries.empty() && card.beneficiaries.front().nir) {
-    return {"nir-card", card.beneficiaries.front().nir->value};
+  throw Error(Errc::BadRequest,
+              "the patient card has no beneficiary of rank " + std::to_string(rank),
+              ranks.empty() ? "This card lists no ranked beneficiaries; leave out 'beneficiary'."
+                            : "Use one of the ranks in GET /v1/patient-card: " + ranks + ".");
+}
+
+nlohmann::json patientClaim(const PatientIdentifier& patient) {
+  nlohmann::json claim = {{"idType", patient.idType}, {"id", patient.id}};
+  if (patient.rank) claim["rank"] = *patient.rank;
+  if (!patient.birthDate.empty()) claim["birthDate"] = patient.birthDate;
+  return claim;
+}
+
+}  // namespace
+
+PatientIdentifier patientIdentifierOf(const PatientCard& card, std::optional<int> beneficiary) {
+  if (card.egk && !card.egk->insuranceNumber.empty()) {
+    if (beneficiary && *beneficiary != 1) {
+      throw Error(Errc::BadRequest, "an eGK has one insured person; 'beneficiary' must be 1",
+                  "Leave out 'beneficiary' for an eGK.");
+    }
+    return {"kvnr", card.egk->insuranceNumber, std::nullopt, {}};
+  }
+  if (beneficiary) {
+    const Person& person = chosenBeneficiary(card, *beneficiary);
+    if (person.nir) return {"nir-card", person.nir->value, person.rank, person.birthDate};
+  } else if (!card.beneficiaries.empty() && card.beneficiaries.front().nir) {
+    const Person& holder = card.beneficiaries.front();
+    return {"nir-card", holder.nir->value, holder.rank, holder.birthDate};
   }
   throw Error(Errc::CardDataInvalid, "the patient card carries no patient identifier",
               "Give the patient's INS in the request's \"patient\" field.");
@@ -34,7 +65,7 @@ nlohmann::json recordAccessClaims(const ProvenPractitioner& practitioner,
   nlohmann::json claims = {{"iss", "hcbridge"},
                            {"sub", practitionerClaim["id"]},
                            {"practitioner", practitionerClaim},
-                           {"patient", {{"idType", patient.idType}, {"id", patient.id}}},
+                           {"patient", patientClaim(patient)},
                            {"aud", request.audience},
                            {"nonce", request.nonce},
                            {"purpose", request.purpose}};

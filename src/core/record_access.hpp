@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "card_authentication.hpp"
@@ -19,11 +20,17 @@ struct PatientIdentifier {
   std::string
       idType;  // "nir-card" (Vitale: card data, not an INSi-qualified INS), "kvnr" (eGK), "given"
   std::string id;
+  // Vitale: a child shares the holder's NIR; rank and birth date tell who it is.
+  std::optional<int> rank;
+  std::string birthDate;
 };
 
-// The card holder's identifier. Throws Error(CardDataInvalid) when the card
-// carries none.
-PatientIdentifier patientIdentifierOf(const PatientCard& card);
+// The identifier of the card's beneficiary of rank `beneficiary` (Vitale),
+// or of the card holder (the first beneficiary; eGK: the insured). Throws
+// Error(CardDataInvalid) when the card carries none, Error(BadRequest) for
+// a rank the card does not hold.
+PatientIdentifier patientIdentifierOf(const PatientCard& card,
+                                      std::optional<int> beneficiary = std::nullopt);
 
 // Claims: iss, sub, practitioner, patient,
 // aud, nonce, purpose, [justification], origin, iat, exp, jti.

@@ -56,6 +56,7 @@ struct RecordAccessRequest {
   std::string purpose;                 // normal | bris_de_glace | centre_15
   std::string origin;                  // the caller's origin (or the native app's configured one)
   std::optional<std::string> patient;  // patient identifier given by the caller
+  std::optional<int> beneficiary;      // rank of the card's beneficiary (Vitale), else the holder
   std::optional<std::string> justification;  // bris_de_glace
   std::optional<std::string> patientReader;
 };

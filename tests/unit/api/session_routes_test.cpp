@@ -403,6 +403,15 @@ TEST_F(SessionRoutesTest, TheRecordAccessFieldsAreChecked) {
   body = recordBody();
   body["reader"] = 3;
   check(body, "bad-request", "reader");
+  for (const json& rank : {json(0), json(100), json("2"), json(1.5)}) {
+    body = recordBody();
+    body["beneficiary"] = rank;
+    check(body, "bad-request", "beneficiary");
+  }
+  body = recordBody();
+  body["beneficiary"] = 2;
+  body["patient"] = "1850375123456";
+  check(body, "bad-request", "not both");
   EXPECT_FALSE(backend_.lastRecordAccess);
 }
 

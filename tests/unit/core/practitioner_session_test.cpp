@@ -690,7 +690,8 @@ TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard
   const RecordOutcome issued = recordAccess();
   ASSERT_EQ(issued.id(), "ok");
   const json& claims = issued.result.claims;
-  EXPECT_EQ(claims["patient"], json({{"idType", "nir-card"}, {"id", nir}}));
+  EXPECT_EQ(claims["patient"],
+            json({{"idType", "nir-card"}, {"id", nir}, {"rank", 1}, {"birthDate", "19750412"}}));
   EXPECT_EQ(claims["aud"], kAudience);
   EXPECT_EQ(claims["nonce"], kNonce);
   EXPECT_EQ(claims["purpose"], "normal");
@@ -715,6 +716,30 @@ TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard
   const RecordOutcome again = recordAccess();
   ASSERT_EQ(again.id(), "ok");
   EXPECT_NE(again.result.claims["jti"], claims["jti"]);
+}
+
+TEST_F(PractitionerSessionTest, TheAssertionNamesTheChosenBeneficiary) {
+  startWithCard("cps-demo");
+  insert(1, "vitale-family");
+  ASSERT_TRUE(waitForType(kReader1, "vitale"));
+  ASSERT_EQ(open("1234").id(), "ok");
+  const ReadOutcome patient = readPatient();
+  ASSERT_EQ(patient.id(), "ok");
+  const json& child = patient.result.card["beneficiaries"][2];  // LUCAS, on his parent's NIR
+
+  api::RecordAccessRequest request = recordRequest();
+  request.beneficiary = 3;
+  const RecordOutcome issued = recordAccess(request);
+  ASSERT_EQ(issued.id(), "ok");
+  EXPECT_EQ(issued.result.claims["patient"], json({{"idType", "nir-card"},
+                                                   {"id", child["nir"]["value"]},
+                                                   {"rank", 3},
+                                                   {"birthDate", child["birthDate"]}}));
+
+  request.beneficiary = 7;
+  const RecordOutcome unknown = recordAccess(request);
+  EXPECT_EQ(unknown.code(), "bad-request");
+  EXPECT_NE(unknown.id().find("no beneficiary of rank 7"), std::string::npos) << unknown.id();
 }
 
 TEST_F(PractitionerSessionTest, AGivenPatientNeedsNoPatientCard) {

@@ -1,0 +1,190 @@
+// The end-to-end set-up: simulated cards served to the real pcscd through
+// vpcd (`hcbridge sim`), hcbridged on pcscd, the reference record server,
+// and headless Chromium driven by playwright-core. Paths come from the
+// environment ctest sets (see tests/e2e/CMakeLists.txt).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const source = path.resolve(here, '../..');
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name} (ctest does; see tests/e2e/CMakeLists.txt)`);
+  return value;
+}
+
+export const env = {
+  hcbridged: () => required('HCBRIDGED'),
+  hcbridge: () => required('HCBRIDGE_CLI'),
+  pki: () => process.env.HCBRIDGE_TEST_PKI ?? path.join(source, 'tests/pki/fixtures'),
+  chromium: () => process.env.CHROMIUM ?? '/usr/bin/chromium',
+  artifacts: () => process.env.E2E_ARTIFACTS ?? path.join(os.tmpdir(), 'hcbridge-e2e-artifacts'),
+};
+
+export const READER = ['Virtual PCD 00 00', 'Virtual PCD 00 01'];
+
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+// A child process whose output is kept (for the failure report) and scanned.
+export class Child {
+  constructor(name, command, args, options = {}) {
+    this.name = name;
+    this.output = '';
+    this.process = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    this.exited = once(this.process, 'exit');
+    for (const stream of [this.process.stdout, this.process.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (text) => {
+        this.output += text;
+        this.process.emit('output');
+      });
+    }
+  }
+
+  // Resolves with the match of `pattern` in the output, or rejects on exit or timeout.
+  waitFor(pattern, timeoutMs = 15000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(this.output);
+        if (match) {
+          cleanup();
+          resolve(match);
+        }
+      };
+      const exited = () => {
+        cleanup();
+        reject(new Error(`${this.name} exited before printing ${pattern}:\n${this.output}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${this.name} did not print ${pattern} in ${timeoutMs} ms:\n${this.output}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.process.off('output', check);
+        this.process.off('exit', exited);
+      };
+      this.process.on('output', check);
+      this.process.on('exit', exited);
+      check();
+    });
+  }
+
+  async stop() {
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGTERM');
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+// A simulated card in a vpcd slot; stop() pulls it out.
+export async function insertCard(profile, slot) {
+  const card = new Child(`card ${profile}`, env.hcbridge(), ['sim', '--card', profile, '--slot', String(slot)]);
+  try {
+    await card.waitFor(/Serving simulated card/, 10000);
+  } catch (error) {
+    await card.stop();
+    throw error;
+  }
+  return card;
+}
+
+// hcbridged on pcscd, trusting the TEST PKI, allowing `origins`.
+export async function startHcbridged({ port, origins }) {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-'));
+  const pki = env.pki();
+  const config = path.join(folder, 'config.json');
+  writeFileSync(config, JSON.stringify({
+    audit_log: path.join(folder, 'audit.log'),
+    serial_key_file: path.join(folder, 'serial.key'),
+    app_keys_file: path.join(folder, 'keys.json'),
+    allowed_origins: origins,
+    practitioner_trust: {
+      anchors: [path.join(pki, 'root.cert.pem')],
+      intermediates: [path.join(pki, 'intermediate.cert.pem')],
+      crls: [path.join(pki, 'intermediate.crl.pem')],
+    },
+    patient_card_trust: { anchors: [path.join(pki, 'vitale-ca.cert.pem')] },
+  }));
+  const daemon = new Child('hcbridged', env.hcbridged(), ['--listen', String(port), '--config', config]);
+  await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  daemon.folder = folder;
+  daemon.url = `http://localhost:${port}`;
+  return daemon;
+}
+
+export async function startRecordServer({ port, hcbridgeUrl }) {
+  const pki = env.pki();
+  const server = new Child('record server', process.execPath, [
+    path.join(source, 'examples/record-server/server.mjs'), '--port', String(port),
+    '--hcbridge-url', hcbridgeUrl, '--hcbridge-cli', env.hcbridge(),
+    '--ca', path.join(pki, 'root.cert.pem'), '--intermediate', path.join(pki, 'intermediate.cert.pem'),
+    '--crl', path.join(pki, 'intermediate.crl.pem')]);
+  await server.waitFor(/record server listening on (http:\/\/localhost:\d+)/);
+  return server;
+}
+
+// An HTTP request as a page of `origin` would send it (Node may set Origin).
+// body: JSON to send (POST); raw: a body sent as is. retryWhile: a regex of
+// problem codes to retry for up to 5 s (a card hcbridged has not seen yet).
+export async function call(url, { origin, body, raw, method, retryWhile } = {}) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const answer = await new Promise((resolve, reject) => {
+      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+      const request = http.request(url, {
+        method: method ?? (payload === undefined ? 'GET' : 'POST'),
+        headers: { ...(origin ? { Origin: origin } : {}),
+          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => { text += chunk; });
+        response.on('end', () => {
+          let json = null;
+          try { json = JSON.parse(text); } catch { json = { text }; }
+          resolve({ status: response.statusCode, body: json });
+        });
+      });
+      request.on('error', reject);
+      request.end(payload);
+    });
+    if (!retryWhile || !retryWhile.test(answer.body?.code ?? '') || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: env.chromium(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+// Screenshots of each step, kept as test artifacts.
+export function screenshotter(page, testName) {
+  const folder = path.join(env.artifacts(), testName);
+  mkdirSync(folder, { recursive: true });
+  let step = 0;
+  return (label) => page.screenshot({ path: path.join(folder, `${String(++step).padStart(2, '0')}-${label}.png`), fullPage: true });
+}
