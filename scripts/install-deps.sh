@@ -27,7 +27,7 @@ packages=(
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
-  # the unit check, the test's HTTP calls, setpriv (util-linux) and adduser
+  # the unit check, setpriv (util-linux) and adduser
   help2man dpkg-dev fakeroot lintian systemd util-linux adduser
   # the reference record server, the demo web app and its browser tests
   nodejs chromium
