@@ -13,8 +13,8 @@ void row(std::ostream& out, const char* label, const std::string& value) {
 
 std::string fullName(const Person& p) {
   std::string name;
-  for (const std::string* part :
-       {&p.title, &p.givenNames, &p.namePrefix, &p.surname, &p.nameSuffix}) {
+  for (const std::string* part : {&p.title, &p.givenNames, &p.namePrefix, &p.surname,
+                                  &p.nameSuffix}) {
     if (part->empty()) continue;
     if (!name.empty()) name += ' ';
     name += *part;
@@ -33,15 +33,12 @@ std::string addressLine(const PostalAddress& a) {
 void printPatient(std::ostream& out, const PatientCard& card) {
   out << "Patient card: " << card.cardType << " " << card.generation << "\n";
   row(out, "Card serial", card.cardSerial);
-  row(out, "Insurer",
-      card.insurer.name + (card.insurer.code.empty() ? "" : " (" + card.insurer.code + ")"));
-  row(out, "Coverage",
-      card.coverageStart + (card.coverageEnd.empty() ? " -" : " - " + card.coverageEnd));
+  row(out, "Insurer", card.insurer.name + (card.insurer.code.empty() ? "" : " (" + card.insurer.code + ")"));
+  row(out, "Coverage", card.coverageStart + (card.coverageEnd.empty() ? " -" : " - " + card.coverageEnd));
   if (card.egk) {
     row(out, "Insurance number", card.egk->insuranceNumber);
     row(out, "Insured type", card.egk->insuredType);
-    row(out, "Billing insurer",
-        card.egk->billingInsurer.name + " (" + card.egk->billingInsurer.code + ")");
+    row(out, "Billing insurer", card.egk->billingInsurer.name + " (" + card.egk->billingInsurer.code + ")");
     row(out, "VSD updated (UTC)", card.egk->statusVd.lastUpdateUtc);
   }
   for (std::size_t i = 0; i < card.beneficiaries.size(); ++i) {
@@ -62,8 +59,7 @@ void printPatient(std::ostream& out, const PatientCard& card) {
   for (const auto& warning : card.warnings) out << "Warning: " << warning << "\n";
   if (!card.inventedFields.empty()) {
     out << "Simulated card: invented test data";
-    for (const auto& f : card.inventedFields)
-      out << (&f == &card.inventedFields[0] ? ": " : ", ") << f;
+    for (const auto& f : card.inventedFields) out << (&f == &card.inventedFields[0] ? ": " : ", ") << f;
     out << "\n";
   }
 }
@@ -71,8 +67,7 @@ void printPatient(std::ostream& out, const PatientCard& card) {
 void printPractitioner(std::ostream& out, const PractitionerCard& card) {
   out << "Practitioner card: " << card.cardType << " " << card.generation << "\n";
   row(out, "Card serial", card.cardSerial);
-  row(out, "Name",
-      (card.title.empty() ? "" : card.title + " ") + card.givenNames + " " + card.surname);
+  row(out, "Name", (card.title.empty() ? "" : card.title + " ") + card.givenNames + " " + card.surname);
   row(out, "Profession", card.profession);
   row(out, "National id", card.nationalId);
   row(out, "Registration", card.registrationNumber);

@@ -33,10 +33,11 @@ bool parseCardOptions(const std::vector<std::string>& args, const Usage& usage, 
 
 int runRead(const std::vector<std::string>& args, std::ostream& out) {
   CardOptions options;
-  const Usage usage{"hcbridge read [--reader NAME|INDEX] [--json]",
-                    "Reads the card in a reader without a PIN and prints it: the patient's\n"
-                    "insurance data (Carte Vitale, eGK) or the practitioner's identity (CPS, HBA).",
-                    "  hcbridge read\n  hcbridge read --reader 1 --json\n"};
+  const Usage usage{
+      "hcbridge read [--reader NAME|INDEX] [--json]",
+      "Reads the card in a reader without a PIN and prints it: the patient's\n"
+      "insurance data (Carte Vitale, eGK) or the practitioner's identity (CPS, HBA).",
+      "  hcbridge read\n  hcbridge read --reader 1 --json\n"};
   if (!parseCardOptions(args, usage, options, out)) return kExitOk;
   auto transport = pcsc::makeTransport();
   const auto registry = makeDefaultRegistry();
@@ -54,10 +55,11 @@ int runRead(const std::vector<std::string>& args, std::ostream& out) {
 
 int runPinStatus(const std::vector<std::string>& args, std::ostream& out) {
   CardOptions options;
-  const Usage usage{"hcbridge pin-status [--reader NAME|INDEX] [--json]",
-                    "Shows how many PIN tries the practitioner card (CPS, HBA) has left, without\n"
-                    "trying a PIN. Patient cards have no PIN in hcbridge.",
-                    "  hcbridge pin-status --reader 0\n"};
+  const Usage usage{
+      "hcbridge pin-status [--reader NAME|INDEX] [--json]",
+      "Shows how many PIN tries the practitioner card (CPS, HBA) has left, without\n"
+      "trying a PIN. Patient cards have no PIN in hcbridge.",
+      "  hcbridge pin-status --reader 0\n"};
   if (!parseCardOptions(args, usage, options, out)) return kExitOk;
   auto transport = pcsc::makeTransport();
   const auto registry = makeDefaultRegistry();
@@ -74,9 +76,7 @@ int runPinStatus(const std::vector<std::string>& args, std::ostream& out) {
 
 }  // namespace
 
-Command readCommand() {
-  return {"read", "read the card in a reader (no PIN needed)", runRead};
-}
+Command readCommand() { return {"read", "read the card in a reader (no PIN needed)", runRead}; }
 Command pinStatusCommand() {
   return {"pin-status", "show the PIN tries left on a practitioner card", runPinStatus};
 }

@@ -71,7 +71,8 @@ int runReaders(const std::vector<std::string>& args, std::ostream& out) {
 }  // namespace
 
 Command readersCommand() {
-  return {"readers", "list readers and cards; --watch follows insertions and removals", runReaders};
+  return {"readers", "list readers and cards; --watch follows insertions and removals",
+          runReaders};
 }
 
 }  // namespace hcbridge::cli

@@ -11,7 +11,8 @@ bool parseOptions(const std::vector<std::string>& args, po::options_description&
                   po::variables_map& values, std::ostream& out) {
   options.add_options()("help,h", "show this help and exit");
   try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(),
+              values);
     if (values.count("help")) {
       out << "Usage: " << usage.synopsis << "\n\n" << usage.description << "\n\n" << options;
       if (!usage.examples.empty()) out << "\nExamples:\n" << usage.examples;
@@ -19,7 +20,8 @@ bool parseOptions(const std::vector<std::string>& args, po::options_description&
     }
     po::notify(values);
   } catch (const po::error& error) {
-    throw Error(Errc::BadRequest, error.what(), "Usage: " + usage.synopsis + " (see --help)");
+    throw Error(Errc::BadRequest, error.what(),
+                "Usage: " + usage.synopsis + " (see --help)");
   }
   return true;
 }

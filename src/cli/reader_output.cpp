@@ -40,10 +40,8 @@ void printReaderTable(std::ostream& out, const std::vector<ReaderInfo>& readers)
   }
   std::size_t width = 6;
   for (const auto& r : readers) width = std::max(width, r.name.size());
-  out << std::left << std::setw(3) << "#"
-      << "  " << std::setw(static_cast<int>(width)) << "Reader"
-      << "  " << std::setw(13) << "Card"
-      << "  ATR\n";
+  out << std::left << std::setw(3) << "#" << "  " << std::setw(static_cast<int>(width))
+      << "Reader" << "  " << std::setw(13) << "Card" << "  ATR\n";
   for (std::size_t i = 0; i < readers.size(); ++i) {
     out << std::left << std::setw(3) << i << "  " << std::setw(static_cast<int>(width))
         << readers[i].name << "  " << std::setw(13) << cardState(readers[i]) << "  "

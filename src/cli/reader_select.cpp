@@ -44,7 +44,8 @@ std::string selectReader(Transport& transport, const std::string& wanted) {
   if (isIndex(wanted)) {
     const auto index = std::stoul(wanted);
     if (index < readers.size()) return readers[index].name;
-    throw Error(Errc::ReaderNotFound, "There is no reader with index " + wanted, describe(readers));
+    throw Error(Errc::ReaderNotFound, "There is no reader with index " + wanted,
+                describe(readers));
   }
   std::vector<const ReaderInfo*> matches;
   for (const auto& r : readers) {
