@@ -17,30 +17,27 @@ std::optional<std::chrono::system_clock::time_point> timePoint(const ASN1_TIME* 
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-// The certificate of `file` that expires first decides for the file.
+// The earliest time of a file decides for it (several certificates or CRLs).
+void keepEarliest(TrustFileExpiry& entry, const ASN1_TIME* time) {
+  const auto until = timePoint(time);
+  if (until && (!entry.validUntil || *until < *entry.validUntil)) {
+    entry.validUntil = until;
+    entry.validUntilText = detail::timeText(time);
+  }
+}
+
 TrustFileExpiry certificateFile(const std::filesystem::path& file, std::string_view role) {
   TrustFileExpiry entry{file, std::string(role), std::nullopt, ""};
   for (const auto& certificate : detail::loadCertificates(file, role)) {
-    const ASN1_TIME* notAfter = X509_get0_notAfter(certificate.get());
-    const auto until = timePoint(notAfter);
-    if (until && (!entry.validUntil || *until < *entry.validUntil)) {
-      entry.validUntil = until;
-      entry.validUntilText = detail::timeText(notAfter);
-    }
+    keepEarliest(entry, X509_get0_notAfter(certificate.get()));
   }
   return entry;
 }
 
 TrustFileExpiry crlFile(const std::filesystem::path& file) {
   TrustFileExpiry entry{file, "CRL", std::nullopt, ""};
-  for (const auto& crl : detail::loadCrls(file)) {
-    const ASN1_TIME* nextUpdate = X509_CRL_get0_nextUpdate(crl.get());
-    const auto until = timePoint(nextUpdate);
-    if (until && (!entry.validUntil || *until < *entry.validUntil)) {
-      entry.validUntil = until;
-      entry.validUntilText = detail::timeText(nextUpdate);
-    }
-  }
+  for (const auto& crl : detail::loadCrls(file))
+    keepEarliest(entry, X509_CRL_get0_nextUpdate(crl.get()));
   return entry;
 }
 
