@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "command.hpp"
 #include "doctor_checks.hpp"
 #include "hcbridge/card_driver.hpp"
 #include "hcbridge/error.hpp"
@@ -34,12 +35,15 @@ CheckResult skipped(const std::string& check, const std::string& why) {
   return {check, CheckStatus::Warn, "not checked: " + why};
 }
 
+constexpr int kCouldNotRun = 127;  // the child could not become the user or exec
+
 // Runs `hcbridge readers` as `user` (fork, drop to the user, exec ourselves:
-// a fresh process, so no PC/SC state is shared with this one). pcscd asks
-// polkit whether that user may connect, exactly as for the service.
-bool pcscdAcceptsUser(const passwd& user) {
+// a fresh process, so no PC/SC state is shared with this one) and returns its
+// exit code: 0 when pcscd, having asked polkit exactly as for the service,
+// let that user list the readers.
+int readersAsUser(const passwd& user) {
   const pid_t child = fork();
-  if (child < 0) return false;
+  if (child < 0) return kCouldNotRun;
   if (child == 0) {
     const int null = open("/dev/null", O_WRONLY);
     if (null >= 0) {
@@ -47,14 +51,14 @@ bool pcscdAcceptsUser(const passwd& user) {
       dup2(null, STDERR_FILENO);
     }
     if (setgroups(0, nullptr) != 0 || setgid(user.pw_gid) != 0 || setuid(user.pw_uid) != 0) {
-      _exit(127);
+      _exit(kCouldNotRun);
     }
     execl("/proc/self/exe", "hcbridge", "readers", static_cast<char*>(nullptr));
-    _exit(127);
+    _exit(kCouldNotRun);
   }
   int status = 0;
-  if (waitpid(child, &status, 0) != child) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) return kCouldNotRun;
+  return WEXITSTATUS(status);
 }
 
 }  // namespace
@@ -69,11 +73,7 @@ CheckResult checkPcscd(DoctorContext& context) {
     context.readers = pcsc::makeTransport()->listReaders();
     context.pcscdReachable = true;
     return {"pcscd", CheckStatus::Ok, "pcscd answers (" + howPcscdRuns() + ")"};
-  } catch (const Error& error) {
-    if (error.code() == Errc::NoReaders) {
-      context.pcscdReachable = true;
-      return {"pcscd", CheckStatus::Ok, "pcscd answers (" + howPcscdRuns() + ")"};
-    }
+  } catch (const Error& error) {  // no reader is an empty list, not an error
     const std::string fix =
         systemdRuns()
             ? "sudo systemctl enable --now pcscd.socket (not installed? sudo apt install pcscd)"
@@ -98,10 +98,15 @@ CheckResult checkServiceUserAccess(DoctorContext& context) {
   }
   std::error_code error;
   const bool ruleInstalled = fs::exists(context.polkitRule, error);
-  if (pcscdAcceptsUser(*user)) {
+  const int exitCode = readersAsUser(*user);
+  if (exitCode == kExitOk) {
     return {check, CheckStatus::Ok,
             "pcscd accepts user '" + context.serviceUser + "'" +
                 (ruleInstalled ? " (polkit rule " + context.polkitRule.string() + ")" : "")};
+  }
+  if (exitCode == kCouldNotRun) {
+    return skipped(check, "could not run this program as user '" + context.serviceUser +
+                              "' (may that user read and execute it?)");
   }
   std::string fix;
   if (!ruleInstalled) {
