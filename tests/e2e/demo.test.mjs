@@ -54,7 +54,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     return card;
   };
   const pull = async (card) => {
-    await card.stop();
+    await card.stop('SIGKILL');
     cards.splice(cards.indexOf(card), 1);
   };
   const bodyState = (name, value, timeout = 10000) =>
@@ -123,6 +123,8 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await page.waitForSelector('#pin-form:not([hidden])');
     await typePin('1234');
     await bodyState('patient', 'shown');
+    // No card command in flight (the sign-in signs with the card): the card is idle when pulled.
+    await page.waitForSelector('#login[data-state="signed-in"]');
     await shot('session-open');
 
     const pulledAt = performance.now();

@@ -86,9 +86,10 @@ export class Child {
     });
   }
 
-  async stop() {
+  // SIGKILL drops the simulator's vpcd connection at once: a card yanked out.
+  async stop(signal = 'SIGTERM') {
     if (this.process.exitCode === null && this.process.signalCode === null) {
-      this.process.kill('SIGTERM');
+      this.process.kill(signal);
       const timer = setTimeout(() => this.process.kill('SIGKILL'), 5000);
       await this.exited;
       clearTimeout(timer);
@@ -96,7 +97,8 @@ export class Child {
   }
 }
 
-// A simulated card in a vpcd slot; stop() pulls it out.
+// A simulated card in a vpcd slot, resolved once it is in the reader (the
+// simulator is connected to vpcd); stop('SIGKILL') pulls it out at once.
 export async function insertCard(profile, slot) {
   const card = new Child(`card ${profile}`, env.hcbridge(), ['sim', '--card', profile, '--slot', String(slot)]);
   try {

@@ -205,6 +205,7 @@ async function closeSession() {
 
 function sessionClosed(reason) {
   if (state.session === null) return;
+  performance.mark('demo:session-closed');
   state.session = null;
   forgetPatient();
   renderPractitioner();
