@@ -153,6 +153,7 @@ function runVerifier(options, args, input) {
           `Running '${options['hcbridge-cli']}' failed (${error?.code ?? 'no JSON answer'}); ` +
           'check --hcbridge-cli.'));
       });
+    child.stdin.on('error', () => {}); // a verifier that failed to start: reported above
     child.stdin.end(input);
   });
 }
@@ -347,7 +348,14 @@ async function main() {
     console.error(`record server: ${error.message}\n(see --help)`);
     process.exit(2);
   }
-  const records = JSON.parse(readFileSync(options.records, 'utf8'));
+  let records;
+  try {
+    for (const file of [...options.ca, ...options.intermediate, ...options.crl]) readFileSync(file);
+    records = JSON.parse(readFileSync(options.records, 'utf8'));
+  } catch (error) {
+    console.error(`record server: ${error.message}`);
+    process.exit(2);
+  }
   const handler = makeHandler(options, records);
   const ipv4 = http.createServer(handler);
   try {

@@ -544,6 +544,24 @@ TEST_F(PractitionerSessionTest, AFailedSecondOpeningEndsTheFirstSession) {
   EXPECT_EQ(authenticate().code(), "practitioner-session-required");
 }
 
+TEST_F(PractitionerSessionTest, ALateSubscriberLearnsOfTheOpenSession) {
+  startWithCard("cps-demo");
+  EventLog before;
+  const auto quiet = manager_->subscribe(before.listener());
+  EXPECT_EQ(before.countOf("practitioner.session.opened"), 0);
+
+  ASSERT_EQ(open("1234").id(), "ok");
+  // A page loaded now gets the session in the state sent on connect.
+  EventLog late;
+  const auto subscription = manager_->subscribe(late.listener());
+  EXPECT_TRUE(late.contains("practitioner.session.opened " + kReader0));
+
+  ASSERT_EQ(close().id(), "ok");
+  EventLog afterClose;
+  const auto again = manager_->subscribe(afterClose.listener());
+  EXPECT_EQ(afterClose.countOf("practitioner.session.opened"), 0);
+}
+
 // ---------------------------------------------------------------- the session's end
 
 TEST_F(PractitionerSessionTest, ClosingEndsTheSessionAndResetsTheCard) {
