@@ -6,6 +6,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 
 import {
   READER, call, freePort, insertCard, launchBrowser, screenshotter, startHcbridged, startRecordServer,
+  startSimulatedHcbridged,
 } from './harness.mjs';
 
 const PATIENT_SLOT = 0;
@@ -267,6 +268,36 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     }, `${new URL(await page.textContent('#bridge-url')).origin}/v1/readers`);
     assert.equal(direct, 'refused: TypeError');
     await shot('refused');
+  });
+});
+
+describe('the README demo: hcbridged --simulate and the record server', () => {
+  test('a newcomer completes the whole flow with the simulated cards', async () => {
+    const [bridgePort, recordPort] = [await freePort(), await freePort()];
+    const origin = `http://localhost:${recordPort}`;
+    const daemon = await startSimulatedHcbridged({ port: bridgePort, origin });
+    const server = await startRecordServer({ port: recordPort, hcbridgeUrl: daemon.url });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+      const shot = screenshotter(page, 'readme-demo');
+      await page.goto(origin);
+      await page.waitForSelector('#pin-form:not([hidden])');
+      assert.equal(await page.locator('#readers li[data-reader]').count(), 2);
+      await page.fill('#pin', '1234');
+      await page.click('#open-session');
+      await page.waitForSelector('body[data-patient="shown"]');
+      await page.locator('#beneficiaries label', { hasText: 'EMMA' }).locator('input').check();
+      await page.click('#open-record');
+      await page.waitForSelector('body[data-record="shown"]');
+      assert.match(await page.textContent('#record'), /Emma DUPONT-TEST — opened by Hélène DURAND-TEST/);
+      await shot('record-shown');
+    } finally {
+      await browser.close();
+      await server.stop();
+      await daemon.stop();
+    }
   });
 });
 

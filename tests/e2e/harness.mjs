@@ -110,6 +110,18 @@ export async function insertCard(profile, slot) {
   return card;
 }
 
+// hcbridged as scripts/demo.sh runs it: --simulate (its own simulated
+// cards, no pcscd), allowing `origin`.
+export async function startSimulatedHcbridged({ port, origin }) {
+  const state = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-state-'));
+  const daemon = new Child('hcbridged --simulate', env.hcbridged(),
+    ['--simulate', '--listen', String(port), '--allow-origin', origin],
+    { env: { ...process.env, XDG_STATE_HOME: state } });
+  await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  daemon.url = `http://localhost:${port}`;
+  return daemon;
+}
+
 // hcbridged on pcscd, trusting the TEST PKI, allowing `origins`.
 export async function startHcbridged({ port, origins }) {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-'));
