@@ -62,11 +62,26 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     page.waitForSelector(`body[data-${name}="${value}"]`, { timeout });
   const readerShows = (slot, text) => page.waitForFunction(([name, text]) =>
     document.querySelector(`#readers li[data-reader="${name}"]`)?.textContent.includes(text), [READER[slot], text]);
+  // Waits until the page's message is the one for problem `code`.
+  const messageShows = (code) =>
+    page.waitForFunction((code) => document.querySelector('#message').dataset.code === code, code);
   const messageCode = () => page.getAttribute('#message', 'data-code');
   const message = () => page.textContent('#message');
   const typePin = async (pin) => {
     await page.fill('#pin', pin);
     await page.click('#open-session');
+  };
+
+  // The page loaded, cps-demo's session open with its PIN, `patient` shown.
+  // Returns the practitioner card.
+  const openSessionWithPatient = async (patient) => {
+    await page.goto(pageOrigin);
+    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
+    await insert(patient, PATIENT_SLOT);
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await typePin('1234');
+    await bodyState('patient', 'shown');
+    return practitioner;
   };
 
   test('a GP inserts both cards, types the PIN, picks a beneficiary and opens the record', async () => {
@@ -118,12 +133,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
   test('pulling the practitioner card closes the session on the page within 1 s', async () => {
     const shot = screenshotter(page, 'practitioner-card-pulled');
-    await page.goto(pageOrigin);
-    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
-    await insert('vitale-family', PATIENT_SLOT);
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await typePin('1234');
-    await bodyState('patient', 'shown');
+    const practitioner = await openSessionWithPatient('vitale-family');
     // No card command in flight (the sign-in signs with the card): the card is idle when pulled.
     await page.waitForSelector('#login[data-state="signed-in"]');
     await shot('session-open');
@@ -161,7 +171,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
     // The right PIN without the confirmation is not sent.
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'pin-last-try');
+    await messageShows('pin-last-try');
     assert.equal(await page.getAttribute('body', 'data-session'), 'closed');
     await page.check('#confirm-last-try');
     await typePin('1234');
@@ -171,14 +181,9 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
   test('refusals show as readable messages: no record, revoked card, blocked PIN', async () => {
     const shot = screenshotter(page, 'refusals');
-    await page.goto(pageOrigin);
-    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
-    await insert('vitale-corse', PATIENT_SLOT);
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await typePin('1234');
-    await bodyState('patient', 'shown');
+    const practitioner = await openSessionWithPatient('vitale-corse');
     await page.click('#open-record');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'record-not-found');
+    await messageShows('record-not-found');
     assert.match(await message(), /No record for this patient/);
     assert.equal(await page.getAttribute('body', 'data-record'), 'none');
     await shot('no-record');
@@ -186,7 +191,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     // An emergency access without its justification is refused by hcbridged.
     await page.selectOption('#purpose', 'bris_de_glace');
     await page.click('#open-record');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'justification-required');
+    await messageShows('justification-required');
     await shot('justification-required');
 
     await pull(practitioner);
@@ -194,7 +199,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('cps-revoked', PRACTITIONER_SLOT);
     await page.waitForSelector('#pin-form:not([hidden])');
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'certificate-revoked');
+    await messageShows('certificate-revoked');
     assert.match(await message(), /has been revoked/);
     await shot('revoked');
 
@@ -203,7 +208,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('cps-blocked', PRACTITIONER_SLOT);
     await readerShows(PRACTITIONER_SLOT, 'CPS');
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'pin-blocked');
+    await messageShows('pin-blocked');
     assert.match(await message(), /PIN is blocked/);
     await shot('pin-blocked');
   });
@@ -257,7 +262,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     const otherOrigin = pageOrigin.replace('localhost', '127.0.0.1');
     await page.goto(otherOrigin);
     await page.waitForSelector('#service[data-state="closed"]');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'origin-forbidden');
+    await messageShows('origin-forbidden');
     assert.match(await message(), /not allowed to use the card service/);
     assert.match(await message(), /127\.0\.0\.1/);
     assert.equal(await page.locator('#readers li[data-reader]').count(), 0);
