@@ -124,6 +124,13 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await page.waitForFunction(() => document.querySelector('#record').textContent.includes('Jean DUPONT-TEST'));
     assert.doesNotMatch(await page.textContent('#record'), /Peanuts/);
 
+    // A reload keeps the session (the event stream says it is open) but not the record.
+    await page.reload();
+    await bodyState('session', 'open');
+    await bodyState('patient', 'shown');
+    assert.equal(await page.getAttribute('body', 'data-record'), 'none');
+    await shot('reloaded');
+
     // Pulling the patient card takes the record off the screen.
     await pull(cards.find((card) => card.name.includes('vitale')));
     await bodyState('record', 'none');
