@@ -223,7 +223,16 @@ function sendJson(response, status, value, headers) {
   send(response, status, 'application/json', JSON.stringify(value), headers);
 }
 
-function sendProblem(response, problem, headers) {
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// A browser navigating somewhere wrong gets a page, a program a problem document.
+function sendProblem(request, response, problem, headers) {
+  if (/text\/html/.test(request.headers.accept ?? '') && !request.url.startsWith('/api/')) {
+    return send(response, problem.status, 'text/html; charset=utf-8',
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(problem.message)}</title>` +
+      `<h1>${escapeHtml(problem.message)}</h1><p>${escapeHtml(problem.detail ?? '')}</p>` +
+      '<p><a href="/">Back to the demo</a></p></html>', headers);
+  }
   send(response, problem.status, 'application/problem+json',
     JSON.stringify({ code: problem.code, title: problem.message, detail: problem.detail ?? '' }), headers);
 }
@@ -328,7 +337,7 @@ function makeHandler(options, records) {
         : new Problem(500, 'internal', 'The record server failed', 'See its log.');
       if (!(failure instanceof Problem)) console.error('record server:', failure);
       console.log(`${request.method} ${url.pathname} -> ${problem.status} ${problem.code}`);
-      return sendProblem(response, problem, headers);
+      return sendProblem(request, response, problem, headers);
     }
   };
 }

@@ -331,6 +331,12 @@ describe('demo web app without hcbridged', () => {
       assert.match(text, /card service is not running/);
       assert.match(text, /install/);
       await shot('not-running');
+
+      // A wrong address on the record server is a page that says so, not a blank one.
+      const missing = await page.goto(`http://localhost:${recordPort}/demo/nothing.html`);
+      assert.equal(missing.status(), 404);
+      assert.equal(await page.textContent('h1'), 'Nothing at /demo/nothing.html');
+      await shot('not-found-page');
     } finally {
       await browser.close();
       await server.stop();

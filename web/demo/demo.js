@@ -401,6 +401,10 @@ function onConnection(connection, error) {
 
 // ---------------------------------------------------------------- start
 
+// A failure nobody expected still reaches the GP as a message, not a dead page.
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+window.addEventListener('error', (event) => showError(event.error ?? event.message));
+
 async function start() {
   $('page-origin').textContent = location.origin;
   try {
