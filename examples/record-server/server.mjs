@@ -153,6 +153,7 @@ function runVerifier(options, args, input) {
           `Running '${options['hcbridge-cli']}' failed (${error?.code ?? 'no JSON answer'}); ` +
           'check --hcbridge-cli.'));
       });
+    child.stdin.on('error', () => {}); // a verifier that failed to start: reported above
     child.stdin.end(input);
   });
 }
@@ -222,7 +223,16 @@ function sendJson(response, status, value, headers) {
   send(response, status, 'application/json', JSON.stringify(value), headers);
 }
 
-function sendProblem(response, problem, headers) {
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// A browser navigating somewhere wrong gets a page, a program a problem document.
+function sendProblem(request, response, problem, headers) {
+  if (/text\/html/.test(request.headers.accept ?? '') && !request.url.startsWith('/api/')) {
+    return send(response, problem.status, 'text/html; charset=utf-8',
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(problem.message)}</title>` +
+      `<h1>${escapeHtml(problem.message)}</h1><p>${escapeHtml(problem.detail ?? '')}</p>` +
+      '<p><a href="/">Back to the demo</a></p></html>', headers);
+  }
   send(response, problem.status, 'application/problem+json',
     JSON.stringify({ code: problem.code, title: problem.message, detail: problem.detail ?? '' }), headers);
 }
@@ -327,7 +337,7 @@ function makeHandler(options, records) {
         : new Problem(500, 'internal', 'The record server failed', 'See its log.');
       if (!(failure instanceof Problem)) console.error('record server:', failure);
       console.log(`${request.method} ${url.pathname} -> ${problem.status} ${problem.code}`);
-      return sendProblem(response, problem, headers);
+      return sendProblem(request, response, problem, headers);
     }
   };
 }
@@ -347,7 +357,14 @@ async function main() {
     console.error(`record server: ${error.message}\n(see --help)`);
     process.exit(2);
   }
-  const records = JSON.parse(readFileSync(options.records, 'utf8'));
+  let records;
+  try {
+    for (const file of [...options.ca, ...options.intermediate, ...options.crl]) readFileSync(file);
+    records = JSON.parse(readFileSync(options.records, 'utf8'));
+  } catch (error) {
+    console.error(`record server: ${error.message}`);
+    process.exit(2);
+  }
   const handler = makeHandler(options, records);
   const ipv4 = http.createServer(handler);
   try {

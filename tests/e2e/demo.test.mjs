@@ -6,6 +6,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 
 import {
   READER, call, freePort, insertCard, launchBrowser, screenshotter, startHcbridged, startRecordServer,
+  startSimulatedHcbridged,
 } from './harness.mjs';
 
 const PATIENT_SLOT = 0;
@@ -54,18 +55,33 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     return card;
   };
   const pull = async (card) => {
-    await card.stop();
+    await card.stop('SIGKILL');
     cards.splice(cards.indexOf(card), 1);
   };
   const bodyState = (name, value, timeout = 10000) =>
     page.waitForSelector(`body[data-${name}="${value}"]`, { timeout });
   const readerShows = (slot, text) => page.waitForFunction(([name, text]) =>
     document.querySelector(`#readers li[data-reader="${name}"]`)?.textContent.includes(text), [READER[slot], text]);
+  // Waits until the page's message is the one for problem `code`.
+  const messageShows = (code) =>
+    page.waitForFunction((code) => document.querySelector('#message').dataset.code === code, code);
   const messageCode = () => page.getAttribute('#message', 'data-code');
   const message = () => page.textContent('#message');
   const typePin = async (pin) => {
     await page.fill('#pin', pin);
     await page.click('#open-session');
+  };
+
+  // The page loaded, cps-demo's session open with its PIN, `patient` shown.
+  // Returns the practitioner card.
+  const openSessionWithPatient = async (patient) => {
+    await page.goto(pageOrigin);
+    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
+    await insert(patient, PATIENT_SLOT);
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await typePin('1234');
+    await bodyState('patient', 'shown');
+    return practitioner;
   };
 
   test('a GP inserts both cards, types the PIN, picks a beneficiary and opens the record', async () => {
@@ -108,6 +124,13 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await page.waitForFunction(() => document.querySelector('#record').textContent.includes('Jean DUPONT-TEST'));
     assert.doesNotMatch(await page.textContent('#record'), /Peanuts/);
 
+    // A reload keeps the session (the event stream says it is open) but not the record.
+    await page.reload();
+    await bodyState('session', 'open');
+    await bodyState('patient', 'shown');
+    assert.equal(await page.getAttribute('body', 'data-record'), 'none');
+    await shot('reloaded');
+
     // Pulling the patient card takes the record off the screen.
     await pull(cards.find((card) => card.name.includes('vitale')));
     await bodyState('record', 'none');
@@ -117,18 +140,18 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
   test('pulling the practitioner card closes the session on the page within 1 s', async () => {
     const shot = screenshotter(page, 'practitioner-card-pulled');
-    await page.goto(pageOrigin);
-    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
-    await insert('vitale-family', PATIENT_SLOT);
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await typePin('1234');
-    await bodyState('patient', 'shown');
+    const practitioner = await openSessionWithPatient('vitale-family');
+    // No card command in flight (the sign-in signs with the card): the card is idle when pulled.
+    await page.waitForSelector('#login[data-state="signed-in"]');
     await shot('session-open');
 
-    const pulledAt = performance.now();
+    const pulledAt = Date.now();
     await pull(practitioner);
     await bodyState('session', 'closed', 5000);
-    const elapsed = performance.now() - pulledAt;
+    // When the page itself closed the session (its performance mark):
+    // Playwright notices a change only at its next poll, up to 500 ms later.
+    const elapsed = await page.evaluate(() =>
+      performance.timeOrigin + performance.getEntriesByName('demo:session-closed', 'mark').at(-1).startTime) - pulledAt;
     console.log(`# practitioner card pulled -> session closed on the page: ${elapsed.toFixed(0)} ms`);
     assert.ok(elapsed < 1000, `the page lost the session after ${elapsed.toFixed(0)} ms`);
     await bodyState('patient', 'none');
@@ -155,7 +178,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
     // The right PIN without the confirmation is not sent.
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'pin-last-try');
+    await messageShows('pin-last-try');
     assert.equal(await page.getAttribute('body', 'data-session'), 'closed');
     await page.check('#confirm-last-try');
     await typePin('1234');
@@ -165,14 +188,9 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
   test('refusals show as readable messages: no record, revoked card, blocked PIN', async () => {
     const shot = screenshotter(page, 'refusals');
-    await page.goto(pageOrigin);
-    const practitioner = await insert('cps-demo', PRACTITIONER_SLOT);
-    await insert('vitale-corse', PATIENT_SLOT);
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await typePin('1234');
-    await bodyState('patient', 'shown');
+    const practitioner = await openSessionWithPatient('vitale-corse');
     await page.click('#open-record');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'record-not-found');
+    await messageShows('record-not-found');
     assert.match(await message(), /No record for this patient/);
     assert.equal(await page.getAttribute('body', 'data-record'), 'none');
     await shot('no-record');
@@ -180,7 +198,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     // An emergency access without its justification is refused by hcbridged.
     await page.selectOption('#purpose', 'bris_de_glace');
     await page.click('#open-record');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'justification-required');
+    await messageShows('justification-required');
     await shot('justification-required');
 
     await pull(practitioner);
@@ -188,7 +206,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('cps-revoked', PRACTITIONER_SLOT);
     await page.waitForSelector('#pin-form:not([hidden])');
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'certificate-revoked');
+    await messageShows('certificate-revoked');
     assert.match(await message(), /has been revoked/);
     await shot('revoked');
 
@@ -197,7 +215,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('cps-blocked', PRACTITIONER_SLOT);
     await readerShows(PRACTITIONER_SLOT, 'CPS');
     await typePin('1234');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'pin-blocked');
+    await messageShows('pin-blocked');
     assert.match(await message(), /PIN is blocked/);
     await shot('pin-blocked');
   });
@@ -251,7 +269,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     const otherOrigin = pageOrigin.replace('localhost', '127.0.0.1');
     await page.goto(otherOrigin);
     await page.waitForSelector('#service[data-state="closed"]');
-    await page.waitForFunction(() => document.querySelector('#message').dataset.code === 'origin-forbidden');
+    await messageShows('origin-forbidden');
     assert.match(await message(), /not allowed to use the card service/);
     assert.match(await message(), /127\.0\.0\.1/);
     assert.equal(await page.locator('#readers li[data-reader]').count(), 0);
@@ -265,6 +283,36 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     }, `${new URL(await page.textContent('#bridge-url')).origin}/v1/readers`);
     assert.equal(direct, 'refused: TypeError');
     await shot('refused');
+  });
+});
+
+describe('the README demo: hcbridged --simulate and the record server', () => {
+  test('a newcomer completes the whole flow with the simulated cards', async () => {
+    const [bridgePort, recordPort] = [await freePort(), await freePort()];
+    const origin = `http://localhost:${recordPort}`;
+    const daemon = await startSimulatedHcbridged({ port: bridgePort, origin });
+    const server = await startRecordServer({ port: recordPort, hcbridgeUrl: daemon.url });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+      const shot = screenshotter(page, 'readme-demo');
+      await page.goto(origin);
+      await page.waitForSelector('#pin-form:not([hidden])');
+      assert.equal(await page.locator('#readers li[data-reader]').count(), 2);
+      await page.fill('#pin', '1234');
+      await page.click('#open-session');
+      await page.waitForSelector('body[data-patient="shown"]');
+      await page.locator('#beneficiaries label', { hasText: 'EMMA' }).locator('input').check();
+      await page.click('#open-record');
+      await page.waitForSelector('body[data-record="shown"]');
+      assert.match(await page.textContent('#record'), /Emma DUPONT-TEST — opened by Hélène DURAND-TEST/);
+      await shot('record-shown');
+    } finally {
+      await browser.close();
+      await server.stop();
+      await daemon.stop();
+    }
   });
 });
 
@@ -283,6 +331,12 @@ describe('demo web app without hcbridged', () => {
       assert.match(text, /card service is not running/);
       assert.match(text, /install/);
       await shot('not-running');
+
+      // A wrong address on the record server is a page that says so, not a blank one.
+      const missing = await page.goto(`http://localhost:${recordPort}/demo/nothing.html`);
+      assert.equal(missing.status(), 404);
+      assert.equal(await page.textContent('h1'), 'Nothing at /demo/nothing.html');
+      await shot('not-found-page');
     } finally {
       await browser.close();
       await server.stop();

@@ -86,9 +86,10 @@ export class Child {
     });
   }
 
-  async stop() {
+  // SIGKILL drops the simulator's vpcd connection at once: a card yanked out.
+  async stop(signal = 'SIGTERM') {
     if (this.process.exitCode === null && this.process.signalCode === null) {
-      this.process.kill('SIGTERM');
+      this.process.kill(signal);
       const timer = setTimeout(() => this.process.kill('SIGKILL'), 5000);
       await this.exited;
       clearTimeout(timer);
@@ -96,7 +97,8 @@ export class Child {
   }
 }
 
-// A simulated card in a vpcd slot; stop() pulls it out.
+// A simulated card in a vpcd slot, resolved once it is in the reader (the
+// simulator is connected to vpcd); stop('SIGKILL') pulls it out at once.
 export async function insertCard(profile, slot) {
   const card = new Child(`card ${profile}`, env.hcbridge(), ['sim', '--card', profile, '--slot', String(slot)]);
   try {
@@ -106,6 +108,18 @@ export async function insertCard(profile, slot) {
     throw error;
   }
   return card;
+}
+
+// hcbridged as scripts/demo.sh runs it: --simulate (its own simulated
+// cards, no pcscd), allowing `origin`.
+export async function startSimulatedHcbridged({ port, origin }) {
+  const state = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-state-'));
+  const daemon = new Child('hcbridged --simulate', env.hcbridged(),
+    ['--simulate', '--listen', String(port), '--allow-origin', origin],
+    { env: { ...process.env, XDG_STATE_HOME: state } });
+  await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  daemon.url = `http://localhost:${port}`;
+  return daemon;
 }
 
 // hcbridged on pcscd, trusting the TEST PKI, allowing `origins`.

@@ -37,7 +37,7 @@ const daemon = await startHcbridged({ port: bridgePort, origins: [origin] });
 const server = await startRecordServer({ port: recordPort, hcbridgeUrl: `http://localhost:${bridgePort}` });
 const browser = await launchBrowser();
 const practitioner = await insertCard('cps-demo', 1);
-const rows = { patientShown: [], eventToShown: [], patientApi: [], recordShown: [], recordInPage: [], recordApi: [] };
+const rows = { insertedToEvent: [], sessionClosedInLog: [], sessionClosedOnPage: [], patientShown: [], eventToShown: [], patientApi: [], recordShown: [], recordInPage: [], recordApi: [] };
 try {
   const page = await browser.newPage();
   await page.goto(origin);
@@ -47,10 +47,14 @@ try {
   await page.waitForSelector('body[data-session="open"]');
   for (let run = 0; run < samples; ++run) {
     const since = await page.evaluate(() => performance.now());
-    const insertedAt = Date.now();
     const patient = await insertCard('vitale-family', 0);
+    const insertedAt = Date.now(); // the simulator is connected: the card is in the reader
     await page.waitForSelector('body[data-patient="shown"]');
-    rows.patientShown.push(Date.now() - insertedAt);
+    // From the page's own marks: Playwright notices a change up to a frame or more later.
+    const markAt = (name) => page.evaluate((name) =>
+      performance.timeOrigin + performance.getEntriesByName(name, 'mark').at(-1).startTime, name);
+    rows.patientShown.push((await markAt('demo:patient-shown')) - insertedAt);
+    rows.insertedToEvent.push((await markAt('demo:patient-card-inserted')) - insertedAt);
     rows.patientApi.push(await apiTime(page, since, '/v1/patient-card'));
     rows.eventToShown.push(await between(page, 'demo:patient-card-inserted', 'demo:patient-shown'));
 
@@ -58,15 +62,46 @@ try {
     const clickedAt = Date.now();
     await page.click('#open-record');
     await page.waitForSelector('body[data-record="shown"]');
-    rows.recordShown.push(Date.now() - clickedAt);
+    rows.recordShown.push(Date.now() - clickedAt); // includes Playwright's click and wait
     rows.recordApi.push(await apiTime(page, clickedSince, '/api/nonce|/v1/record-access|/api/records'));
+    for (const call of ['/api/nonce', '/v1/record-access', '/api/records']) {
+      rows[call] ??= [];
+      rows[call].push(await apiTime(page, clickedSince, call));
+    }
     rows.recordInPage.push(await between(page, 'demo:open-record', 'demo:record-shown'));
 
-    await patient.stop();
+    await patient.stop('SIGKILL');
     await page.waitForSelector('body[data-patient="none"]');
   }
+  await practitioner.stop('SIGKILL');
+
+  // Pulling the practitioner card: when the simulator has left vpcd, when
+  // hcbridged logs the removal, when the page shows the session closed.
+  for (let run = 0; run < samples; ++run) {
+    const card = await insertCard('cps-demo', 1);
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await page.fill('#pin', '1234');
+    await page.click('#open-session');
+    await page.waitForSelector('#login[data-state="signed-in"]'); // the card is idle
+    const closedBefore = daemon.output.split('practitioner.session.closed').length;
+    const pulledAt = Date.now();
+    const closedInLog = new Promise((resolve) => {
+      const check = () => {
+        if (daemon.output.split('practitioner.session.closed').length > closedBefore) {
+          daemon.process.off('output', check);
+          resolve(Date.now() - pulledAt);
+        }
+      };
+      daemon.process.on('output', check);
+    });
+    await card.stop('SIGKILL');
+    await page.waitForSelector('body[data-session="closed"]');
+    rows.sessionClosedOnPage.push(await page.evaluate(() =>
+      performance.timeOrigin + performance.getEntriesByName('demo:session-closed', 'mark').at(-1).startTime) - pulledAt);
+    rows.sessionClosedInLog.push(await closedInLog);
+  }
 } finally {
-  await practitioner.stop();
+  await practitioner.stop(); // a no-op once stopped
   await browser.close();
   await server.stop();
   await daemon.stop();
@@ -74,8 +109,13 @@ try {
 const show = (list) => `median ${median(list).toFixed(1)} ms (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`;
 console.log(`samples: ${samples}`);
 console.log(`patient card inserted -> patient shown: ${show(rows.patientShown)}`);
+console.log(`  card inserted -> card.inserted event in the page (pcscd polls vpcd): ${show(rows.insertedToEvent)}`);
 console.log(`  card.inserted event -> patient shown, in the page: ${show(rows.eventToShown)}`);
 console.log(`  GET /v1/patient-card as the page saw it: ${show(rows.patientApi)}`);
-console.log(`"Open record" click -> record shown: ${show(rows.recordShown)}`);
+console.log(`"Open record" click -> record shown, as Playwright sees it: ${show(rows.recordShown)}`);
 console.log(`  submit handler -> record shown, in the page: ${show(rows.recordInPage)}`);
 console.log(`  nonce + record-access + records as the page saw them: ${show(rows.recordApi)}`);
+for (const call of ['/api/nonce', '/v1/record-access', '/api/records']) console.log(`    ${call}: ${show(rows[call])}`);
+console.log(`practitioner card pulled (simulator killed):`);
+console.log(`  -> hcbridged logs practitioner.session.closed: ${show(rows.sessionClosedInLog)}`);
+console.log(`  -> the page shows the session closed: ${show(rows.sessionClosedOnPage)}`);

@@ -175,6 +175,12 @@ with tempfile.TemporaryDirectory(prefix="hcbridged-openapi-") as folder:
             ("record access", "/v1/record-access", "POST",
              {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
               "patient": "2790351215189"}),
+            ("record access for a beneficiary of the card", "/v1/record-access", "POST",
+             {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
+              "beneficiary": 3}),
+            ("problem bad-request (no such beneficiary)", "/v1/record-access", "POST",
+             {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
+              "beneficiary": 9}),
             ("session closed", "/v1/practitioner/session", "DELETE", None),
         ]
         for what, target, method, body in session_calls:

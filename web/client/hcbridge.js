@@ -9,11 +9,12 @@
 //   const { assertion } = await bridge.recordAccess({ audience, nonce });
 //
 // Every failure is an HcBridgeError with a stable `code`: the API's problem
-// codes (pin-incorrect, card-removed, ...) plus three of this client's own:
+// codes (pin-incorrect, card-removed, ...) plus four of this client's own:
 // `service-unreachable` (hcbridged is not running), `origin-forbidden` (it
 // runs but this page's origin is not on its allow-list; the browser hides
-// the answer, so the client tells the two apart with an opaque request) and
-// `timeout`.
+// the answer, so the client tells the two apart with an opaque request),
+// `timeout`, and `request-failed` (the service answers, this request did
+// not get through).
 
 export const DEFAULT_URL = 'http://localhost:8732';
 
@@ -43,6 +44,10 @@ const CLIENT_PROBLEMS = {
   timeout: {
     title: 'The card service did not answer in time',
     detail: 'Try again; if it persists, run "hcbridge doctor".',
+  },
+  'request-failed': {
+    title: 'The request to the card service failed',
+    detail: 'The service answers, but this request did not get through; try again.',
   },
 };
 
@@ -179,7 +184,7 @@ export class HcBridge {
       response = await this.#fetch(method, path, body, 'cors');
     } catch (failure) {
       if (failure instanceof HcBridgeError) throw failure;
-      throw (await this.diagnose()) ?? clientError('service-unreachable', failure);
+      throw (await this.diagnose()) ?? clientError('request-failed', failure);
     }
     const text = await response.text();
     let json = null;

@@ -144,12 +144,16 @@ async function openSession(event) {
   try {
     const opened = await state.bridge.openSession({ pin, confirmLastTry, reader: readerOf(PRACTITIONER_CARDS) });
     const who = opened.practitioner;
+    // The session.opened event may have come first and started the next steps.
+    const announced = state.session !== null;
     state.session = { reader: opened.reader, name: `${who.givenNames} ${who.surname}` };
     resetPinPrompt();
     clearMessage();
     await renderPractitioner();
-    signIn();
-    await loadPatient();
+    if (!announced) {
+      signIn();
+      await loadPatient();
+    }
   } catch (error) {
     showPinError(error);
   } finally {
@@ -205,6 +209,7 @@ async function closeSession() {
 
 function sessionClosed(reason) {
   if (state.session === null) return;
+  performance.mark('demo:session-closed');
   state.session = null;
   forgetPatient();
   renderPractitioner();
@@ -378,7 +383,10 @@ function onConnection(connection, error) {
   pill.textContent = { connecting: 'Connecting to the card service…', open: 'Card service connected',
     closed: 'Card service not available' }[connection];
   if (connection === 'open') {
-    state.readers.clear(); // the service sends the current state again
+    // The service sends its current state again, an open session included.
+    state.readers.clear();
+    state.session = null;
+    forgetPatient();
     clearMessage();
   }
   if (connection === 'closed') {
@@ -392,6 +400,10 @@ function onConnection(connection, error) {
 }
 
 // ---------------------------------------------------------------- start
+
+// A failure nobody expected still reaches the GP as a message, not a dead page.
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+window.addEventListener('error', (event) => showError(event.error ?? event.message));
 
 async function start() {
   $('page-origin').textContent = location.origin;

@@ -331,6 +331,17 @@ class PractitionerSessionTest : public ::testing::Test {
     request.origin = kOrigin;
     return request;
   }
+  // cps-demo in reader 0 with its session open, vitale-family in reader 1, read.
+  ReadOutcome openSessionAndReadFamilyCard() {
+    startWithCard("cps-demo");
+    insert(1, "vitale-family");
+    const auto setUpFailed = [](const std::string& why) {
+      return ReadOutcome{std::make_exception_ptr(std::runtime_error(why))};
+    };
+    if (!waitForType(kReader1, "vitale")) return setUpFailed("vitale-family not seen");
+    if (const std::string opened = open("1234").id(); opened != "ok") return setUpFailed(opened);
+    return readPatient();
+  }
   RecordOutcome recordAccess(api::RecordAccessRequest request = recordRequest()) {
     auto promise = std::make_shared<std::promise<RecordOutcome>>();
     manager_->issueRecordAccess(std::move(request),
@@ -544,6 +555,24 @@ TEST_F(PractitionerSessionTest, AFailedSecondOpeningEndsTheFirstSession) {
   EXPECT_EQ(authenticate().code(), "practitioner-session-required");
 }
 
+TEST_F(PractitionerSessionTest, ALateSubscriberLearnsOfTheOpenSession) {
+  startWithCard("cps-demo");
+  EventLog before;
+  const auto quiet = manager_->subscribe(before.listener());
+  EXPECT_EQ(before.countOf("practitioner.session.opened"), 0);
+
+  ASSERT_EQ(open("1234").id(), "ok");
+  // A page loaded now gets the session in the state sent on connect.
+  EventLog late;
+  const auto subscription = manager_->subscribe(late.listener());
+  EXPECT_TRUE(late.contains("practitioner.session.opened " + kReader0));
+
+  ASSERT_EQ(close().id(), "ok");
+  EventLog afterClose;
+  const auto again = manager_->subscribe(afterClose.listener());
+  EXPECT_EQ(afterClose.countOf("practitioner.session.opened"), 0);
+}
+
 // ---------------------------------------------------------------- the session's end
 
 TEST_F(PractitionerSessionTest, ClosingEndsTheSessionAndResetsTheCard) {
@@ -678,11 +707,7 @@ TEST_F(PractitionerSessionTest, TheWebEidTokenIsSignedByTheCardForOriginAndNonce
 }
 
 TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard) {
-  startWithCard("cps-demo");
-  insert(1, "vitale-family");
-  ASSERT_TRUE(waitForType(kReader1, "vitale"));
-  ASSERT_EQ(open("1234").id(), "ok");
-  const ReadOutcome patient = readPatient();
+  const ReadOutcome patient = openSessionAndReadFamilyCard();
   ASSERT_EQ(patient.id(), "ok");
   const std::string nir = patient.result.card["beneficiaries"][0]["nir"]["value"];
 
@@ -719,11 +744,7 @@ TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard
 }
 
 TEST_F(PractitionerSessionTest, TheAssertionNamesTheChosenBeneficiary) {
-  startWithCard("cps-demo");
-  insert(1, "vitale-family");
-  ASSERT_TRUE(waitForType(kReader1, "vitale"));
-  ASSERT_EQ(open("1234").id(), "ok");
-  const ReadOutcome patient = readPatient();
+  const ReadOutcome patient = openSessionAndReadFamilyCard();
   ASSERT_EQ(patient.id(), "ok");
   const json& child = patient.result.card["beneficiaries"][2];  // LUCAS, on his parent's NIR
 
