@@ -244,13 +244,12 @@ int main(int argc, char** argv) {
       before = practitioner->commandCount();
       start = Clock::now();
       std::promise<void> issued;
-      hcbridge::api::RecordAccessRequest request{"https://dmp.example/api",
-                                                 nonce,
-                                                 "normal",
-                                                 "https://dmp.example",
-                                                 std::nullopt,
-                                                 std::nullopt,
-                                                 kPatientReader};
+      hcbridge::api::RecordAccessRequest request;
+      request.audience = "https://dmp.example/api";
+      request.nonce = nonce;
+      request.purpose = "normal";
+      request.origin = "https://dmp.example";
+      request.patientReader = kPatientReader;
       manager.issueRecordAccess(request,
                                 [&](std::exception_ptr e, hcbridge::api::RecordAccessIssued) {
                                   e ? issued.set_exception(e) : issued.set_value();
