@@ -276,8 +276,8 @@ INSTANTIATE_TEST_SUITE_P(Certificates, DaemonRefusedCardTest,
                                            RefusedCard{"cps-wrong-ca", "certificate-untrusted"},
                                            RefusedCard{"cps-wrong-usage", "certificate-key-usage"},
                                            RefusedCard{"cps-cloned", "card-signature-invalid"}),
-                         [](const auto& info) {
-                           std::string name = info.param.profile;
+                         [](const auto& instance) {
+                           std::string name = instance.param.profile;
                            std::erase(name, '-');
                            return name;
                          });

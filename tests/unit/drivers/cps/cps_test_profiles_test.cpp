@@ -128,8 +128,8 @@ TEST_P(CpsTestProfiles, IsRegisteredAndSaysWhatIsInvented) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, CpsTestProfiles, ::testing::ValuesIn(kProfiles),
-                         [](const ::testing::TestParamInfo<Expected>& info) {
-                           std::string name = info.param.profile;
+                         [](const ::testing::TestParamInfo<Expected>& instance) {
+                           std::string name = instance.param.profile;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

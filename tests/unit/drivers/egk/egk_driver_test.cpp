@@ -147,7 +147,9 @@ INSTANTIATE_TEST_SUITE_P(
                                "19740127", "M", "Tangstedter Landstr.", "49", "22415", "Hamburg",
                                "991534564", "20200427", "80276883110000218486"}),
     // Named by the card's ICCSN: stable test names (the default prints the bytes).
-    [](const ::testing::TestParamInfo<Expected>& info) { return std::string(info.param.iccsn); });
+    [](const ::testing::TestParamInfo<Expected>& instance) {
+      return std::string(instance.param.iccsn);
+    });
 
 TEST_F(EgkDriver, RecognisesTheCardByAidProbe) {
   const auto egk = drivers::makeEgkDriver();
