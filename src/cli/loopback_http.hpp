@@ -1,5 +1,6 @@
-// One GET to the local service (`hcbridge doctor`'s /v1/status call): plain
-// sockets, as the answer is small and the connection never leaves the host.
+// One GET to the local service (`hcbridge doctor`'s /v1/status call), with
+// Boost.Beast: whatever holds the port may answer anything, and Beast's
+// parser is the one the service itself trusts.
 #pragma once
 
 #include <chrono>
@@ -15,13 +16,10 @@ struct HttpAnswer {
   std::string body;
 };
 
-// GET http://127.0.0.1:PORT{target}. nullopt with `error` set (strerror
-// text: "Connection refused") when nothing answers within `timeout`.
+// GET http://127.0.0.1:PORT{target}, all within `timeout`. nullopt with
+// `error` set when nothing answers ("Connection refused", "no answer within
+// 3000 ms") or the answer is not HTTP ("the answer is not HTTP: ...").
 std::optional<HttpAnswer> loopbackGet(std::uint16_t port, const std::string& target,
                                       std::chrono::milliseconds timeout, std::string& error);
-
-// Parses "HTTP/1.1 401 Unauthorized\r\nContent-Type: ...\r\n\r\nbody";
-// nullopt when it is not an HTTP response.
-std::optional<HttpAnswer> parseHttpAnswer(const std::string& response);
 
 }  // namespace hcbridge::cli

@@ -1,12 +1,16 @@
-// The doctor's building blocks that need no service: the report, the HTTP
-// answer parser and the /proc lookup of a port's owner.
+// The doctor's building blocks that need no service: the report, the GET
+// to the service (against one-shot socket servers) and the /proc lookup of
+// a port's owner.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <sstream>
+#include <string>
+#include <thread>
 
 #include "doctor_report.hpp"
 #include "loopback_http.hpp"
@@ -39,18 +43,82 @@ TEST(DoctorReport, ExitCodeIsOneOnlyWhenACheckFailed) {
             "because of it.\n");
 }
 
-TEST(LoopbackHttp, ParsesStatusContentTypeAndBody) {
-  const auto answer = parseHttpAnswer(
-      "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/problem+json\r\n\r\n{\"a\":1}");
-  ASSERT_TRUE(answer);
+// A one-connection server on a free loopback port: it reads the request,
+// then sends `answer` (nothing when empty) and closes after `holdFor`.
+class OneShotServer {
+ public:
+  OneShotServer(std::string answer, std::chrono::milliseconds holdFor)
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), size);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    listen(fd_, 1);
+    thread_ = std::thread([this, answer = std::move(answer), holdFor] {
+      const int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      char request[1024];
+      [[maybe_unused]] const auto got = recv(client, request, sizeof request, 0);
+      if (!answer.empty()) {
+        [[maybe_unused]] const auto sent = send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
+      }
+      std::this_thread::sleep_for(holdFor);
+      close(client);
+    });
+  }
+  ~OneShotServer() {
+    thread_.join();
+    close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST(LoopbackHttp, ReadsStatusContentTypeAndBody) {
+  OneShotServer server(
+      "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/problem+json\r\n"
+      "Content-Length: 7\r\n\r\n{\"a\":1}",
+      std::chrono::milliseconds(0));
+  std::string error;
+  const auto answer = loopbackGet(server.port(), "/v1/status", std::chrono::seconds(5), error);
+  ASSERT_TRUE(answer) << error;
   EXPECT_EQ(answer->status, 401);
   EXPECT_EQ(answer->contentType, "application/problem+json");
   EXPECT_EQ(answer->body, "{\"a\":1}");
-  EXPECT_EQ(parseHttpAnswer("HTTP/1.0 200 OK\r\nContent-Type:\r\n\r\n")->contentType, "");
-  EXPECT_FALSE(parseHttpAnswer("SSH-2.0-OpenSSH_9.2\r\n"));
-  EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 abc\r\n\r\n"));
-  EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 -12 OK\r\n\r\n"));
-  EXPECT_FALSE(parseHttpAnswer("HTTP/1.1 200 OK\r\n"));  // headers never end
+}
+
+TEST(LoopbackHttp, AnotherProtocolOnThePortIsNotHttp) {
+  OneShotServer server("SSH-2.0-OpenSSH_9.2\r\n", std::chrono::milliseconds(0));
+  std::string error;
+  EXPECT_FALSE(loopbackGet(server.port(), "/v1/status", std::chrono::seconds(5), error));
+  EXPECT_EQ(error.rfind("the answer is not HTTP", 0), 0u) << error;
+}
+
+TEST(LoopbackHttp, APeerThatNeverAnswersTimesOut) {
+  OneShotServer server("", std::chrono::milliseconds(1500));
+  std::string error;
+  EXPECT_FALSE(loopbackGet(server.port(), "/v1/status", std::chrono::milliseconds(200), error));
+  EXPECT_EQ(error, "no answer within 200 ms");
+}
+
+TEST(LoopbackHttp, NothingListeningIsConnectionRefused) {
+  std::uint16_t port = 0;
+  {
+    OneShotServer probe("HTTP/1.1 204 No Content\r\n\r\n", std::chrono::milliseconds(0));
+    port = probe.port();
+    std::string ignored;
+    loopbackGet(port, "/", std::chrono::seconds(5), ignored);  // lets the server thread end
+  }
+  std::string error;
+  EXPECT_FALSE(loopbackGet(port, "/v1/status", std::chrono::seconds(5), error));
+  EXPECT_EQ(error, "Connection refused");
 }
 
 TEST(ProcessTable, FindsTheProcessListeningOnAPort) {
