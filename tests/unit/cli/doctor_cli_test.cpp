@@ -123,6 +123,13 @@ TEST(DoctorCli, OriginsAndPathsTheServiceCannotUseAreReported) {
   writeFile(dir / "http.json",
             R"({"listen_port": 18734, "allowed_origins": ["http://records.intranet"]})");
   EXPECT_TRUE(has(doctor(dir / "http.json").result("origins"), "WARN", "plain http"));
+  // A host that only begins like a loopback name is not one.
+  writeFile(dir / "lookalike.json",
+            R"({"listen_port": 18734, "allowed_origins": ["http://localhost.intranet"]})");
+  EXPECT_TRUE(has(doctor(dir / "lookalike.json").result("origins"), "WARN", "plain http"));
+  writeFile(dir / "loopback.json",
+            R"({"listen_port": 18734, "allowed_origins": ["http://localhost:8733"]})");
+  EXPECT_TRUE(has(doctor(dir / "loopback.json").result("origins"), "OK", "well-formed"));
 
   writeFile(dir / "home.json", R"({"listen_port": 18734, "audit_log": "/home/it/audit.log"})");
   EXPECT_TRUE(has(doctor(dir / "home.json").result("config"), "FAIL",
