@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 
 import {
-  READER, call, freePort, insertCard, launchBrowser, screenshotter, startHcbridged, startRecordServer,
+  READER, call, freePort, insertCard, launchBrowser, markTime, screenshotter, startHcbridged, startRecordServer,
   startSimulatedHcbridged,
 } from './harness.mjs';
 
@@ -148,10 +148,8 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     const pulledAt = Date.now();
     await pull(practitioner);
     await bodyState('session', 'closed', 5000);
-    // When the page itself closed the session (its performance mark):
-    // Playwright notices a change only at its next poll, up to 500 ms later.
-    const elapsed = await page.evaluate(() =>
-      performance.timeOrigin + performance.getEntriesByName('demo:session-closed', 'mark').at(-1).startTime) - pulledAt;
+    // When the page itself closed the session, not when Playwright noticed.
+    const elapsed = (await markTime(page, 'demo:session-closed')) - pulledAt;
     console.log(`# practitioner card pulled -> session closed on the page: ${elapsed.toFixed(0)} ms`);
     assert.ok(elapsed < 1000, `the page lost the session after ${elapsed.toFixed(0)} ms`);
     await bodyState('patient', 'none');
@@ -224,7 +222,15 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('cps-demo', PRACTITIONER_SLOT);
     await insert('vitale-family', PATIENT_SLOT);
     const bridge = daemon.url;
-    const opened = await call(`${bridge}/v1/practitioner/session`, { origin: pageOrigin, body: { pin: '1234' }, retryWhile: /card-absent|reader-not-found/ });
+    // hcbridged sees a vpcd card at pcscd's next poll: wait for both cards.
+    const deadline = Date.now() + 5000;
+    const cardsSeen = async () =>
+      (await call(`${bridge}/v1/readers`, { origin: pageOrigin })).body.readers.filter((r) => r.cardType).length;
+    while ((await cardsSeen()) < 2) {
+      assert.ok(Date.now() < deadline, 'hcbridged did not see both cards within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const opened = await call(`${bridge}/v1/practitioner/session`, { origin: pageOrigin, body: { pin: '1234' } });
     assert.equal(opened.status, 201, JSON.stringify(opened.body));
     const nonce = async () => (await call(`${pageOrigin}/api/nonce`, { origin: pageOrigin, body: {} })).body.nonce;
     const assertionFor = async (audience, origin = pageOrigin, withNonce) => {

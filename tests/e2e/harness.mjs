@@ -158,33 +158,27 @@ export async function startRecordServer({ port, hcbridgeUrl }) {
 }
 
 // An HTTP request as a page of `origin` would send it (Node may set Origin).
-// body: JSON to send (POST); raw: a body sent as is. retryWhile: a regex of
-// problem codes to retry for up to 5 s (a card hcbridged has not seen yet).
-export async function call(url, { origin, body, raw, method, retryWhile } = {}) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const answer = await new Promise((resolve, reject) => {
-      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
-      const request = http.request(url, {
-        method: method ?? (payload === undefined ? 'GET' : 'POST'),
-        headers: { ...(origin ? { Origin: origin } : {}),
-          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => { text += chunk; });
-        response.on('end', () => {
-          let json = null;
-          try { json = JSON.parse(text); } catch { json = { text }; }
-          resolve({ status: response.statusCode, body: json });
-        });
+// body: JSON to send (POST); raw: a body sent as is. Resolves {status, body}.
+export function call(url, { origin, body, raw, method } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const request = http.request(url, {
+      method: method ?? (payload === undefined ? 'GET' : 'POST'),
+      headers: { ...(origin ? { Origin: origin } : {}),
+        ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { json = { text }; }
+        resolve({ status: response.statusCode, body: json });
       });
-      request.on('error', reject);
-      request.end(payload);
     });
-    if (!retryWhile || !retryWhile.test(answer.body?.code ?? '') || Date.now() > deadline) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 export async function launchBrowser() {
@@ -193,6 +187,15 @@ export async function launchBrowser() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+// The wall-clock time (ms since the epoch, as Date.now()) of the page's
+// latest performance mark `name` (web/demo/demo.js sets demo:* marks). The
+// page's own time: Playwright notices a change only at its next poll, up to
+// 500 ms later.
+export function markTime(page, name) {
+  return page.evaluate((name) =>
+    performance.timeOrigin + performance.getEntriesByName(name, 'mark').at(-1).startTime, name);
 }
 
 // Screenshots of each step, kept as test artifacts.

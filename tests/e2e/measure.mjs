@@ -8,7 +8,9 @@
 //     node tests/e2e/measure.mjs --samples 10
 import { parseArgs } from 'node:util';
 
-import { freePort, insertCard, launchBrowser, startHcbridged, startRecordServer } from './harness.mjs';
+import {
+  freePort, insertCard, launchBrowser, markTime, startHcbridged, startRecordServer,
+} from './harness.mjs';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '10' } } });
 const samples = Number(values.samples);
@@ -26,10 +28,7 @@ const apiTime = (page, since, pattern) => page.evaluate(({ since, pattern }) =>
     .reduce((sum, entry) => sum + entry.duration, 0), { since, pattern });
 
 // Milliseconds between the latest performance marks `from` and `to` of the page.
-const between = (page, from, to) => page.evaluate(([from, to]) => {
-  const last = (name) => performance.getEntriesByName(name, 'mark').at(-1).startTime;
-  return last(to) - last(from);
-}, [from, to]);
+const between = async (page, from, to) => (await markTime(page, to)) - (await markTime(page, from));
 
 const [bridgePort, recordPort] = [await freePort(), await freePort()];
 const origin = `http://localhost:${recordPort}`;
@@ -50,11 +49,8 @@ try {
     const patient = await insertCard('vitale-family', 0);
     const insertedAt = Date.now(); // the simulator is connected: the card is in the reader
     await page.waitForSelector('body[data-patient="shown"]');
-    // From the page's own marks: Playwright notices a change up to a frame or more later.
-    const markAt = (name) => page.evaluate((name) =>
-      performance.timeOrigin + performance.getEntriesByName(name, 'mark').at(-1).startTime, name);
-    rows.patientShown.push((await markAt('demo:patient-shown')) - insertedAt);
-    rows.insertedToEvent.push((await markAt('demo:patient-card-inserted')) - insertedAt);
+    rows.patientShown.push((await markTime(page, 'demo:patient-shown')) - insertedAt);
+    rows.insertedToEvent.push((await markTime(page, 'demo:patient-card-inserted')) - insertedAt);
     rows.patientApi.push(await apiTime(page, since, '/v1/patient-card'));
     rows.eventToShown.push(await between(page, 'demo:patient-card-inserted', 'demo:patient-shown'));
 
@@ -96,8 +92,7 @@ try {
     });
     await card.stop('SIGKILL');
     await page.waitForSelector('body[data-session="closed"]');
-    rows.sessionClosedOnPage.push(await page.evaluate(() =>
-      performance.timeOrigin + performance.getEntriesByName('demo:session-closed', 'mark').at(-1).startTime) - pulledAt);
+    rows.sessionClosedOnPage.push((await markTime(page, 'demo:session-closed')) - pulledAt);
     rows.sessionClosedInLog.push(await closedInLog);
   }
 } finally {
