@@ -97,27 +97,35 @@ export class Child {
   }
 }
 
-// A simulated card in a vpcd slot, resolved once it is in the reader (the
-// simulator is connected to vpcd); stop('SIGKILL') pulls it out at once.
-export async function insertCard(profile, slot) {
-  const card = new Child(`card ${profile}`, env.hcbridge(), ['sim', '--card', profile, '--slot', String(slot)]);
+// Starts a child and resolves once its output matches `ready`; a child that
+// does not get ready is stopped, so a failed start leaves no process behind.
+async function startChild(name, command, args, ready, { timeoutMs, ...options } = {}) {
+  const child = new Child(name, command, args, options);
   try {
-    await card.waitFor(/Serving simulated card/, 10000);
+    await child.waitFor(ready, timeoutMs);
   } catch (error) {
-    await card.stop();
+    await child.stop();
     throw error;
   }
-  return card;
+  return child;
 }
+
+// A simulated card in a vpcd slot, resolved once it is in the reader (the
+// simulator is connected to vpcd); stop('SIGKILL') pulls it out at once.
+export function insertCard(profile, slot) {
+  return startChild(`card ${profile}`, env.hcbridge(), ['sim', '--card', profile, '--slot', String(slot)],
+    /Serving simulated card/, { timeoutMs: 10000 });
+}
+
+const LISTENING = /listening on http:\/\/127\.0\.0\.1:\d+/;
 
 // hcbridged as scripts/demo.sh runs it: --simulate (its own simulated
 // cards, no pcscd), allowing `origin`.
 export async function startSimulatedHcbridged({ port, origin }) {
   const state = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-state-'));
-  const daemon = new Child('hcbridged --simulate', env.hcbridged(),
-    ['--simulate', '--listen', String(port), '--allow-origin', origin],
+  const daemon = await startChild('hcbridged --simulate', env.hcbridged(),
+    ['--simulate', '--listen', String(port), '--allow-origin', origin], LISTENING,
     { env: { ...process.env, XDG_STATE_HOME: state } });
-  await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
   daemon.url = `http://localhost:${port}`;
   return daemon;
 }
@@ -139,22 +147,19 @@ export async function startHcbridged({ port, origins }) {
     },
     patient_card_trust: { anchors: [path.join(pki, 'vitale-ca.cert.pem')] },
   }));
-  const daemon = new Child('hcbridged', env.hcbridged(), ['--listen', String(port), '--config', config]);
-  await daemon.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
-  daemon.folder = folder;
+  const daemon = await startChild('hcbridged', env.hcbridged(), ['--listen', String(port), '--config', config],
+    LISTENING);
   daemon.url = `http://localhost:${port}`;
   return daemon;
 }
 
-export async function startRecordServer({ port, hcbridgeUrl }) {
+export function startRecordServer({ port, hcbridgeUrl }) {
   const pki = env.pki();
-  const server = new Child('record server', process.execPath, [
+  return startChild('record server', process.execPath, [
     path.join(source, 'examples/record-server/server.mjs'), '--port', String(port),
     '--hcbridge-url', hcbridgeUrl, '--hcbridge-cli', env.hcbridge(),
     '--ca', path.join(pki, 'root.cert.pem'), '--intermediate', path.join(pki, 'intermediate.cert.pem'),
-    '--crl', path.join(pki, 'intermediate.crl.pem')]);
-  await server.waitFor(/record server listening on (http:\/\/localhost:\d+)/);
-  return server;
+    '--crl', path.join(pki, 'intermediate.crl.pem')], /record server listening on http:\/\/localhost:\d+/);
 }
 
 // An HTTP request as a page of `origin` would send it (Node may set Origin).
