@@ -290,6 +290,15 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     assert.equal(direct, 'refused: TypeError');
     await shot('refused');
   });
+
+  // Runs last: by now both programs have served every flow above.
+  test('no name, NIR or record text reaches the logs of hcbridged or the record server', () => {
+    const cardAndRecordData = /DUPONT|DURAND|Hélène|CORSE|175047505612377|279035121518989|Peanuts|Amlodipine|19750412/i;
+    for (const program of [daemon, recordServer]) {
+      assert.ok(program.output.length > 0, `${program.name} logged nothing at all`);
+      assert.doesNotMatch(program.output, cardAndRecordData, `${program.name} logged card or record data`);
+    }
+  });
 });
 
 describe('the README demo: hcbridged --simulate and the record server', () => {
