@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -40,9 +41,15 @@ Options:
   --crl FILE             CRL checked for revocation (repeatable)
   --records FILE         demo records (default records.json beside this file)
   --web-root DIR         the folder holding demo/ and client/ (default ../../web)
+  --tls-cert PEM         serve https with this certificate (with --tls-key)
+  --tls-key PEM          the certificate's private key
+  --public-origin ORIGIN the origin browsers reach this server under, when it
+                         is not http(s)://localhost:PORT: a name mapped to this
+                         machine, e.g. https://dmp.example.fr (the browser tests
+                         map it with --host-resolver-rules)
   -h, --help             show this help
 
-Prints "record server listening on http://localhost:PORT" once ready.
+Prints "record server listening on ORIGIN" once ready.
 hcbridged must allow this origin (allowed_origins or --allow-origin).`;
 
 function parseOptions(argv) {
@@ -57,6 +64,9 @@ function parseOptions(argv) {
       crl: { type: 'string', multiple: true, default: [] },
       records: { type: 'string', default: path.join(here, 'records.json') },
       'web-root': { type: 'string', default: path.resolve(here, '../../web') },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'public-origin': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -69,6 +79,20 @@ function parseOptions(argv) {
     throw new Error(`--port must be a number from 0 to 65535, not '${values.port}'`);
   }
   if (values.ca.length === 0) throw new Error('give at least one --ca (the practitioner cards\' CA)');
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    throw new Error('give --tls-cert and --tls-key together');
+  }
+  if (values['public-origin'] !== undefined) {
+    let origin;
+    try {
+      origin = new URL(values['public-origin']).origin;
+    } catch {
+      origin = null;
+    }
+    if (origin !== values['public-origin']) {
+      throw new Error(`--public-origin must be an origin like https://dmp.example.fr, not '${values['public-origin']}'`);
+    }
+  }
   return { ...values, port };
 }
 
@@ -268,7 +292,7 @@ function staticFile(options, urlPath) {
 function makeHandler(options, records) {
   const nonces = new NonceBook();
   // A function: with --port 0 the port is known only once listening.
-  const ownOrigin = () => `http://localhost:${options.port}`;
+  const ownOrigin = () => originOf(options);
   const headers = securityHeaders(options);
   const audience = () => `${ownOrigin()}/api`;
 
@@ -342,6 +366,16 @@ function makeHandler(options, records) {
   };
 }
 
+// The origin of this server's pages, as a browser sees it.
+function originOf(options) {
+  return options['public-origin'] ?? `${options['tls-cert'] ? 'https' : 'http'}://localhost:${options.port}`;
+}
+
+function createServer(options, handler) {
+  if (!options['tls-cert']) return http.createServer(handler);
+  return https.createServer({ cert: readFileSync(options['tls-cert']), key: readFileSync(options['tls-key']) }, handler);
+}
+
 function listen(server, port, host) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -359,14 +393,15 @@ async function main() {
   }
   let records;
   try {
-    for (const file of [...options.ca, ...options.intermediate, ...options.crl]) readFileSync(file);
+    const tls = [options['tls-cert'], options['tls-key']].filter(Boolean);
+    for (const file of [...options.ca, ...options.intermediate, ...options.crl, ...tls]) readFileSync(file);
     records = JSON.parse(readFileSync(options.records, 'utf8'));
   } catch (error) {
     console.error(`record server: ${error.message}`);
     process.exit(2);
   }
   const handler = makeHandler(options, records);
-  const ipv4 = http.createServer(handler);
+  const ipv4 = createServer(options, handler);
   try {
     options.port = await listen(ipv4, options.port, '127.0.0.1');
   } catch (error) {
@@ -374,8 +409,8 @@ async function main() {
     process.exit(1);
   }
   // localhost may resolve to ::1 first; a machine without IPv6 still works.
-  await listen(http.createServer(handler), options.port, '::1').catch(() => {});
-  console.log(`record server listening on http://localhost:${options.port}`);
+  await listen(createServer(options, handler), options.port, '::1').catch(() => {});
+  console.log(`record server listening on ${originOf(options)}`);
   const stop = () => process.exit(0);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -2,7 +2,7 @@
 // vpcd (`hcbridge sim`), hcbridged on pcscd, the reference record server,
 // and headless Chromium driven by playwright-core. Paths come from the
 // environment ctest sets (see tests/e2e/CMakeLists.txt).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -153,13 +153,66 @@ export async function startHcbridged({ port, origins }) {
   return daemon;
 }
 
-export function startRecordServer({ port, hcbridgeUrl }) {
+// The reference record server serving the demo. extraArgs: e.g. the TLS
+// and public-origin options of startPublicRecordServer.
+export async function startRecordServer({ port, hcbridgeUrl, extraArgs = [] }) {
   const pki = env.pki();
-  return startChild('record server', process.execPath, [
+  const server = await startChild('record server', process.execPath, [
     path.join(source, 'examples/record-server/server.mjs'), '--port', String(port),
     '--hcbridge-url', hcbridgeUrl, '--hcbridge-cli', env.hcbridge(),
     '--ca', path.join(pki, 'root.cert.pem'), '--intermediate', path.join(pki, 'intermediate.cert.pem'),
-    '--crl', path.join(pki, 'intermediate.crl.pem')], /record server listening on http:\/\/localhost:\d+/);
+    '--crl', path.join(pki, 'intermediate.crl.pem'), ...extraArgs], /record server listening on (\S+)/);
+  server.origin = server.output.match(/record server listening on (\S+)/)[1];
+  return server;
+}
+
+// The host name of the "public" web app in the browser tests: the browser
+// maps it to the record server on this machine and is told that this
+// address is in the public address space, as a real DMP server would be.
+export const PUBLIC_HOST = 'dmp.example.fr';
+
+// A throw-away self-signed certificate for `host` (EC P-256, two days),
+// with the base64 SHA-256 of its public key, which Chromium accepts with
+// --ignore-certificate-errors-spki-list.
+export function makeThrowawayCertificate(host) {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-tls-'));
+  const cert = path.join(folder, 'cert.pem');
+  const key = path.join(folder, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`],
+  { stdio: 'ignore' });
+  const publicKey = execFileSync('openssl', ['x509', '-in', cert, '-pubkey', '-noout']);
+  const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'der'], { input: publicKey });
+  const spki = execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: der }).toString('base64');
+  return { cert, key, spki };
+}
+
+// The record server as a web app on a public origin: https://PUBLIC_HOST
+// (or http:// with scheme 'http'), listening on 127.0.0.1:port. Pass the
+// result to launchBrowser({ publicServer }) so the browser maps the name
+// and counts the address as public.
+export async function startPublicRecordServer({ hcbridgeUrl, scheme = 'https', host = PUBLIC_HOST }) {
+  const port = await freePort();
+  const certificate = scheme === 'https' ? makeThrowawayCertificate(host) : null;
+  const server = await startRecordServer({
+    port, hcbridgeUrl, extraArgs: [
+      '--public-origin', `${scheme}://${host}`,
+      ...(certificate ? ['--tls-cert', certificate.cert, '--tls-key', certificate.key] : [])],
+  });
+  Object.assign(server, { host, port, scheme, certificate });
+  return server;
+}
+
+// Chromium switches that put a public server's name on 127.0.0.1:port, in
+// the public IP address space (Local Network Access then applies to its
+// pages as to a real web app), trusting its throw-away certificate.
+export function publicServerSwitches(server) {
+  const defaultPort = server.scheme === 'https' ? 443 : 80;
+  return [
+    `--host-resolver-rules=MAP ${server.host}:${defaultPort} 127.0.0.1:${server.port}`,
+    `--ip-address-space-overrides=127.0.0.1:${server.port}=public`,
+    ...(server.certificate ? [`--ignore-certificate-errors-spki-list=${server.certificate.spki}`] : []),
+  ];
 }
 
 // An HTTP request as a page of `origin` would send it (Node may set Origin).
@@ -186,11 +239,13 @@ export function call(url, { origin, body, raw, method } = {}) {
   });
 }
 
-export async function launchBrowser() {
+// publicServer: a startPublicRecordServer result whose pages must be public.
+export async function launchBrowser({ publicServer } = {}) {
   return chromium.launch({
     executablePath: env.chromium(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+      ...(publicServer ? publicServerSwitches(publicServer) : [])],
   });
 }
 
