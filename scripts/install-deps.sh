@@ -30,7 +30,7 @@ packages=(
   # the unit check, setpriv (util-linux) and adduser
   help2man dpkg-dev fakeroot lintian systemd util-linux adduser
   # the reference record server, the demo web app and its browser tests
-  nodejs chromium
+  nodejs chromium firefox-esr
 )
 # Debian's nodejs comes without npm (NodeSource's bundles it).
 command -v npm >/dev/null 2>&1 || packages+=(npm)
