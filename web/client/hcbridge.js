@@ -9,7 +9,12 @@
 //   const { assertion } = await bridge.recordAccess({ audience, nonce });
 //
 // Every failure is an HcBridgeError with a stable `code`: the API's problem
-// codes (pin-incorrect, card-removed, ...) plus four of this client's own:
+// codes (pin-incorrect, card-removed, ...) plus this client's own:
+// `insecure-origin` (a page on plain http from another machine: browsers
+// never let it reach this device), `local-network-denied` (the browser's
+// Local Network Access permission is refused for this page),
+// `local-network-prompt` (the browser is asking the user; given to the
+// onPermissionPrompt callback, the request waits for the answer),
 // `service-unreachable` (hcbridged is not running), `origin-forbidden` (it
 // runs but this page's origin is not on its allow-list; the browser hides
 // the answer, so the client tells the two apart with an opaque request),
@@ -31,6 +36,27 @@ export class HcBridgeError extends Error {
 }
 
 const CLIENT_PROBLEMS = {
+  'insecure-origin': {
+    title: 'This page is not secure (http), so the browser keeps it away from the card service',
+    detail:
+      'Browsers let only https pages reach programs on this computer. Open the https:// address of this ' +
+      'web app; if it has none, ask the site\'s IT to serve it over https.',
+  },
+  'local-network-denied': {
+    title: 'The browser blocks this page from the card service on this computer',
+    detail:
+      'Allow it: click the icon left of the address bar, open Site settings, set "Local network access" ' +
+      '(or "Apps and services on this device") to Allow, then reload the page. If the setting is missing ' +
+      'or locked, ask IT to allow this site for all users ("hcbridge browser-policy --write", see ' +
+      'docs/install.md).',
+  },
+  'local-network-prompt': {
+    title: 'The browser asks whether this page may use the card service',
+    detail:
+      'Click "Allow" on the browser\'s prompt "Access other apps and services on this device", next to ' +
+      'the address bar. IT can allow this site for all users ("hcbridge browser-policy --write", see ' +
+      'docs/install.md).',
+  },
   'service-unreachable': {
     title: 'The card service is not running',
     detail:
@@ -55,12 +81,68 @@ function clientError(code, cause, extra = {}) {
   return new HcBridgeError({ code, ...CLIENT_PROBLEMS[code], ...extra, cause });
 }
 
+// The Local Network Access permission: Chromium 146+ and Firefox 153+ name it
+// 'loopback-network' (requests to this device); older Chromium
+// 'local-network-access'. A browser that knows neither throws a TypeError.
+// Queried afresh each time: Chromium turns 'prompt' into 'denied' when it
+// blocks a first request, without a 'change' event on older statuses.
+const PERMISSION_NAMES = ['loopback-network', 'local-network-access'];
+let knownName; // the first name this browser accepted
+
+async function queryPermission() {
+  if (!globalThis.navigator?.permissions?.query) return null;
+  for (const name of knownName ? [knownName] : PERMISSION_NAMES) {
+    try {
+      const status = await navigator.permissions.query({ name });
+      knownName = name;
+      return status;
+    } catch {
+      // unknown name here: try the next one
+    }
+  }
+  return null;
+}
+
+// Pages the browser never restricts: loopback, and files.
+function isLoopbackPage() {
+  const { protocol, hostname } = globalThis.location ?? {};
+  if (protocol === 'file:') return true;
+  const host = (hostname ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export class HcBridge {
+  #reached = false; // an answer came: the browser lets this page through
+  #resumers = new Set(); // watches paused while the permission is denied
+  #prompt = null; // { answered, settle } while the browser asks the user
+
   // url: where hcbridged listens. timeoutMs: per request (a card read or a
   // PIN check takes well under a second; a slow card a few).
-  constructor({ url = DEFAULT_URL, timeoutMs = 20000 } = {}) {
+  // onPermissionPrompt(error, answered): called when the first request has
+  // not answered after promptAfterMs and the browser's Local Network Access
+  // permission is still 'prompt': the browser is asking the user. error is
+  // an HcBridgeError 'local-network-prompt' (show it), answered a Promise of
+  // 'granted' or 'denied'. Meanwhile the request waits, without timeout.
+  constructor({ url = DEFAULT_URL, timeoutMs = 20000, promptAfterMs = 1000, onPermissionPrompt = () => {} } = {}) {
     this.url = url.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
+    this.promptAfterMs = promptAfterMs;
+    this.onPermissionPrompt = onPermissionPrompt;
+  }
+
+  // The browser's Local Network Access permission for this page: 'granted',
+  // 'denied', 'prompt' (the browser will ask at the first request) or
+  // 'unsupported' (no such permission here: nothing to ask). For explaining
+  // before the prompt appears. Not a verdict: Firefox under an enterprise
+  // policy answers 'prompt' for a site the policy allows, and Chromium
+  // answers 'prompt' until a first request was blocked; the client itself
+  // reads it only after a failed or slow request.
+  async permissionState() {
+    return (await this.#permissionStatus())?.state ?? 'unsupported';
+  }
+
+  #permissionStatus() {
+    return queryPermission().catch(() => null);
   }
 
   status() {
@@ -114,18 +196,47 @@ export class HcBridge {
   // practitioner.session.opened/closed, service.lost/restored...). The
   // current state arrives first. onConnection(state, error) is told
   // 'connecting', 'open' or 'closed' (with the HcBridgeError saying why).
-  // Reconnects by itself, backing off to retryMaxMs. Returns { close() }.
+  // Reconnects by itself, backing off to retryMaxMs; but not while the
+  // browser denies this page access to this device (local-network-denied,
+  // or insecure-origin in a browser that has the permission): then it waits
+  // until the permission turns 'granted', a request of this client gets an
+  // answer, or retry() is called. Returns { close(), retry() }.
   watch(onEvent, { onConnection = () => {}, retryMinMs = 500, retryMaxMs = 5000 } = {}) {
     let socket = null;
     let stopped = false;
     let retryMs = retryMinMs;
     let timer = null;
+    let paused = null; // { resume } while denied
+    const resumeNow = () => {
+      if (stopped || !paused) return;
+      paused.release();
+      paused = null;
+      retryMs = retryMinMs;
+      connect();
+    };
+    const pause = async () => {
+      const status = await this.#permissionStatus();
+      const onChange = () => {
+        if (status.state === 'granted') resumeNow();
+      };
+      paused = {
+        release: () => {
+          status?.removeEventListener('change', onChange);
+          this.#resumers.delete(resumeNow);
+        },
+      };
+      status?.addEventListener('change', onChange);
+      this.#resumers.add(resumeNow);
+      if (status?.state === 'granted') resumeNow(); // granted meanwhile
+    };
     const connect = () => {
       onConnection('connecting');
       socket = new WebSocket(this.url.replace(/^http/, 'ws') + '/v1/events');
       let opened = false;
+      const prompt = this.#watchForPrompt(() => opened || stopped);
       socket.onopen = () => {
         opened = true;
+        this.#answered();
         retryMs = retryMinMs;
         onConnection('open');
       };
@@ -139,9 +250,17 @@ export class HcBridge {
         if (event && typeof event.type === 'string') onEvent(event);
       };
       socket.onclose = async () => {
+        prompt.cancel();
         if (stopped) return;
         const reason = opened ? clientError('service-unreachable') : await this.diagnose();
+        if (stopped) return;
         onConnection('closed', reason);
+        // No retry can help while the browser denies access (an http page
+        // never gets it); a browser without the permission may still let an
+        // http page through once the service runs.
+        if (reason?.code === 'local-network-denied') return pause();
+        if (reason?.code === 'insecure-origin' && (await this.permissionState()) === 'denied') return pause();
+        if (stopped) return;
         timer = setTimeout(connect, retryMs);
         retryMs = Math.min(retryMs * 2, retryMaxMs);
       };
@@ -151,18 +270,69 @@ export class HcBridge {
       close() {
         stopped = true;
         clearTimeout(timer);
+        paused?.release();
         socket?.close(1000);
+      },
+      // Reconnects now, e.g. after the user changed the site's settings.
+      retry() {
+        if (stopped) return;
+        if (paused) return resumeNow();
+        if (socket?.readyState === WebSocket.CLOSED) {
+          clearTimeout(timer);
+          retryMs = retryMinMs;
+          connect();
+        }
       },
     };
   }
 
-  // Why the service cannot be used from this page: an HcBridgeError with
-  // code 'service-unreachable' or 'origin-forbidden', or null when it answers.
+  // While a first connection waits (the WebSocket or a request), tells the
+  // app when the browser is asking the user: after promptAfterMs, if nothing
+  // answered yet and the permission reads 'prompt'. done(): the wait is
+  // over. onAnswer(answered) is told when a prompt is reported (answered: a
+  // Promise of 'granted' or 'denied'). Several waits share one report.
+  #watchForPrompt(done, onAnswer = () => {}) {
+    const timer = setTimeout(async () => {
+      if (done() || this.#reached) return;
+      if (this.#prompt) return onAnswer(this.#prompt.answered);
+      const status = await this.#permissionStatus();
+      if (!status || status.state !== 'prompt' || done() || this.#reached) return;
+      if (this.#prompt) return onAnswer(this.#prompt.answered);
+      const prompt = {};
+      prompt.answered = new Promise((resolve) => {
+        const onChange = () => {
+          if (status.state !== 'prompt') prompt.settle(status.state === 'granted' ? 'granted' : 'denied');
+        };
+        prompt.settle = (answer) => {
+          status.removeEventListener('change', onChange);
+          if (this.#prompt === prompt) this.#prompt = null;
+          resolve(answer);
+        };
+        status.addEventListener('change', onChange);
+      });
+      this.#prompt = prompt;
+      onAnswer(prompt.answered);
+      this.onPermissionPrompt(clientError('local-network-prompt'), prompt.answered);
+    }, this.promptAfterMs);
+    return { cancel: () => clearTimeout(timer) };
+  }
+
+  // Why the service cannot be used from this page: an HcBridgeError, or
+  // null when it answers. In this order: the page is on plain http from
+  // another machine (insecure-origin); the browser's permission is denied
+  // (local-network-denied); else an opaque request tells whether something
+  // answers (origin-forbidden) or not (service-unreachable).
   async diagnose() {
     try {
       await this.#fetch('GET', '/v1/status', undefined, 'cors');
+      this.#answered();
       return null;
     } catch (corsFailure) {
+      if (corsFailure instanceof HcBridgeError && corsFailure.code === 'local-network-denied') return corsFailure;
+      const insecure = globalThis.isSecureContext === false && !isLoopbackPage();
+      if (!insecure && (await this.permissionState()) === 'denied') {
+        return clientError('local-network-denied', corsFailure);
+      }
       try {
         // An opaque request gets through without CORS: if it does, the
         // service runs and only this origin is refused.
@@ -171,9 +341,15 @@ export class HcBridge {
           detail: `${location.origin} is not on hcbridged's allow-list. ${CLIENT_PROBLEMS['origin-forbidden'].detail}`,
         });
       } catch (failure) {
-        return failure instanceof HcBridgeError && failure.code === 'timeout'
-          ? failure
-          : clientError('service-unreachable', failure);
+        if (failure instanceof HcBridgeError && failure.code === 'timeout') return failure;
+        // A browser with Local Network Access blocks an insecure page before
+        // any request leaves; one without it lets the opaque request through.
+        if (insecure) {
+          return clientError('insecure-origin', failure, {
+            detail: `${location.origin} is plain http. ${CLIENT_PROBLEMS['insecure-origin'].detail}`,
+          });
+        }
+        return clientError('service-unreachable', failure);
       }
     }
   }
@@ -183,9 +359,10 @@ export class HcBridge {
     try {
       response = await this.#fetch(method, path, body, 'cors');
     } catch (failure) {
-      if (failure instanceof HcBridgeError) throw failure;
+      if (failure instanceof HcBridgeError) throw failure; // timeout, local-network-denied
       throw (await this.diagnose()) ?? clientError('request-failed', failure);
     }
+    this.#answered();
     const text = await response.text();
     let json = null;
     try {
@@ -203,9 +380,33 @@ export class HcBridge {
     });
   }
 
+  // The service answered this page: the browser lets it through, so watches
+  // paused on a denied permission may try again.
+  #answered() {
+    this.#reached = true;
+    this.#prompt?.settle('granted'); // e.g. Firefox under a policy still reads 'prompt'
+    for (const resume of [...this.#resumers]) resume();
+  }
+
+  // A fetch with the timeout; while the browser asks the user for the Local
+  // Network Access permission, the timeout waits for the answer.
   async #fetch(method, path, body, mode) {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    let denied = null;
+    let timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    let finished = false;
+    const prompt = this.#watchForPrompt(() => finished, (answered) => {
+      clearTimeout(timer); // the user takes the time they need
+      answered.then((answer) => {
+        if (finished) return;
+        if (answer === 'granted') {
+          timer = setTimeout(() => abort.abort(), this.timeoutMs);
+        } else {
+          denied = clientError('local-network-denied');
+          abort.abort();
+        }
+      });
+    });
     try {
       return await fetch(this.url + path, {
         method,
@@ -217,10 +418,13 @@ export class HcBridge {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (failure) {
+      if (denied) throw denied;
       if (abort.signal.aborted) throw clientError('timeout', failure);
       throw failure;
     } finally {
+      finished = true;
       clearTimeout(timer);
+      prompt.cancel();
     }
   }
 }

@@ -27,6 +27,10 @@ const HEADLINES = {
   'record-not-found': 'No record for this patient',
   'nonce-unknown': 'The request is stale',
   'nonce-replayed': 'This request was already used',
+  // The browser's Local Network Access: the detail says what to click or ask IT.
+  'local-network-prompt': 'Your browser asks whether this page may use the card reader: click "Allow"',
+  'local-network-denied': 'Your browser blocks this page from the card reader service',
+  'insecure-origin': 'This page is not secure (http): the browser keeps it away from the card reader',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -49,13 +53,22 @@ function showMessage(kind, title, detail = '') {
   $('message-detail').textContent = detail;
 }
 
-function showError(error) {
+function showError(error, kind = 'error') {
   const code = error?.code ?? 'internal';
   const title = HEADLINES[code] ?? error?.title ?? 'Something went wrong';
   let detail = error?.detail || (error?.title && HEADLINES[code] ? error.title : '');
   if (!(error instanceof HcBridgeError) && !error?.code) detail = String(error?.message ?? error);
-  showMessage('error', title, detail);
+  showMessage(kind, title, detail);
   $('message').dataset.code = code;
+}
+
+// The browser shows its Local Network Access prompt: say what to click; the
+// client waits for the answer, then the page goes on (or says it is denied).
+function onPermissionPrompt(error, answered) {
+  showError(error, 'info');
+  answered.then((answer) => {
+    if (answer === 'granted' && $('message').dataset.code === 'local-network-prompt') clearMessage();
+  });
 }
 
 function clearMessage() {
@@ -380,8 +393,9 @@ function onEvent({ type, data = {} }) {
 function onConnection(connection, error) {
   const pill = $('service');
   pill.dataset.state = connection;
+  const blocked = ['local-network-denied', 'insecure-origin'].includes(error?.code);
   pill.textContent = { connecting: 'Connecting to the card service…', open: 'Card service connected',
-    closed: 'Card service not available' }[connection];
+    closed: blocked ? 'Card service blocked by the browser' : 'Card service not available' }[connection];
   if (connection === 'open') {
     // The service sends its current state again, an open session included.
     state.readers.clear();
@@ -413,7 +427,7 @@ async function start() {
     return showError(error);
   }
   $('bridge-url').textContent = state.config.hcbridgeUrl;
-  state.bridge = new HcBridge({ url: state.config.hcbridgeUrl });
+  state.bridge = new HcBridge({ url: state.config.hcbridgeUrl, onPermissionPrompt });
   $('pin-form').addEventListener('submit', openSession);
   $('close-session').addEventListener('click', closeSession);
   $('patient-form').addEventListener('submit', openRecord);
