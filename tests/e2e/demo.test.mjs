@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 
 import {
-  READER, call, freePort, insertCard, launchBrowser, markTime, screenshotter, startHcbridged, startRecordServer,
+  call, cardTray, demoPage, freePort, launchBrowser, markTime, screenshotter, startHcbridged, startRecordServer,
   startSimulatedHcbridged,
 } from './harness.mjs';
 
@@ -19,7 +19,9 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
   let browser;
   let context;
   let page;
-  const cards = [];
+  let bodyState, readerShows, messageShows, messageCode, message, typePin;
+  const tray = cardTray();
+  const { insert, pull } = tray;
 
   before(async () => {
     const [bridgePort, recordPort] = [await freePort(), await freePort()];
@@ -41,36 +43,13 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+    ({ bodyState, readerShows, messageShows, messageCode, message, typePin } = demoPage(page));
   });
 
-  afterEach(async (t) => {
+  afterEach(async () => {
     await context?.close();
-    while (cards.length) await cards.pop().stop();
-    if (t?.diagnostic) return;
+    await tray.removeAll();
   });
-
-  const insert = async (profile, slot) => {
-    const card = await insertCard(profile, slot);
-    cards.push(card);
-    return card;
-  };
-  const pull = async (card) => {
-    await card.stop('SIGKILL');
-    cards.splice(cards.indexOf(card), 1);
-  };
-  const bodyState = (name, value, timeout = 10000) =>
-    page.waitForSelector(`body[data-${name}="${value}"]`, { timeout });
-  const readerShows = (slot, text) => page.waitForFunction(([name, text]) =>
-    document.querySelector(`#readers li[data-reader="${name}"]`)?.textContent.includes(text), [READER[slot], text]);
-  // Waits until the page's message is the one for problem `code`.
-  const messageShows = (code) =>
-    page.waitForFunction((code) => document.querySelector('#message').dataset.code === code, code);
-  const messageCode = () => page.getAttribute('#message', 'data-code');
-  const message = () => page.textContent('#message');
-  const typePin = async (pin) => {
-    await page.fill('#pin', pin);
-    await page.click('#open-session');
-  };
 
   // The page loaded, cps-demo's session open with its PIN, `patient` shown.
   // Returns the practitioner card.
@@ -132,7 +111,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await shot('reloaded');
 
     // Pulling the patient card takes the record off the screen.
-    await pull(cards.find((card) => card.name.includes('vitale')));
+    await pull(tray.find('vitale'));
     await bodyState('record', 'none');
     await bodyState('patient', 'none');
     await shot('patient-card-removed');
@@ -208,7 +187,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     assert.match(await message(), /has been revoked/);
     await shot('revoked');
 
-    await pull(cards.find((card) => card.name.includes('cps-revoked')));
+    await pull(tray.find('cps-revoked'));
     await readerShows(PRACTITIONER_SLOT, 'empty');
     await insert('cps-blocked', PRACTITIONER_SLOT);
     await readerShows(PRACTITIONER_SLOT, 'CPS');

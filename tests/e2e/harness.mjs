@@ -117,6 +117,26 @@ export function insertCard(profile, slot) {
     /Serving simulated card/, { timeoutMs: 10000 });
 }
 
+// The simulated cards a test inserted, pulled out in its afterEach (removeAll).
+export function cardTray() {
+  const cards = [];
+  return {
+    async insert(profile, slot) {
+      const card = await insertCard(profile, slot);
+      cards.push(card);
+      return card;
+    },
+    async pull(card) {
+      await card.stop('SIGKILL');
+      cards.splice(cards.indexOf(card), 1);
+    },
+    find: (profile) => cards.find((card) => card.name.includes(profile)),
+    async removeAll() {
+      while (cards.length) await cards.pop().stop();
+    },
+  };
+}
+
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:\d+/;
 
 // hcbridged as scripts/demo.sh runs it: --simulate (its own simulated
@@ -150,6 +170,7 @@ export async function startHcbridged({ port, origins }) {
   const daemon = await startChild('hcbridged', env.hcbridged(), ['--listen', String(port), '--config', config],
     LISTENING);
   daemon.url = `http://localhost:${port}`;
+  daemon.config = config;
   return daemon;
 }
 
@@ -247,6 +268,55 @@ export async function launchBrowser({ publicServer } = {}) {
       '--disable-component-update', '--disable-sync', '--no-first-run',
       ...(publicServer ? publicServerSwitches(publicServer) : [])],
   });
+}
+
+// Waits and reads on the demo page (web/demo) in `page`.
+export function demoPage(page) {
+  return {
+    // body[data-session|patient|record] says what the page shows.
+    bodyState: (name, value, timeout = 10000) => page.waitForSelector(`body[data-${name}="${value}"]`, { timeout }),
+    readerShows: (slot, text) => page.waitForFunction(([name, text]) =>
+      document.querySelector(`#readers li[data-reader="${name}"]`)?.textContent.includes(text), [READER[slot], text]),
+    // Waits until the page's message is the one for problem `code`.
+    messageShows: (code, timeout = 10000) =>
+      page.waitForFunction((code) => document.querySelector('#message').dataset.code === code, code, { timeout })
+        .catch(async (error) => {
+          const shown = await page.evaluate(() => `${document.querySelector('#message').dataset.code}: ` +
+            document.querySelector('#message').textContent.trim()).catch(() => '?');
+          throw new Error(`the page did not show '${code}' within ${timeout} ms; it shows ${shown}`, { cause: error });
+        }),
+    messageCode: () => page.getAttribute('#message', 'data-code'),
+    message: () => page.textContent('#message'),
+    async typePin(pin) {
+      await page.fill('#pin', pin);
+      await page.click('#open-session');
+    },
+  };
+}
+
+// The IP address space Chromium gave each response of `page` (Local Network
+// Access: 'Public', 'Local', 'Loopback'), through the DevTools protocol.
+// Call before the navigation; documentSpace(url) waits for the document's.
+export async function watchAddressSpaces(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const documents = new Map(); // url -> request id
+  const spaces = new Map(); // request id -> space
+  cdp.on('Network.requestWillBeSent', (event) => {
+    if (event.type === 'Document') documents.set(event.request.url, event.requestId);
+  });
+  cdp.on('Network.responseReceivedExtraInfo', (event) => spaces.set(event.requestId, event.resourceIPAddressSpace));
+  return {
+    cdp,
+    async documentSpace(url, timeoutMs = 5000) {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+        const space = spaces.get(documents.get(url));
+        if (space) return space;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no address space reported for the document ${url}`);
+    },
+  };
 }
 
 // The wall-clock time (ms since the epoch, as Date.now()) of the page's

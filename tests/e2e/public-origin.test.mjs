@@ -1,0 +1,265 @@
+// The demo web app on a public origin, as a clinic's web EHR or the DMP web
+// app is deployed: https://dmp.example.fr, mapped by Chromium to the record
+// server on this machine and counted in the public IP address space (checked
+// through the DevTools protocol), so Chromium's Local Network Access applies
+// to its requests to hcbridged on http://localhost exactly as to a real site.
+// hcbridged runs on the real pcscd with simulated cards in the vpcd readers.
+//   (a) granted by the managed policy `hcbridge browser-policy --write` installs
+//   (b) granted by the user (DevTools Browser.setPermission 'loopback-network')
+//   (c) denied (headless Chromium denies what it would prompt for)
+//   (d) the page on plain http: never allowed
+//   (e) a foreign public origin, granted by the browser, refused by hcbridged
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+
+import {
+  PUBLIC_HOST, cardTray, demoPage, env, freePort, launchBrowser, screenshotter, startHcbridged,
+  startPublicRecordServer, watchAddressSpaces,
+} from './harness.mjs';
+
+const PATIENT_SLOT = 0;
+const PRACTITIONER_SLOT = 1;
+const ORIGIN = `https://${PUBLIC_HOST}`;
+const FOREIGN_HOST = 'evil.example';
+const POLICY_FOLDER = '/etc/chromium/policies/managed';
+const POLICY_FILE = path.join(POLICY_FOLDER, 'hcbridge.json');
+
+// Requests hcbridged logged (http METHOD ... / ws /v1/events 101 ...).
+const REQUEST_LINE = /^(http [A-Z]+ |ws \/)/gm;
+const requestsLogged = (daemon) => daemon.output.match(REQUEST_LINE)?.length ?? 0;
+
+// The managed Chromium policy exactly as the package installs it.
+function browserPolicy(config, action) {
+  const args = ['browser-policy', '--config', config, '--browser', 'chromium', action];
+  try {
+    return execFileSync(env.hcbridge(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
+    if (/unknown command/i.test(output)) {
+      throw new Error(`${env.hcbridge()} has no 'browser-policy' command (it said: ${output}). Build the CLI ` +
+        'with it (issue 15, item 3): this test uses the command the package runs and does not write the ' +
+        'policy file itself.');
+    }
+    throw new Error(`hcbridge ${args.join(' ')} failed (exit ${error.status}): ${output}`);
+  }
+}
+
+// Policy files of this machine that name the test's hosts would change what
+// the browser allows: the tests need a machine without them.
+function policiesNamingTestHosts() {
+  if (!existsSync(POLICY_FOLDER)) return [];
+  return readdirSync(POLICY_FOLDER).filter((name) => {
+    const text = readFileSync(path.join(POLICY_FOLDER, name), 'utf8');
+    return text.includes(PUBLIC_HOST) || text.includes(FOREIGN_HOST);
+  }).map((name) => path.join(POLICY_FOLDER, name));
+}
+
+describe('the demo on a public origin in Chromium (Local Network Access)', () => {
+  let daemon;
+  let bridgePort;
+  const servers = {};
+  let browser;
+  let context;
+  let page;
+  const tray = cardTray();
+
+  before(async () => {
+    const stale = policiesNamingTestHosts();
+    assert.deepEqual(stale, [], `remove these Chromium policies first (they allow the test's hosts): ${stale}`);
+    bridgePort = await freePort();
+    daemon = await startHcbridged({ port: bridgePort, origins: [ORIGIN] });
+    servers.https = await startPublicRecordServer({ hcbridgeUrl: daemon.url });
+    servers.http = await startPublicRecordServer({ hcbridgeUrl: daemon.url, scheme: 'http' });
+    servers.foreign = await startPublicRecordServer({ hcbridgeUrl: daemon.url, host: FOREIGN_HOST });
+  });
+
+  after(async () => {
+    for (const server of Object.values(servers)) await server.stop();
+    await daemon?.stop();
+  });
+
+  afterEach(async () => {
+    await browser?.close();
+    browser = null;
+    await tray.removeAll();
+  });
+
+  // A browser that maps `server`'s host to it, a page, and the address
+  // spaces of its responses. grant: origins given the permission through
+  // DevTools, as a user clicking "Allow" would.
+  const openBrowser = async (server, { grant = [] } = {}) => {
+    browser = await launchBrowser({ publicServer: server });
+    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+    const spaces = await watchAddressSpaces(page);
+    const { targetInfo } = await spaces.cdp.send('Target.getTargetInfo');
+    for (const origin of grant) {
+      await spaces.cdp.send('Browser.setPermission', {
+        permission: { name: 'loopback-network' }, setting: 'granted', origin,
+        browserContextId: targetInfo.browserContextId });
+    }
+    spaces.grant = (origin) => spaces.cdp.send('Browser.setPermission', {
+      permission: { name: 'loopback-network' }, setting: 'granted', origin,
+      browserContextId: targetInfo.browserContextId });
+    return { spaces, ui: demoPage(page) };
+  };
+
+  // Loads the page and checks Chromium counts it as public.
+  const goPublic = async (spaces, url) => {
+    await page.goto(url);
+    assert.equal(await spaces.documentSpace(url), 'Public', `${url} is not in the public address space`);
+  };
+
+  const permission = () => page.evaluate(async () => (await navigator.permissions.query({ name: 'loopback-network' })).state);
+
+  // The GP's whole flow: readers from the event stream, PIN, patient, record.
+  const gpFlow = async (ui, shot) => {
+    await page.waitForSelector('#service[data-state="open"]');
+    await tray.insert('cps-demo', PRACTITIONER_SLOT);
+    await tray.insert('vitale-family', PATIENT_SLOT);
+    await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
+    await ui.readerShows(PATIENT_SLOT, 'Carte Vitale');
+    await page.waitForSelector('#pin-form:not([hidden])');
+    await shot('cards-shown');
+    await ui.typePin('1234');
+    await ui.bodyState('session', 'open');
+    await ui.bodyState('patient', 'shown');
+    await page.waitForSelector('#login[data-state="signed-in"]');
+    assert.equal(await page.locator('#beneficiaries label').count(), 4);
+    assert.equal(await page.getAttribute('#patient-card .badge', 'data-status'), 'verified');
+    await shot('patient-shown');
+    await page.click('#open-record');
+    await ui.bodyState('record', 'shown');
+    assert.match(await page.textContent('#record'), /Jean DUPONT-TEST — opened by Hélène DURAND-TEST \(normal\)/);
+    await shot('record-shown');
+    // hcbridged served this origin (its log names the caller's origin).
+    assert.match(daemon.output, new RegExp(`^ws /v1/events 101 origin ${ORIGIN}$`, 'm'));
+    assert.match(daemon.output, new RegExp(`^http POST /v1/record-access 200 \\d+ms origin ${ORIGIN}$`, 'm'));
+  };
+
+  test('(a) granted by the managed policy the package installs: the whole GP flow', async () => {
+    browserPolicy(daemon.config, '--write');
+    try {
+      const written = JSON.parse(readFileSync(POLICY_FILE, 'utf8'));
+      assert.deepEqual(written.LoopbackNetworkAllowedForUrls, [ORIGIN], `${POLICY_FILE}: ${JSON.stringify(written)}`);
+      // Chromium reads the policy folder at start: launched after the write, no DevTools grant.
+      const { spaces, ui } = await openBrowser(servers.https);
+      await goPublic(spaces, `${ORIGIN}/`);
+      assert.equal(await permission(), 'granted', 'the policy does not grant the permission');
+      await gpFlow(ui, screenshotter(page, 'public-a-policy'));
+    } finally {
+      await browser?.close();
+      browser = null;
+      browserPolicy(daemon.config, '--remove');
+    }
+    assert.ok(!existsSync(POLICY_FILE), `--remove left ${POLICY_FILE}`);
+  });
+
+  test('(b) granted by the user: the whole GP flow', async () => {
+    const { spaces, ui } = await openBrowser(servers.https, { grant: [ORIGIN] });
+    await goPublic(spaces, `${ORIGIN}/`);
+    assert.equal(await permission(), 'granted');
+    await gpFlow(ui, screenshotter(page, 'public-b-user-granted'));
+  });
+
+  test('(c) denied: the page says the browser blocks it, nothing reaches hcbridged, no retry loop', async () => {
+    await tray.insert('cps-demo', PRACTITIONER_SLOT);
+    const { spaces, ui } = await openBrowser(servers.https);
+    const toBridge = { webSockets: 0, requests: 0 };
+    spaces.cdp.on('Network.webSocketCreated', ({ url }) => {
+      if (url.startsWith(`ws://localhost:${bridgePort}/`)) toBridge.webSockets += 1;
+    });
+    spaces.cdp.on('Network.requestWillBeSent', ({ request }) => {
+      if (request.url.startsWith(daemon.url)) toBridge.requests += 1;
+    });
+    const loggedBefore = requestsLogged(daemon);
+    await goPublic(spaces, `${ORIGIN}/`);
+    await ui.messageShows('local-network-denied');
+    const shot = screenshotter(page, 'public-c-denied');
+    await shot('denied');
+    const text = await ui.message();
+    assert.match(text, /browser blocks this page/);
+    assert.match(text, /Local network access/);
+    assert.match(text, /hcbridge browser-policy --write/);
+    assert.doesNotMatch(text, /not running|install it/);
+    assert.equal(await page.textContent('#service'), 'Card service blocked by the browser');
+    assert.equal(await permission(), 'denied');
+    assert.equal(await page.locator('#readers li[data-reader]').count(), 0);
+
+    // Over 3 s: the watch does not try again.
+    const seen = { ...toBridge };
+    await page.waitForTimeout(3000);
+    assert.equal(toBridge.webSockets, 1, `WebSocket attempts: ${toBridge.webSockets}`);
+    assert.deepEqual(toBridge, seen, 'the page kept trying while denied');
+    assert.equal(requestsLogged(daemon), loggedBefore, 'a request reached hcbridged');
+
+    // The user allows it in the site settings: the page goes on by itself.
+    await spaces.grant(ORIGIN);
+    await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
+    assert.equal(await page.getAttribute('#service', 'data-state'), 'open');
+    assert.equal(await page.isHidden('#message'), true);
+    await shot('granted-later');
+  });
+
+  test('(d) on plain http: the page says it must be https, nothing reaches hcbridged', async () => {
+    const { spaces, ui } = await openBrowser(servers.http);
+    const loggedBefore = requestsLogged(daemon);
+    const url = `http://${PUBLIC_HOST}/`;
+    await goPublic(spaces, url);
+    assert.equal(await page.evaluate(() => window.isSecureContext), false);
+    await ui.messageShows('insecure-origin');
+    const text = await ui.message();
+    assert.match(text, /not secure \(http\)/);
+    assert.match(text, /https/);
+    assert.doesNotMatch(text, /not running|install it/);
+    await screenshotter(page, 'public-d-plain-http')('insecure');
+    assert.equal(requestsLogged(daemon), loggedBefore, 'a request reached hcbridged');
+  });
+
+  test('(e) a foreign public origin, allowed by the browser, gets no data and no events', async () => {
+    await tray.insert('cps-demo', PRACTITIONER_SLOT);
+    const foreign = `https://${FOREIGN_HOST}`;
+    const { spaces, ui } = await openBrowser(servers.foreign, { grant: [foreign] });
+    await goPublic(spaces, `${foreign}/`);
+    assert.equal(await permission(), 'granted');
+    await ui.messageShows('origin-forbidden');
+    const text = await ui.message();
+    assert.match(text, /not allowed to use the card service/);
+    assert.match(text, /evil\.example/);
+    assert.equal(await page.locator('#readers li[data-reader]').count(), 0);
+    await screenshotter(page, 'public-e-foreign-origin')('refused');
+
+    const direct = await page.evaluate(async (url) => {
+      try {
+        const response = await fetch(`${url}/v1/readers`);
+        return `answered ${response.status}: ${await response.text()}`;
+      } catch (error) {
+        return `refused: ${error.name}`;
+      }
+    }, daemon.url);
+    assert.equal(direct, 'refused: TypeError');
+    const socket = await page.evaluate((url) => new Promise((resolve) => {
+      const events = [];
+      const ws = new WebSocket(url);
+      ws.onmessage = (message) => events.push(message.data);
+      ws.onclose = () => resolve({ events: events.length, closed: true });
+      setTimeout(() => resolve({ events: events.length, closed: false }), 2000);
+    }), `ws://localhost:${bridgePort}/v1/events`);
+    assert.deepEqual(socket, { events: 0, closed: true });
+    // The browser let the requests through; hcbridged refused them.
+    assert.match(daemon.output, new RegExp(`^http GET /v1/readers 403 \\d+ms .*${FOREIGN_HOST}`, 'm'));
+    assert.doesNotMatch(daemon.output, new RegExp(`^ws /v1/events 101 .*${FOREIGN_HOST}`, 'm'));
+  });
+
+  // Runs last: by now both programs have served the flows above.
+  test('no name, NIR or record text reaches the logs of hcbridged or the record server', () => {
+    const cardAndRecordData = /DUPONT|DURAND|Hélène|175047505612377|Peanuts|Amlodipine|19750412/i;
+    for (const program of [daemon, ...Object.values(servers)]) {
+      assert.doesNotMatch(program.output, cardAndRecordData, `${program.name} logged card or record data`);
+    }
+  });
+});
