@@ -23,6 +23,7 @@ std::vector<CheckResult> runChecks(DoctorContext& context) {
   add(checkCards(context));
   results.push_back(checkConfig(context));
   results.push_back(checkOrigins(context));
+  add(checkBrowserPolicies(context));
   results.push_back(checkPort(context));
   add(checkTrust(context));
   results.push_back(checkAudit(context));
@@ -45,6 +46,7 @@ int runDoctor(const std::vector<std::string>& args, std::ostream& out) {
       "Diagnoses why a card is not read. Checks, in order: pcscd answers (and how it is\n"
       "started), pcscd accepts the service's user (polkit), readers, each card (or its\n"
       "ATR), the config file (file, line and reason when wrong), the allowed origins, the\n"
+      "browser policies for them (hcbridge browser-policy; each browser installed), the\n"
       "port (free or held by hcbridged; otherwise the program holding it), the trust\n"
       "anchors and CRLs (present, not expired), the audit log (writable, chain intact)\n"
       "and the service answering /v1/status. One line per check, OK, WARN or FAIL,\n"

@@ -30,5 +30,6 @@ Command auditCommand();
 Command verifyTokenCommand();
 Command verifyAssertionCommand();
 Command doctorCommand();
+Command browserPolicyCommand();
 
 }  // namespace hcbridge::cli

@@ -19,6 +19,8 @@ struct DoctorContext {
   std::filesystem::path configFile = daemon::kDefaultConfigFile;
   std::string serviceUser = "hcbridge";
   std::filesystem::path polkitRule = "/usr/share/polkit-1/rules.d/50-hcbridge-pcscd.rules";
+  // Where the browsers' policy folders are looked for (tests use a temporary one).
+  std::filesystem::path root = "/";
 
   // Found along the way.
   bool pcscdReachable = false;
@@ -38,6 +40,8 @@ std::vector<CheckResult> checkCards(DoctorContext& context);  // one per card
 CheckResult checkConfig(DoctorContext& context);
 CheckResult checkOrigins(DoctorContext& context);
 std::vector<CheckResult> checkTrust(DoctorContext& context);  // one per trust setting
+// the browsers' policies (doctor_browser_policy.cpp): one per browser installed
+std::vector<CheckResult> checkBrowserPolicies(DoctorContext& context);
 // the running service (doctor_service.cpp)
 CheckResult checkPort(DoctorContext& context);
 CheckResult checkAudit(DoctorContext& context);

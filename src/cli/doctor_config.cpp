@@ -6,9 +6,9 @@
 
 #include "doctor_checks.hpp"
 #include "hcbridge/app_keys.hpp"
-#include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/auth/trust_expiry.hpp"
 #include "hcbridge/error.hpp"
+#include "origin_reach.hpp"
 
 namespace hcbridge::cli {
 namespace {
@@ -113,16 +113,17 @@ CheckResult checkOrigins(DoctorContext& context) {
             "[\"https://records.example.org\"], to " +
                 context.configFile.string() + "; then sudo systemctl reload hcbridged"};
   }
-  // loadConfig already refused any malformed origin (auth::checkOriginForm);
-  // what auth::checkOrigin still refuses is http to a host other than loopback.
-  for (const auto& origin : origins) {
-    try {
-      auth::checkOrigin(origin);
-    } catch (const Error&) {
-      return {check, CheckStatus::Warn,
-              origin + " is plain http: anyone on the network path can act as that page",
-              "serve the web application over https and allow the https origin"};
+  // loadConfig already refused any malformed origin (auth::checkOriginForm).
+  const std::vector<std::string> plainHttp = daemon::plainHttpRemoteOrigins(origins);
+  if (!plainHttp.empty()) {
+    std::string message;
+    for (const auto& origin : plainHttp) {
+      message += (message.empty() ? "" : "; ") + daemon::plainHttpOriginWarning(origin);
     }
+    return {check, CheckStatus::Warn,
+            message + " (and anyone on the network path can act as a page on plain http)",
+            "serve the web application over https and allow the https origin in " +
+                context.configFile.string() + "; then sudo hcbridge browser-policy --write"};
   }
   return {check, CheckStatus::Ok, std::to_string(origins.size()) + " allowed origins, well-formed"};
 }

@@ -24,14 +24,15 @@ std::vector<Command> commands() {
           hcbridge::cli::auditCommand(),
           hcbridge::cli::verifyTokenCommand(),
           hcbridge::cli::verifyAssertionCommand(),
-          hcbridge::cli::doctorCommand()};
+          hcbridge::cli::doctorCommand(),
+          hcbridge::cli::browserPolicyCommand()};
 }
 
 void printHelp(std::ostream& out) {
   out << "hcbridge " << hcbridge::kVersion
       << " - health-card bridge: readers, cards, simulated cards,\n"
-         "application keys, the audit log, authentication tokens and the\n"
-         "installation's health (doctor)\n\n"
+         "application keys, the audit log, authentication tokens, the\n"
+         "installation's health (doctor) and the browsers' policies\n\n"
          "Usage: hcbridge COMMAND [OPTIONS]\n"
          "       hcbridge COMMAND --help\n\nCommands:\n";
   // Names are padded to the longest one (verify-assertion) plus two spaces.

@@ -18,6 +18,7 @@
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge/version.hpp"
+#include "origin_reach.hpp"
 #include "service_notify.hpp"
 #include "simulated_trust.hpp"
 
@@ -73,6 +74,14 @@ std::string describe(const api::ServiceEvent& event) {
   return line;
 }
 
+// At start and on SIGHUP: an allowed origin that no browser with Local
+// Network Access lets through is a silent failure for the page; say it here.
+void warnAboutPlainHttpOrigins(const std::vector<std::string>& origins, StderrLog& log) {
+  for (const auto& origin : plainHttpRemoteOrigins(origins)) {
+    log("warning: " + plainHttpOriginWarning(origin));
+  }
+}
+
 // SIGHUP: the application keys and the config's allowed origins (the
 // --allow-origin ones stay). Anything else in the config needs a restart.
 void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, StderrLog& log) {
@@ -92,10 +101,10 @@ void reload(const Settings& settings, AppKeyRing& keys, api::Server& server, Std
          ++i) {
       origins.push_back(settings.allowedOrigins[i]);
     }
-    const std::size_t count = origins.size();
-    server.setAllowedOrigins(std::move(origins));
     log("sighup: allowed origins reloaded from " + settings.configFile.string() + " (" +
-        std::to_string(count) + " origins); other settings apply at the next start");
+        std::to_string(origins.size()) + " origins); other settings apply at the next start");
+    warnAboutPlainHttpOrigins(origins, log);
+    server.setAllowedOrigins(std::move(origins));
   } catch (const Error& error) {
     // The error names the file, the line and the reason, as at start.
     log(std::string("sighup: config refused, the running config stays in force: ") + error.what());
@@ -211,6 +220,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   log("hcbridged " + std::string(kVersion) + ": " + std::to_string(settings.allowedOrigins.size()) +
       " allowed origins, " + std::to_string(keys.size()) + " application keys, audit log " +
       settings.auditLog.string());
+  warnAboutPlainHttpOrigins(settings.allowedOrigins, log);
 
   notifyService("READY=1");
   io.run();

@@ -1,0 +1,132 @@
+#include "policy_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "hcbridge/error.hpp"
+
+namespace hcbridge::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kWriteHint =
+    "Run it as root (sudo hcbridge browser-policy --write). For a read-only /etc, write into "
+    "the image with --root DIR; to leave a browser out, name the others with --browser. "
+    "Nothing was written.";
+
+[[noreturn]] void fileError(const std::string& what, const fs::path& path, int error) {
+  throw Error(Errc::Internal, what + " " + path.string() + ": " + std::strerror(error), kWriteHint);
+}
+
+void writeAll(int fd, std::string_view content, const fs::path& file) {
+  while (!content.empty()) {
+    const ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fileError("Cannot write", file, n < 0 ? errno : ENOSPC);
+    content.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void syncFolder(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+fs::path underRoot(const fs::path& root, const fs::path& path) {
+  return root / path.relative_path();
+}
+
+std::optional<std::string> readPolicyFile(const fs::path& file) {
+  std::error_code error;
+  if (!fs::exists(file, error)) return std::nullopt;
+  if (fs::is_directory(file, error)) fileError("Cannot read", file, EISDIR);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fileError("Cannot read", file, errno);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void checkFolderWritable(const fs::path& folder) {
+  fs::path existing = folder;
+  std::error_code error;
+  while (!fs::exists(existing, error) && existing.has_relative_path()) {
+    existing = existing.parent_path();
+  }
+  if (!fs::is_directory(existing, error)) {
+    throw Error(Errc::Internal,
+                "Cannot make the browser policy folder " + folder.string() + ": " +
+                    existing.string() + " is a file, not a folder",
+                "Move that file away, then run the command again. Nothing was written.");
+  }
+  // access() answers EROFS even to root, who may write anywhere else.
+  if (access(existing.c_str(), W_OK) != 0) {
+    fileError("Cannot write the browser policy folder", existing, errno);
+  }
+}
+
+std::vector<fs::path> createFolders(const fs::path& folder) {
+  std::vector<fs::path> missing;
+  for (fs::path at = folder; !fs::exists(at) && at.has_relative_path(); at = at.parent_path()) {
+    missing.insert(missing.begin(), at);
+  }
+  for (const auto& created : missing) {
+    // Browsers run as the user: they must read (and enter) the folders.
+    if (mkdir(created.c_str(), 0755) != 0 && errno != EEXIST) {
+      fileError("Cannot make the folder", created, errno);
+    }
+    if (chmod(created.c_str(), 0755) != 0) fileError("Cannot set the mode of", created, errno);
+  }
+  return missing;
+}
+
+void replaceFileAtomically(const fs::path& file, std::string_view content) {
+  const fs::path folder = file.parent_path();
+  std::string temporary = (folder / ("." + file.filename().string() + ".XXXXXX")).string();
+  const int fd = mkostemp(temporary.data(), O_CLOEXEC);
+  if (fd < 0) fileError("Cannot create a temporary file in", folder, errno);
+  bool closed = false;
+  try {
+    if (fchmod(fd, 0644) != 0) fileError("Cannot set the mode of", temporary, errno);
+    writeAll(fd, content, temporary);
+    if (fsync(fd) != 0) fileError("Cannot flush", temporary, errno);
+    closed = true;
+    if (::close(fd) != 0) fileError("Cannot write", temporary, errno);
+  } catch (...) {
+    if (!closed) ::close(fd);
+    unlink(temporary.c_str());
+    throw;
+  }
+  if (rename(temporary.c_str(), file.c_str()) != 0) {
+    const int error = errno;
+    unlink(temporary.c_str());
+    fileError("Cannot replace", file, error);
+  }
+  syncFolder(folder);
+}
+
+void removeFile(const fs::path& file) {
+  if (unlink(file.c_str()) != 0 && errno != ENOENT) fileError("Cannot remove", file, errno);
+  syncFolder(file.parent_path());
+}
+
+std::vector<fs::path> removeEmptyFolders(const std::vector<fs::path>& folders) {
+  std::vector<fs::path> removed;
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+    // rmdir refuses a folder that is not empty: someone else's files stay.
+    if (rmdir(it->c_str()) == 0) removed.push_back(*it);
+  }
+  return removed;
+}
+
+}  // namespace hcbridge::cli

@@ -1,0 +1,31 @@
+// What `hcbridge browser-policy --write` put into shared files, so that a
+// later --write drops entries that are no longer wanted and --remove takes
+// out exactly ours: /var/lib/hcbridge/browser-policy.json.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hcbridge::cli {
+
+inline constexpr const char* kPolicyRecordFile = "/var/lib/hcbridge/browser-policy.json";
+
+// One policy file, by its path on the target system ("/etc/...", without --root).
+struct PolicyFileRecord {
+  bool createdFile = false;                 // it did not exist before our first write
+  std::vector<std::string> skipDomains;     // Firefox: the SkipDomains entries we added
+  std::vector<std::string> createdFolders;  // folders we made for it, parents first
+};
+
+struct PolicyRecord {
+  std::map<std::string, PolicyFileRecord> files;
+};
+
+// `root`/var/lib/hcbridge/browser-policy.json; empty when absent. A file
+// that does not parse is Error(Internal) naming it.
+PolicyRecord loadPolicyRecord(const std::filesystem::path& root);
+std::string policyRecordText(const PolicyRecord& record);
+
+}  // namespace hcbridge::cli
