@@ -34,9 +34,9 @@ PolicyChange planChromium(PolicyAction action, Browser browser,
   PolicyChange change{browser, policyFile(browser),
                       readPolicyFile(underRoot(root, policyFile(browser))), std::nullopt};
   const std::string key = change.file.string();
+  // The file is ours by its name; the record keeps only the folders we made for it.
   if (action == PolicyAction::Write && !httpsOrigins.empty()) {
     change.wanted = chromiumPolicyText(httpsOrigins);
-    record.files[key];  // the file is ours: --remove finds its folders here
   } else if (action == PolicyAction::Remove && record.files.contains(key)) {
     for (const auto& folder : record.files[key].createdFolders)
       plan.foldersToRemove.push_back(folder);

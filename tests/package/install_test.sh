@@ -3,7 +3,9 @@
 # (dependencies via apt), files, user and modes, the service started as its
 # user without systemd (setpriv, $NOTIFY_SOCKET as Type=notify), /v1/status,
 # `hcbridge doctor` healthy and broken (bad config, port taken, pcscd
-# stopped), SIGHUP with a bad config, upgrade, remove, purge: nothing left.
+# stopped), SIGHUP with a bad config, the browsers' Local Network Access
+# policies (written at install and upgrade, merged into an existing Firefox
+# policies.json, removed with the package), upgrade, remove, purge: nothing left.
 #
 # Usage (root, pcscd running, hcbridge not installed):
 #   tests/package/install_test.sh PACKAGE.deb [FIGURES_FILE]
@@ -23,6 +25,14 @@ ready_ms=
 listener_pid=
 card_pids=()
 pcscd_command=
+# Browser policies: the package's files, and a Firefox policies.json of
+# another product that must survive install, remove and purge.
+chromium_policy=/etc/chromium/policies/managed/hcbridge.json
+chrome_policy=/etc/opt/chrome/policies/managed/hcbridge.json
+edge_policy=/etc/opt/edge/policies/managed/hcbridge.json
+firefox_policy=/etc/firefox/policies/policies.json
+firefox_backup=
+firefox_folder_made=
 
 fail() {
   echo "FAIL: $*" >&2
@@ -97,6 +107,33 @@ print("\n".join(lines) or "missing")
 ' "$work/doctor.json" "$1"
 }
 
+# --- a Firefox policies.json of another product, put back as it was -----
+plant_foreign_firefox_policy() {
+  if [ -e "$firefox_policy" ]; then
+    firefox_backup=$work/policies.json.orig
+    cp -p "$firefox_policy" "$firefox_backup"
+  elif [ ! -d "$(dirname "$firefox_policy")" ]; then
+    firefox_folder_made=$(dirname "$firefox_policy")
+    [ -d /etc/firefox ] || firefox_folder_made=/etc/firefox
+    mkdir -p "$(dirname "$firefox_policy")"
+  fi
+  printf '{\n  "policies": {\n    "DisableAppUpdate": true\n  }\n}\n' >"$firefox_policy"
+}
+restore_firefox_policy() {
+  if [ -n "$firefox_backup" ]; then
+    cp -p "$firefox_backup" "$firefox_policy"
+  else
+    rm -f "$firefox_policy"
+    [ -n "$firefox_folder_made" ] && rm -rf "$firefox_folder_made"
+  fi
+  firefox_backup=
+  firefox_folder_made=
+}
+firefox_json() {  # the Firefox policies, keys sorted, on one line
+  /usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' \
+    "$firefox_policy"
+}
+
 cleanup() {
   set +e
   stop_service 2>/dev/null
@@ -106,6 +143,7 @@ cleanup() {
   if dpkg-query -W -f='${Status}' hcbridge 2>/dev/null | grep -q installed; then
     dpkg --purge hcbridge >/dev/null 2>&1
   fi
+  restore_firefox_policy
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -115,6 +153,11 @@ if dpkg-query -W -f='${Status}' hcbridge 2>/dev/null | grep -q "ok installed"; t
   fail "hcbridge is already installed here; this test installs and purges it: dpkg --purge hcbridge first"
 fi
 getent passwd hcbridge >/dev/null && fail "a user 'hcbridge' exists already; this test creates and removes it"
+for file in "$chromium_policy" "$chrome_policy" "$edge_policy"; do
+  [ -e "$file" ] && fail "$file exists already; this test installs and removes it"
+done
+plant_foreign_firefox_policy
+foreign_firefox=$(firefox_json)
 pgrep -x pcscd >/dev/null || fail "pcscd is not running; start it first (scripts/pcscd-lib.sh)"
 
 export DEBIAN_FRONTEND=noninteractive
@@ -146,9 +189,21 @@ if command -v deb-systemd-helper >/dev/null; then
   expect_eq "service enabled at boot" "/lib/systemd/system/hcbridged.service" \
     "$(readlink /etc/systemd/system/multi-user.target.wants/hcbridged.service)"
 fi
-verify=$(systemd-analyze verify /lib/systemd/system/hcbridged.service 2>&1) \
-  || fail "systemd-analyze verify: $verify"
-pass "systemd-analyze verify"
+if command -v deb-systemd-helper >/dev/null; then
+  expect_eq "browser-policy path unit enabled" "/lib/systemd/system/hcbridge-browser-policy.path" \
+    "$(readlink /etc/systemd/system/paths.target.wants/hcbridge-browser-policy.path)"
+  expect_eq "browser-policy service enabled at boot" "/lib/systemd/system/hcbridge-browser-policy.service" \
+    "$(readlink /etc/systemd/system/multi-user.target.wants/hcbridge-browser-policy.service)"
+fi
+for unit in hcbridged.service hcbridge-browser-policy.service hcbridge-browser-policy.path; do
+  verify=$(systemd-analyze verify "/lib/systemd/system/$unit" 2>&1) \
+    || fail "systemd-analyze verify $unit: $verify"
+  pass "systemd-analyze verify $unit"
+done
+# The shipped config allows no origin: the install wrote no policy and left
+# Firefox's file as it was.
+[ -e "$chromium_policy" ] && fail "install wrote $chromium_policy although no https origin is allowed"
+expect_eq "install keeps a foreign Firefox policies.json" "$foreign_firefox" "$(firefox_json)"
 serial_sum=$(sha256sum /var/lib/hcbridge/serial.key)
 
 # --- start as the service user, call /v1/status -------------------------
@@ -158,9 +213,31 @@ import json, sys
 path, port = sys.argv[1], int(sys.argv[2])
 config = json.load(open(path))
 config["listen_port"] = port
+config["allowed_origins"] = ["https://dmp.example.fr", "http://localhost:8733"]
 json.dump(config, open(path, "w"), indent=2)
 PY
 cp "$config" "$work/good-config.json"
+
+# --- browser policies for the https origin (the path unit's command) ------
+hcbridge browser-policy --write >"$work/policy.out" 2>"$work/policy.err" \
+  || fail "hcbridge browser-policy --write: $(cat "$work/policy.err")"
+expected_chromium='{
+  "LoopbackNetworkAllowedForUrls": [
+    "https://dmp.example.fr"
+  ],
+  "LocalNetworkAccessAllowedForUrls": [
+    "https://dmp.example.fr"
+  ]
+}'
+for file in "$chromium_policy" "$chrome_policy" "$edge_policy"; do
+  expect_eq "policy $file" "$expected_chromium" "$(cat "$file")"
+  expect_eq "policy $file mode" "644 root root" "$(mode_owner "$file")"
+done
+expect_eq "Firefox policies merged, the foreign one kept" \
+  '{"policies": {"DisableAppUpdate": true, "LocalNetworkAccess": {"SkipDomains": ["dmp.example.fr"]}}}' \
+  "$(firefox_json)"
+expect_contains "browser-policy names the loopback origin it skips" \
+  "http://localhost:8733 needs no policy" "$(cat "$work/policy.err")"
 start_service
 pass "hcbridged ready in $ready_ms ms (pid $service_pid, port $port)"
 expect_eq "runs as" "hcbridge" "$(ps -o user= -p "$service_pid")"
@@ -182,6 +259,8 @@ expect_contains "doctor: config" "OK $config is valid (port $port)" "$(verdict c
 expect_contains "doctor: port" "OK port $port is held by hcbridged (pid $service_pid)" "$(verdict port)"
 expect_contains "doctor: audit" "OK /var/log/hcbridge/audit.log" "$(verdict audit)"
 expect_contains "doctor: service" "OK hcbridged answers /v1/status" "$(verdict service)"
+expect_contains "doctor: Chromium's policy" "OK chromium: $chromium_policy is current" "$(verdict browser-policy)"
+expect_contains "doctor: Firefox's policy" "OK firefox: $firefox_policy is current" "$(verdict browser-policy)"
 
 # --- doctor: a known and an unknown card (simulated, behind vpcd) --------
 hcbridge sim --card vitale-family --slot 0 >"$work/sim0.log" 2>&1 &
@@ -276,8 +355,11 @@ exposure=$(systemd-analyze security --offline=true /lib/systemd/system/hcbridged
   echo "systemd-analyze security --offline=true: $exposure"
 } | tee "${figures:-/dev/null}"
 
-# --- upgrade keeps the secret and the config -----------------------------
+# --- upgrade keeps the secret and the config, writes the policies again ---
+rm "$chromium_policy"
+expect_contains "doctor: a missing policy" "WARN chromium: $chromium_policy is missing" "$(doctor >/dev/null; verdict browser-policy)"
 dpkg -i "$deb" >>"$work/dpkg.log" 2>&1 || fail "reinstalling (upgrade path)"
+expect_eq "upgrade writes the missing policy again" "$expected_chromium" "$(cat "$chromium_policy")"
 expect_eq "upgrade keeps the serial key" "$serial_sum" "$(sha256sum /var/lib/hcbridge/serial.key)"
 expect_contains "upgrade keeps the edited config" "\"listen_port\": $port" "$(cat $config)"
 
@@ -288,6 +370,11 @@ for kept in $config /var/log/hcbridge/audit.log /var/lib/hcbridge/serial.key; do
   [ -e "$kept" ] || fail "remove deleted $kept (it keeps config, audit and state)"
 done
 pass "remove keeps config, audit log and state"
+for file in "$chromium_policy" "$chrome_policy" "$edge_policy"; do
+  [ ! -e "$file" ] || fail "remove left the browser policy $file"
+done
+[ ! -e /etc/opt/edge ] || fail "remove left /etc/opt/edge, which it created"
+expect_eq "remove takes out only our Firefox entries" "$foreign_firefox" "$(firefox_json)"
 dpkg --purge hcbridge >>"$work/dpkg.log" 2>&1 || fail "dpkg --purge"
 getent passwd hcbridge >/dev/null && fail "purge left the user hcbridge"
 getent group hcbridge >/dev/null && fail "purge left the group hcbridge"
@@ -298,4 +385,5 @@ left=$(find /etc /var /usr /lib /opt /run -xdev -path /var/cache/man -prune -o -
 [ -z "$left" ] || fail "purge left behind:
 $left"
 pass "purge left nothing behind"
+expect_eq "purge keeps the foreign Firefox policies.json" "$foreign_firefox" "$(firefox_json)"
 echo "package test passed"
