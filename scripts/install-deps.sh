@@ -29,8 +29,9 @@ packages=(
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
   # the unit check, setpriv (util-linux) and adduser
   help2man dpkg-dev fakeroot lintian systemd util-linux adduser
-  # the reference record server, the demo web app and its browser tests
-  nodejs chromium firefox-esr
+  # the reference record server, the demo web app and its browser tests;
+  # xvfb: a headed Chromium whose Local Network Access prompt stays open
+  nodejs chromium firefox-esr xvfb
 )
 # Debian's nodejs comes without npm (NodeSource's bundles it).
 command -v npm >/dev/null 2>&1 || packages+=(npm)

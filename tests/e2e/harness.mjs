@@ -261,10 +261,14 @@ export function call(url, { origin, body, raw, method } = {}) {
 }
 
 // publicServer: a startPublicRecordServer result whose pages must be public.
-export async function launchBrowser({ publicServer } = {}) {
+// display: an X display (e.g. Xvfb's) for a headed browser, which shows
+// permission prompts where a headless one denies at once.
+export async function launchBrowser({ publicServer, display } = {}) {
   return chromium.launch({
     executablePath: env.chromium(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    headless: !display,
+    ...(display ? { env: { ...process.env, DISPLAY: display } } : {}),
+    args: [...(display ? [] : ['--headless']), '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run',
       ...(publicServer ? publicServerSwitches(publicServer) : [])],
   });

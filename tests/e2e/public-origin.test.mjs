@@ -9,14 +9,17 @@
 //   (c) denied (headless Chromium denies what it would prompt for)
 //   (d) the page on plain http: never allowed
 //   (e) a foreign public origin, granted by the browser, refused by hcbridged
+//   (f) headed Chromium under Xvfb: the browser's own prompt is open
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
 
 import {
-  PUBLIC_HOST, cardTray, demoPage, env, freePort, launchBrowser, screenshotter, startHcbridged,
+  Child, PUBLIC_HOST, cardTray, demoPage, env, freePort, launchBrowser, screenshotter, startHcbridged,
   startPublicRecordServer, watchAddressSpaces,
 } from './harness.mjs';
 
@@ -57,6 +60,60 @@ function policiesNamingTestHosts() {
   }).map((name) => path.join(POLICY_FOLDER, name));
 }
 
+// An X server in memory for a headed browser; -fbdir keeps its screen in a
+// file, so the browser's own prompt (not part of the page) can be saved.
+async function startXvfb() {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'hcbridge-e2e-xvfb-'));
+  let xvfb;
+  try {
+    xvfb = new Child('Xvfb', 'Xvfb', ['-displayfd', '1', '-screen', '0', '1280x900x24', '-nolisten', 'tcp',
+      '-fbdir', folder]);
+    await new Promise((resolve, reject) => {
+      xvfb.process.once('error', reject);
+      xvfb.waitFor(/^\d+$/m, 10000).then(resolve, reject);
+    });
+  } catch (error) {
+    throw new Error(`cannot start Xvfb (apt-get install xvfb; scripts/install-deps.sh does): ${error.message}`);
+  }
+  xvfb.display = `:${xvfb.output.match(/^(\d+)$/m)[1]}`;
+  xvfb.framebuffer = path.join(folder, 'Xvfb_screen0');
+  return xvfb;
+}
+
+// Saves Xvfb's screen (XWD, 32 bits per pixel) as a PNG in the test artifacts.
+function saveScreen(xvfb, testName, label) {
+  const xwd = readFileSync(xvfb.framebuffer);
+  const word = (index) => xwd.readUInt32BE(index * 4);
+  const [headerSize, width, height, byteOrder, bytesPerLine, colors] = [0, 4, 5, 7, 12, 19].map(word);
+  const pixels = headerSize + colors * 12;
+  const rows = [];
+  for (let y = 0; y < height; ++y) {
+    const row = Buffer.alloc(1 + width * 3); // filter byte 0, then RGB
+    for (let x = 0; x < width; ++x) {
+      const at = pixels + y * bytesPerLine + x * 4;
+      const value = byteOrder === 0 ? xwd.readUInt32LE(at) : xwd.readUInt32BE(at);
+      row.writeUIntBE(value & 0xffffff, 1 + x * 3, 3);
+    }
+    rows.push(row);
+  }
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2], 8); // 8 bits per channel, RGB
+  const folder = path.join(env.artifacts(), testName);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, `screen-${label}.png`), Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]));
+}
+
 describe('the demo on a public origin in Chromium (Local Network Access)', () => {
   let daemon;
   let bridgePort;
@@ -87,24 +144,33 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
     await tray.removeAll();
   });
 
-  // A browser that maps `server`'s host to it, a page, and the address
-  // spaces of its responses. grant: origins given the permission through
-  // DevTools, as a user clicking "Allow" would.
-  const openBrowser = async (server, { grant = [] } = {}) => {
-    browser = await launchBrowser({ publicServer: server });
-    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  // A browser that maps `server`'s host to it, headed on `display` if given.
+  const openBrowser = async (server, { grant = [], display } = {}) => {
+    browser = await launchBrowser({ publicServer: server, display });
+    return openPage({ grant });
+  };
+
+  // A new context and page, and the address spaces of its responses.
+  // grant: origins given the permission through DevTools, as a user who
+  // allowed it in the site's settings.
+  const openPage = async ({ grant = [] } = {}) => {
+    context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
     page = await context.newPage();
     page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
     const spaces = await watchAddressSpaces(page);
     const { targetInfo } = await spaces.cdp.send('Target.getTargetInfo');
-    for (const origin of grant) {
-      await spaces.cdp.send('Browser.setPermission', {
-        permission: { name: 'loopback-network' }, setting: 'granted', origin,
-        browserContextId: targetInfo.browserContextId });
-    }
-    spaces.grant = (origin) => spaces.cdp.send('Browser.setPermission', {
-      permission: { name: 'loopback-network' }, setting: 'granted', origin,
-      browserContextId: targetInfo.browserContextId });
+    spaces.setPermission = (origin, setting) => spaces.cdp.send('Browser.setPermission', {
+      permission: { name: 'loopback-network' }, setting, origin, browserContextId: targetInfo.browserContextId });
+    spaces.grant = (origin) => spaces.setPermission(origin, 'granted');
+    for (const origin of grant) await spaces.grant(origin);
+    // Attempts to reach hcbridged, as the browser saw them.
+    spaces.toBridge = { webSockets: 0, requests: 0 };
+    spaces.cdp.on('Network.webSocketCreated', ({ url }) => {
+      if (url.startsWith(`ws://localhost:${bridgePort}/`)) spaces.toBridge.webSockets += 1;
+    });
+    spaces.cdp.on('Network.requestWillBeSent', ({ request }) => {
+      if (request.url.startsWith(daemon.url)) spaces.toBridge.requests += 1;
+    });
     return { spaces, ui: demoPage(page) };
   };
 
@@ -169,13 +235,7 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
   test('(c) denied: the page says the browser blocks it, nothing reaches hcbridged, no retry loop', async () => {
     await tray.insert('cps-demo', PRACTITIONER_SLOT);
     const { spaces, ui } = await openBrowser(servers.https);
-    const toBridge = { webSockets: 0, requests: 0 };
-    spaces.cdp.on('Network.webSocketCreated', ({ url }) => {
-      if (url.startsWith(`ws://localhost:${bridgePort}/`)) toBridge.webSockets += 1;
-    });
-    spaces.cdp.on('Network.requestWillBeSent', ({ request }) => {
-      if (request.url.startsWith(daemon.url)) toBridge.requests += 1;
-    });
+    const { toBridge } = spaces;
     const loggedBefore = requestsLogged(daemon);
     await goPublic(spaces, `${ORIGIN}/`);
     await ui.messageShows('local-network-denied');
@@ -253,6 +313,50 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
     // The browser let the requests through; hcbridged refused them.
     assert.match(daemon.output, new RegExp(`^http GET /v1/readers 403 \\d+ms .*${FOREIGN_HOST}`, 'm'));
     assert.doesNotMatch(daemon.output, new RegExp(`^ws /v1/events 101 .*${FOREIGN_HOST}`, 'm'));
+  });
+
+  test('(f) the browser asks (headed, Xvfb): the page says what to click and goes on once allowed', async () => {
+    await tray.insert('cps-demo', PRACTITIONER_SLOT);
+    const xvfb = await startXvfb();
+    try {
+      const { spaces, ui } = await openBrowser(servers.https, { display: xvfb.display });
+      const loggedBefore = requestsLogged(daemon);
+      await goPublic(spaces, `${ORIGIN}/`);
+      await ui.messageShows('local-network-prompt', 5000);
+      assert.equal(await page.getAttribute('#message', 'data-kind'), 'info');
+      assert.match(await ui.message(), /click "Allow"/);
+      assert.match(await ui.message(), /Access other apps and services on this device/);
+      assert.equal(await permission(), 'prompt');
+      const shot = screenshotter(page, 'public-f-prompt');
+      await shot('prompt-open');
+      saveScreen(xvfb, 'public-f-prompt', 'browser-prompt-open'); // the browser's own prompt
+      // The page waits for the answer: no timeout, no second attempt, nothing reached hcbridged.
+      await page.waitForTimeout(2000);
+      assert.equal(await ui.messageCode(), 'local-network-prompt');
+      assert.equal(await page.getAttribute('#service', 'data-state'), 'connecting');
+      assert.deepEqual(spaces.toBridge, { webSockets: 1, requests: 0 });
+      assert.equal(requestsLogged(daemon), loggedBefore, 'a request reached hcbridged before the answer');
+
+      // Allowed (through DevTools: the prompt itself is browser UI): the page goes on.
+      await spaces.grant(ORIGIN);
+      await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
+      assert.equal(await page.getAttribute('#service', 'data-state'), 'open');
+      assert.equal(await page.isHidden('#message'), true);
+      await shot('allowed');
+
+      // Another profile: refused while the prompt is open.
+      await context.close();
+      const refused = await openPage();
+      await goPublic(refused.spaces, `${ORIGIN}/`);
+      await refused.ui.messageShows('local-network-prompt', 5000);
+      await refused.spaces.setPermission(ORIGIN, 'denied');
+      await refused.ui.messageShows('local-network-denied', 5000);
+      await screenshotter(page, 'public-f-prompt-refused')('refused');
+    } finally {
+      await browser?.close();
+      browser = null;
+      await xvfb.stop();
+    }
   });
 
   // Runs last: by now both programs have served the flows above.

@@ -231,16 +231,30 @@ export class HcBridge {
     };
     const connect = () => {
       onConnection('connecting');
-      socket = new WebSocket(this.url.replace(/^http/, 'ws') + '/v1/events');
+      const current = new WebSocket(this.url.replace(/^http/, 'ws') + '/v1/events');
+      socket = current;
       let opened = false;
-      const prompt = this.#watchForPrompt(() => opened || stopped);
-      socket.onopen = () => {
+      // A connection held by the prompt may stay held when the permission
+      // is given elsewhere (site settings): then start a new one. When it is
+      // refused, drop it and say why (onclose).
+      const prompt = this.#watchForPrompt(() => opened || stopped, (answered) => answered.then((answer) =>
+        setTimeout(() => {
+          if (stopped || socket !== current || current.readyState !== WebSocket.CONNECTING) return;
+          if (answer === 'granted') {
+            current.onclose = null;
+            current.close();
+            connect();
+          } else {
+            current.close();
+          }
+        }, HELD_GRACE_MS)));
+      current.onopen = () => {
         opened = true;
         this.#answered();
         retryMs = retryMinMs;
         onConnection('open');
       };
-      socket.onmessage = (message) => {
+      current.onmessage = (message) => {
         let event;
         try {
           event = JSON.parse(message.data);
@@ -249,7 +263,7 @@ export class HcBridge {
         }
         if (event && typeof event.type === 'string') onEvent(event);
       };
-      socket.onclose = async () => {
+      current.onclose = async () => {
         prompt.cancel();
         if (stopped) return;
         const reason = opened ? clientError('service-unreachable') : await this.diagnose();
@@ -389,10 +403,18 @@ export class HcBridge {
   }
 
   // A fetch with the timeout; while the browser asks the user for the Local
-  // Network Access permission, the timeout waits for the answer.
+  // Network Access permission, the timeout waits for the answer. A GET the
+  // prompt still holds once the permission is given is sent again.
   async #fetch(method, path, body, mode) {
+    for (let attempt = 0; ; ++attempt) {
+      const outcome = await this.#fetchOnce(method, path, body, mode, method === 'GET' && attempt === 0);
+      if (outcome !== RESEND) return outcome;
+    }
+  }
+
+  async #fetchOnce(method, path, body, mode, mayResend) {
     const abort = new AbortController();
-    let denied = null;
+    let verdict = null; // why we aborted: a client error, or RESEND
     let timer = setTimeout(() => abort.abort(), this.timeoutMs);
     let finished = false;
     const prompt = this.#watchForPrompt(() => finished, (answered) => {
@@ -401,8 +423,15 @@ export class HcBridge {
         if (finished) return;
         if (answer === 'granted') {
           timer = setTimeout(() => abort.abort(), this.timeoutMs);
+          if (mayResend) {
+            setTimeout(() => {
+              if (finished) return;
+              verdict = RESEND;
+              abort.abort();
+            }, HELD_GRACE_MS);
+          }
         } else {
-          denied = clientError('local-network-denied');
+          verdict = clientError('local-network-denied');
           abort.abort();
         }
       });
@@ -418,7 +447,8 @@ export class HcBridge {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (failure) {
-      if (denied) throw denied;
+      if (verdict === RESEND) return RESEND;
+      if (verdict) throw verdict;
       if (abort.signal.aborted) throw clientError('timeout', failure);
       throw failure;
     } finally {
@@ -428,6 +458,11 @@ export class HcBridge {
     }
   }
 }
+
+// A request the prompt held after it was answered: how long to wait before
+// sending it again; and the marker of such a request.
+const HELD_GRACE_MS = 500;
+const RESEND = Symbol('resend');
 
 function query(params) {
   const entries = Object.entries(params).filter(([, value]) => value !== undefined && value !== '');
