@@ -6,13 +6,21 @@
 // Needs pcscd running; prints the median of --samples runs (default 10).
 //   HCBRIDGED=build-rel/src/daemon/hcbridged HCBRIDGE_CLI=build-rel/src/cli/hcbridge \
 //     node tests/e2e/measure.mjs --samples 10
+// With --origins: page load -> first card event and "Open record" -> record
+// shown, the page on its loopback origin (http://localhost:PORT) beside the
+// page on a public origin (https://dmp.example.fr, Local Network Access
+// granted by the managed policy `hcbridge browser-policy --write` writes:
+// run as root).
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 import {
-  freePort, insertCard, launchBrowser, markTime, startHcbridged, startRecordServer,
+  PUBLIC_HOST, env, freePort, insertCard, launchBrowser, markTime, startHcbridged, startPublicRecordServer,
+  startRecordServer,
 } from './harness.mjs';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: {
+  samples: { type: 'string', default: '10' }, origins: { type: 'boolean', default: false } } });
 const samples = Number(values.samples);
 
 const median = (list) => {
@@ -29,6 +37,92 @@ const apiTime = (page, since, pattern) => page.evaluate(({ since, pattern }) =>
 
 // Milliseconds between the latest performance marks `from` and `to` of the page.
 const between = async (page, from, to) => (await markTime(page, to)) - (await markTime(page, from));
+
+// A page load in a new browser context (nothing cached) until the record is
+// shown. Times from the page's own marks (ms): navigation start -> first
+// card.inserted event, and the "Open record" submit -> record shown.
+async function loadAndOpenRecord(browser, url) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#pin-form:not([hidden]), body[data-session="open"]');
+    if (await page.isVisible('#pin-form')) {
+      await page.fill('#pin', '1234');
+      await page.click('#open-session');
+    }
+    await page.waitForSelector('body[data-patient="shown"]');
+    const clickedAt = Date.now();
+    await page.click('#open-record');
+    await page.waitForSelector('body[data-record="shown"]');
+    const clickToShown = Date.now() - clickedAt;
+    const [firstEvent, recordInPage] = await page.evaluate(() => {
+      const at = (name) => performance.getEntriesByName(name, 'mark').at(-1).startTime;
+      return [at('demo:first-card-event'), at('demo:record-shown') - at('demo:open-record')];
+    });
+    return { firstEvent, recordInPage, clickToShown };
+  } finally {
+    await context.close();
+  }
+}
+
+async function measureOrigins() {
+  const bridgePort = await freePort();
+  const loopbackPort = await freePort();
+  const loopbackOrigin = `http://localhost:${loopbackPort}`;
+  const publicOrigin = `https://${PUBLIC_HOST}`;
+  const daemon = await startHcbridged({ port: bridgePort, origins: [loopbackOrigin, publicOrigin] });
+  const servers = [];
+  const cards = [];
+  const policy = (action) => execFileSync(env.hcbridge(),
+    ['browser-policy', '--config', daemon.config, '--browser', 'chromium', action], { stdio: 'inherit' });
+  const rows = {};
+  try {
+    servers.push(await startRecordServer({ port: loopbackPort, hcbridgeUrl: daemon.url }));
+    const publicServer = await startPublicRecordServer({ hcbridgeUrl: daemon.url });
+    servers.push(publicServer);
+    cards.push(await insertCard('cps-demo', 1), await insertCard('vitale-family', 0));
+    const settings = [
+      ['loopback origin', loopbackOrigin, {}],
+      ['public origin, policy-granted', publicOrigin, { publicServer }],
+    ];
+    policy('--write'); // Chromium reads its policies at start
+    try {
+      for (const [name, url, options] of settings) {
+        const browser = await launchBrowser(options);
+        try {
+          await loadAndOpenRecord(browser, url); // warm-up: the session opens, nothing cached yet
+          rows[name] = { firstEvent: [], recordInPage: [], clickToShown: [] };
+          for (let run = 0; run < samples; ++run) {
+            const times = await loadAndOpenRecord(browser, url);
+            for (const key of Object.keys(times)) rows[name][key].push(times[key]);
+          }
+        } finally {
+          await browser.close();
+        }
+      }
+    } finally {
+      policy('--remove');
+    }
+  } finally {
+    for (const card of cards) await card.stop();
+    for (const server of servers) await server.stop();
+    await daemon.stop();
+  }
+  const show = (list) => `median ${median(list).toFixed(1)} ms (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`;
+  console.log(`samples: ${samples} per origin, each a page load in a new browser context`);
+  for (const [name, row] of Object.entries(rows)) {
+    console.log(`${name}:`);
+    console.log(`  navigation start -> first card event in the page: ${show(row.firstEvent)}`);
+    console.log(`  "Open record" submit -> record shown, in the page: ${show(row.recordInPage)}`);
+    console.log(`  "Open record" click -> record shown, as Playwright sees it: ${show(row.clickToShown)}`);
+  }
+}
+
+if (values.origins) {
+  await measureOrigins();
+  process.exit(0);
+}
 
 const [bridgePort, recordPort] = [await freePort(), await freePort()];
 const origin = `http://localhost:${recordPort}`;

@@ -353,6 +353,9 @@ function onEvent({ type, data = {} }) {
       state.readers.delete(data.reader);
       break;
     case 'card.inserted':
+      if (performance.getEntriesByName('demo:first-card-event', 'mark').length === 0) {
+        performance.mark('demo:first-card-event');
+      }
       state.readers.set(data.reader, data.cardType);
       if (PATIENT_CARDS.has(data.cardType)) {
         performance.mark('demo:patient-card-inserted');
