@@ -181,6 +181,11 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
   };
 
   const permission = () => page.evaluate(async () => (await navigator.permissions.query({ name: 'loopback-network' })).state);
+  // What the page's own client (web/client/hcbridge.js) says of the permission.
+  const clientPermission = () => page.evaluate(async (url) => {
+    const { HcBridge } = await import('/client/hcbridge.js');
+    return new HcBridge({ url }).permissionState();
+  }, daemon.url);
 
   // The GP's whole flow: readers from the event stream, PIN, patient, record.
   const gpFlow = async (ui, shot) => {
@@ -216,6 +221,7 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
       const { spaces, ui } = await openBrowser(servers.https);
       await goPublic(spaces, `${ORIGIN}/`);
       assert.equal(await permission(), 'granted', 'the policy does not grant the permission');
+      assert.equal(await clientPermission(), 'granted');
       await gpFlow(ui, screenshotter(page, 'public-a-policy'));
     } finally {
       await browser?.close();
@@ -248,6 +254,7 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
     assert.doesNotMatch(text, /not running|install it/);
     assert.equal(await page.textContent('#service'), 'Card service blocked by the browser');
     assert.equal(await permission(), 'denied');
+    assert.equal(await clientPermission(), 'denied');
     assert.equal(await page.locator('#readers li[data-reader]').count(), 0);
 
     // Over 3 s: the watch does not try again.
@@ -327,14 +334,28 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
       assert.match(await ui.message(), /click "Allow"/);
       assert.match(await ui.message(), /Access other apps and services on this device/);
       assert.equal(await permission(), 'prompt');
+      assert.equal(await clientPermission(), 'prompt');
+      // A second client of the page asks for the readers meanwhile: held too.
+      await page.evaluate(async (url) => {
+        const { HcBridge } = await import('/client/hcbridge.js');
+        window.prompted = [];
+        const bridge = new HcBridge({ url, timeoutMs: 3000,
+          onPermissionPrompt: (error, answered) => {
+            window.prompted.push(error.code);
+            answered.then((answer) => window.prompted.push(answer));
+          } });
+        window.heldReaders = bridge.readers().then((answer) => answer.readers.length, (error) => error.code);
+      }, daemon.url);
       const shot = screenshotter(page, 'public-f-prompt');
       await shot('prompt-open');
       saveScreen(xvfb, 'public-f-prompt', 'browser-prompt-open'); // the browser's own prompt
-      // The page waits for the answer: no timeout, no second attempt, nothing reached hcbridged.
-      await page.waitForTimeout(2000);
+      // The page waits for the answer: no timeout (the second client's is
+      // 3 s), no second attempt, nothing reached hcbridged.
+      await page.waitForTimeout(3500);
+      assert.deepEqual(await page.evaluate(() => window.prompted), ['local-network-prompt']);
       assert.equal(await ui.messageCode(), 'local-network-prompt');
       assert.equal(await page.getAttribute('#service', 'data-state'), 'connecting');
-      assert.deepEqual(spaces.toBridge, { webSockets: 1, requests: 0 });
+      assert.deepEqual(spaces.toBridge, { webSockets: 1, requests: 1 }); // the held GET /v1/readers
       assert.equal(requestsLogged(daemon), loggedBefore, 'a request reached hcbridged before the answer');
 
       // Allowed (through DevTools: the prompt itself is browser UI): the page goes on.
@@ -342,6 +363,8 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
       await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
       assert.equal(await page.getAttribute('#service', 'data-state'), 'open');
       assert.equal(await page.isHidden('#message'), true);
+      assert.equal(await page.evaluate(() => window.heldReaders), 2, 'the held request did not go on');
+      assert.deepEqual(await page.evaluate(() => window.prompted), ['local-network-prompt', 'granted']);
       await shot('allowed');
 
       // Another profile: refused while the prompt is open.

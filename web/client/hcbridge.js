@@ -206,7 +206,7 @@ export class HcBridge {
     let stopped = false;
     let retryMs = retryMinMs;
     let timer = null;
-    let paused = null; // { resume } while denied
+    let paused = null; // { release() } while denied
     const resumeNow = () => {
       if (stopped || !paused) return;
       paused.release();
@@ -216,6 +216,7 @@ export class HcBridge {
     };
     const pause = async () => {
       const status = await this.#permissionStatus();
+      if (stopped) return;
       const onChange = () => {
         if (status.state === 'granted') resumeNow();
       };
