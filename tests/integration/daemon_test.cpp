@@ -123,5 +123,38 @@ TEST(DaemonTest, ASighupWithAnInvalidConfigKeepsTheRunningOneAndSaysWhy) {
   EXPECT_EQ(daemon.terminate(), 0);
 }
 
+// Waits until the service's output holds `part` (log lines arrive asynchronously).
+std::string outputWith(DaemonProcess& daemon, const std::string& part) {
+  std::string output;
+  for (int i = 0; i < 100 && output.find(part) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    output = daemon.output();
+  }
+  return output;
+}
+
+TEST(DaemonTest, PlainHttpOriginsNoBrowserLetsThroughAreWarnedAtStartAndOnSighup) {
+  const auto warning = [](const std::string& origin) {
+    return "warning: allowed_origins entry '" + origin +
+           "': a page on plain http from a non-local origin can never reach hcbridged in "
+           "Chrome 142+/Firefox 153+: serve it over https";
+  };
+  const nlohmann::json config = {
+      {"allowed_origins",
+       {"http://intranet.clinic", "http://localhost:8733", "https://dmp.example.fr"}}};
+  DaemonProcess daemon(DaemonTransport::Simulated, config);
+  ASSERT_NE(daemon.port(), 0);
+  std::string output = outputWith(daemon, warning("http://intranet.clinic"));
+  EXPECT_NE(output.find(warning("http://intranet.clinic")), std::string::npos) << output;
+  EXPECT_EQ(output.find("entry 'http://localhost:8733'"), std::string::npos) << output;
+  EXPECT_EQ(output.find("entry 'https://dmp.example.fr'"), std::string::npos) << output;
+
+  daemon.writeConfig({{"allowed_origins", {"http://records.intranet"}}});
+  daemon.process().signal(SIGHUP);
+  output = outputWith(daemon, warning("http://records.intranet"));
+  EXPECT_NE(output.find(warning("http://records.intranet")), std::string::npos) << output;
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
 }  // namespace
 }  // namespace hcbridge::testing
