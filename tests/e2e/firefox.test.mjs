@@ -136,8 +136,10 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
     await firefox?.close();
     firefox = null;
     await tray.removeAll();
-    // Firefox reports each request it blocks as an error of the page; anything else is a fault.
-    const faults = pageErrors.splice(0).filter((text) => !/^Cross-Origin Request Blocked/.test(text));
+    // Firefox reports each request or WebSocket it blocks as an error of the
+    // page; anything else is a fault.
+    const blocked = /^(Cross-Origin Request Blocked|Firefox can’t establish a connection to the server at ws:)/;
+    const faults = pageErrors.splice(0).filter((text) => !blocked.test(text));
     assert.deepEqual(faults, [], 'errors in the page');
   });
 

@@ -11,16 +11,21 @@
 // page on a public origin (https://dmp.example.fr, Local Network Access
 // granted by the managed policy `hcbridge browser-policy --write` writes:
 // run as root).
+// --origins --browser firefox: the same in headless Firefox ESR (FIREFOX, default
+// /usr/bin/firefox-esr) through WebDriver BiDi, the public origin granted by
+// the Firefox enterprise policy (`hcbridge browser-policy --browser firefox`).
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
+import { launchFirefox } from './firefox.mjs';
 import {
   PUBLIC_HOST, env, freePort, insertCard, launchBrowser, markTime, startHcbridged, startPublicRecordServer,
   startRecordServer,
 } from './harness.mjs';
 
 const { values } = parseArgs({ options: {
-  samples: { type: 'string', default: '10' }, origins: { type: 'boolean', default: false } } });
+  samples: { type: 'string', default: '10' }, origins: { type: 'boolean', default: false },
+  browser: { type: 'string', default: 'chromium' } } });
 const samples = Number(values.samples);
 
 const median = (list) => {
@@ -119,6 +124,93 @@ async function measureOrigins() {
   }
 }
 
+// measureOrigins in Firefox: a page load in a new user context (nothing
+// cached) until the record is shown, times from the page's own marks.
+async function firefoxLoadAndOpenRecord(browser, url) {
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#pin-form:not([hidden]), body[data-session="open"]');
+    if (await page.$eval('#pin-form', (form) => !form.hidden)) {
+      await page.type('#pin', '1234');
+      await page.click('#open-session');
+    }
+    await page.waitForSelector('body[data-patient="shown"]');
+    const clickedAt = Date.now();
+    await page.click('#open-record');
+    await page.waitForSelector('body[data-record="shown"]');
+    const clickToShown = Date.now() - clickedAt;
+    const [firstEvent, recordInPage] = await page.evaluate(() => {
+      const at = (name) => performance.getEntriesByName(name, 'mark').at(-1).startTime;
+      return [at('demo:first-card-event'), at('demo:record-shown') - at('demo:open-record')];
+    });
+    return { firstEvent, recordInPage, clickToShown };
+  } finally {
+    await context.close();
+  }
+}
+
+async function measureOriginsFirefox() {
+  const bridgePort = await freePort();
+  const loopbackPort = await freePort();
+  const loopbackOrigin = `http://localhost:${loopbackPort}`;
+  const publicOrigin = `https://${PUBLIC_HOST}`;
+  const daemon = await startHcbridged({ port: bridgePort, origins: [loopbackOrigin, publicOrigin] });
+  const servers = [];
+  const cards = [];
+  const policy = (action) => execFileSync(env.hcbridge(),
+    ['browser-policy', '--config', daemon.config, '--browser', 'firefox', action], { stdio: 'inherit' });
+  const rows = {};
+  let version = '';
+  try {
+    servers.push(await startRecordServer({ port: loopbackPort, hcbridgeUrl: daemon.url }));
+    const publicServer = await startPublicRecordServer({ hcbridgeUrl: daemon.url });
+    servers.push(publicServer);
+    cards.push(await insertCard('cps-demo', 1), await insertCard('vitale-family', 0));
+    const settings = [
+      ['loopback origin', loopbackOrigin, {}],
+      ['public origin, policy-granted', publicOrigin, { publicServer }],
+    ];
+    policy('--write'); // Firefox reads its policies at start
+    try {
+      for (const [name, url, options] of settings) {
+        const firefox = await launchFirefox(options);
+        try {
+          version = await firefox.browser.version();
+          await firefoxLoadAndOpenRecord(firefox.browser, url); // warm-up: the session opens
+          rows[name] = { firstEvent: [], recordInPage: [], clickToShown: [] };
+          for (let run = 0; run < samples; ++run) {
+            const times = await firefoxLoadAndOpenRecord(firefox.browser, url);
+            for (const key of Object.keys(times)) rows[name][key].push(times[key]);
+          }
+        } finally {
+          await firefox.close();
+        }
+      }
+    } finally {
+      policy('--remove');
+    }
+  } finally {
+    for (const card of cards) await card.stop();
+    for (const server of servers) await server.stop();
+    await daemon.stop();
+  }
+  const show = (list) => `median ${median(list).toFixed(1)} ms (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`;
+  console.log(`${version}, samples: ${samples} per origin, each a page load in a new user context`);
+  for (const [name, row] of Object.entries(rows)) {
+    console.log(`${name}:`);
+    console.log(`  navigation start -> first card event in the page: ${show(row.firstEvent)}`);
+    console.log(`  "Open record" submit -> record shown, in the page: ${show(row.recordInPage)}`);
+    console.log(`  "Open record" click -> record shown, as puppeteer sees it: ${show(row.clickToShown)}`);
+  }
+}
+
+if (values.origins && values.browser === 'firefox') {
+  await measureOriginsFirefox();
+  process.exit(0);
+}
+if (values.browser !== 'chromium') throw new Error('--browser firefox is for --origins only');
 if (values.origins) {
   await measureOrigins();
   process.exit(0);
