@@ -16,7 +16,7 @@
 // permission still gets the event stream; (b) shows what the page does then.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
@@ -54,6 +54,11 @@ function browserPolicy(config, action) {
 function savePolicyFile() {
   return existsSync(FIREFOX_POLICY_FILE) ? readFileSync(FIREFOX_POLICY_FILE) : null;
 }
+
+// The CLI records its entries in /var/lib/hcbridge/browser-policy.json;
+// after --remove an empty folder is left, which this test removes when it
+// was not there before.
+const POLICY_RECORD_FOLDER = '/var/lib/hcbridge';
 
 function restorePolicyFile(saved) {
   if (saved === null) {
@@ -182,6 +187,7 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
 
   test('(a) granted by the enterprise policy the package installs: the policy is active, the whole GP flow', async () => {
     const saved = savePolicyFile();
+    const recordFolderExisted = existsSync(POLICY_RECORD_FOLDER);
     try {
       browserPolicy(daemon.config, '--write');
       const written = JSON.parse(readFileSync(FIREFOX_POLICY_FILE, 'utf8'));
@@ -212,6 +218,9 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
         if (saved === null) assert.equal(left, null, `--remove left ${FIREFOX_POLICY_FILE}`);
       } finally {
         restorePolicyFile(saved);
+        if (!recordFolderExisted && existsSync(POLICY_RECORD_FOLDER) && readdirSync(POLICY_RECORD_FOLDER).length === 0) {
+          rmdirSync(POLICY_RECORD_FOLDER);
+        }
       }
     }
   });
