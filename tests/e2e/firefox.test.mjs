@@ -30,10 +30,13 @@ const PRACTITIONER_SLOT = 1;
 const ORIGIN = `https://${PUBLIC_HOST}`;
 
 // What hcbridged logged of this page's origin: HTTP requests, WebSockets accepted.
-const logged = (daemon, origin) => ({
-  http: daemon.output.match(new RegExp(`^http [A-Z]+ .* origin ${origin}$`, 'gm'))?.length ?? 0,
-  webSockets: daemon.output.match(new RegExp(`^ws /v1/events 101 origin ${origin}$`, 'gm'))?.length ?? 0,
-});
+const logged = (daemon, origin) => {
+  const quoted = origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    http: daemon.output.match(new RegExp(`^http [A-Z]+ .* origin ${quoted}$`, 'gm'))?.length ?? 0,
+    webSockets: daemon.output.match(new RegExp(`^ws /v1/events 101 origin ${quoted}$`, 'gm'))?.length ?? 0,
+  };
+};
 
 // The Firefox enterprise policy exactly as the package writes and removes it.
 function browserPolicy(config, action) {
@@ -287,7 +290,7 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
     ui = await openFirefox({ isPublic: false });
     await page.goto(`${ORIGIN}/`);
     assert.equal(await ui.fetchFromPage(status), 'answered 200');
-    assert.equal(logged(daemon, ORIGIN).http, before.http + 1);
+    assert.ok(logged(daemon, ORIGIN).http > before.http, 'hcbridged logged no request of the loopback-space page');
   });
 
   test('(e) no policy, nobody answers the prompt: the page says the browser is asking', {
