@@ -209,7 +209,10 @@ std::vector<std::string> applyPolicies(PolicyPlan plan, const fs::path& root) {
 
   const std::optional<std::string> recordNow = readPolicyFile(recordFile);
   if (plan.record.files.empty()) {
-    if (recordNow) removeFile(recordFile);
+    if (recordNow) {
+      removeFile(recordFile);
+      removeEmptyFolders({recordFile.parent_path()});
+    }
   } else if (recordNow != policyRecordText(plan.record)) {
     createFolders(recordFile.parent_path());
     replaceFileAtomically(recordFile, policyRecordText(plan.record));

@@ -1,6 +1,9 @@
 // What `hcbridge browser-policy --write` put into shared files, so that a
 // later --write drops entries that are no longer wanted and --remove takes
-// out exactly ours: /var/lib/hcbridge/browser-policy.json.
+// out exactly ours: /var/lib/hcbridge-browser-policy/record.json. Root
+// writes it and trusts it, so it lives in a root-owned folder, not in the
+// service user's /var/lib/hcbridge: a compromised hcbridged must not steer
+// what root removes from the browsers' policy files.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +13,7 @@
 
 namespace hcbridge::cli {
 
-inline constexpr const char* kPolicyRecordFile = "/var/lib/hcbridge/browser-policy.json";
+inline constexpr const char* kPolicyRecordFile = "/var/lib/hcbridge-browser-policy/record.json";
 
 // One policy file, by its path on the target system ("/etc/...", without --root).
 struct PolicyFileRecord {
@@ -23,7 +26,7 @@ struct PolicyRecord {
   std::map<std::string, PolicyFileRecord> files;
 };
 
-// `root`/var/lib/hcbridge/browser-policy.json; empty when absent. A file
+// `root`/var/lib/hcbridge-browser-policy/record.json; empty when absent. A file
 // that does not parse is Error(Internal) naming it.
 PolicyRecord loadPolicyRecord(const std::filesystem::path& root);
 std::string policyRecordText(const PolicyRecord& record);

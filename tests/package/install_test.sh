@@ -238,6 +238,11 @@ expect_eq "Firefox policies merged, the foreign one kept" \
   "$(firefox_json)"
 expect_contains "browser-policy names the loopback origin it skips" \
   "http://localhost:8733 needs no policy" "$(cat "$work/policy.err")"
+# Root trusts its record of what it added: it must not be in the service
+# user's folder, where a compromised hcbridged could steer root's --remove.
+expect_eq "browser-policy record is root's" "755 root root" "$(mode_owner /var/lib/hcbridge-browser-policy)"
+expect_eq "browser-policy record file is root's" "644 root root" \
+  "$(mode_owner /var/lib/hcbridge-browser-policy/record.json)"
 start_service
 pass "hcbridged ready in $ready_ms ms (pid $service_pid, port $port)"
 expect_eq "runs as" "hcbridge" "$(ps -o user= -p "$service_pid")"

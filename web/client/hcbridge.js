@@ -251,7 +251,9 @@ export class HcBridge {
         }, HELD_GRACE_MS)));
       current.onopen = () => {
         opened = true;
-        this.#answered();
+        // Not this.#answered(): Firefox 153 lets WebSockets through without
+        // asking (network.lna.websocket.enabled is off) while it holds
+        // every fetch for its prompt, so an open socket proves nothing.
         retryMs = retryMinMs;
         onConnection('open');
       };
@@ -395,8 +397,8 @@ export class HcBridge {
     });
   }
 
-  // The service answered this page: the browser lets it through, so watches
-  // paused on a denied permission may try again.
+  // The service answered an HTTP request of this page: the browser lets it
+  // through, so watches paused on a denied permission may try again.
   #answered() {
     this.#reached = true;
     this.#prompt?.settle('granted'); // e.g. Firefox under a policy still reads 'prompt'

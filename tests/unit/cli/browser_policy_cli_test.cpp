@@ -42,7 +42,7 @@ class PolicyRoot {
   fs::path chrome() const { return dir_ / "etc/opt/chrome/policies/managed/hcbridge.json"; }
   fs::path edge() const { return dir_ / "etc/opt/edge/policies/managed/hcbridge.json"; }
   fs::path firefox() const { return dir_ / "etc/firefox/policies/policies.json"; }
-  fs::path record() const { return dir_ / "var/lib/hcbridge/browser-policy.json"; }
+  fs::path record() const { return dir_ / "var/lib/hcbridge-browser-policy/record.json"; }
   json firefoxJson() const { return json::parse(readFile(firefox())); }
 
  private:
@@ -181,6 +181,7 @@ TEST(BrowserPolicyCli, RemoveDeletesWhatWeCreatedAndNothingElse) {
   EXPECT_FALSE(fs::exists(root / "etc/opt/edge"));
   EXPECT_FALSE(fs::exists(root / "etc/firefox"));
   EXPECT_FALSE(fs::exists(root.record()));
+  EXPECT_FALSE(fs::exists(root.record().parent_path()));  // the record's own folder goes too
 
   const auto twice = root.run({"--remove"});
   EXPECT_EQ(twice.exitCode, 0);
