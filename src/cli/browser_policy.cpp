@@ -131,10 +131,10 @@ std::vector<fs::path> installedMarkers(Browser browser) {
 OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins) {
   OriginSelection selection;
   for (const auto& origin : allowedOrigins) {
-    if (origin.starts_with("https://")) {
-      selection.https.push_back(origin);
-    } else if (daemon::isLoopbackHttpOrigin(origin)) {
+    if (daemon::isLoopbackOrigin(origin)) {
       selection.loopback.push_back(origin);
+    } else if (origin.starts_with("https://")) {
+      selection.https.push_back(origin);
     } else {
       selection.plainHttp.push_back(origin);
     }

@@ -25,7 +25,7 @@ std::vector<std::filesystem::path> installedMarkers(Browser browser);
 
 struct OriginSelection {
   std::vector<std::string> https;      // get a policy
-  std::vector<std::string> loopback;   // need none: browsers do not check loopback pages
+  std::vector<std::string> loopback;   // http or https: browsers do not check loopback pages
   std::vector<std::string> plainHttp;  // can never be granted (warned)
 };
 OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins);

@@ -1,24 +1,22 @@
 #include "origin_reach.hpp"
 
-#include "hcbridge/auth/tokens.hpp"
-#include "hcbridge/error.hpp"
+#include <algorithm>
 
 namespace hcbridge::daemon {
 
 bool isPlainHttpRemoteOrigin(std::string_view origin) {
-  if (!origin.starts_with("http://")) return false;
-  // auth::checkOrigin holds the one loopback rule: of the well-formed
-  // origins, it refuses exactly the http ones whose host is not loopback.
-  try {
-    auth::checkOrigin(origin);
-    return false;
-  } catch (const Error&) {
-    return true;
-  }
+  return origin.starts_with("http://") && !isLoopbackOrigin(origin);
 }
 
-bool isLoopbackHttpOrigin(std::string_view origin) {
-  return origin.starts_with("http://") && !isPlainHttpRemoteOrigin(origin);
+bool isLoopbackOrigin(std::string_view origin) {
+  std::string_view host = origin.substr(origin.find("://") + 3);
+  if (host.starts_with("[")) return host.starts_with("[::1]");
+  host = host.substr(0, host.find(':'));
+  const auto endsWith = [&](std::string_view tail) { return host.ends_with(tail); };
+  if (host == "localhost" || endsWith(".localhost")) return true;
+  // 127.0.0.0/8: four dotted numbers starting with 127 (loadConfig checked the form).
+  return host.starts_with("127.") && std::count(host.begin(), host.end(), '.') == 3 &&
+         host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
 std::string plainHttpOriginWarning(std::string_view origin) {

@@ -9,15 +9,18 @@
 
 namespace hcbridge::daemon {
 
-// An entry on plain http whose host is not loopback (localhost, 127.0.0.1,
-// [::1]). Such a page is public to the browser and not a secure context, so
-// it can never be granted access to this device. Expects a well-formed
-// origin (loadConfig checked it).
+// An entry on plain http whose host is not loopback (isLoopbackOrigin).
+// Such a page is not a secure context, so it can never be granted access
+// to this device. Expects a well-formed origin (loadConfig checked it).
 bool isPlainHttpRemoteOrigin(std::string_view origin);
 
-// http://localhost[:port], http://127.0.0.1[:port], http://[::1][:port]:
-// browsers do not check pages served from loopback.
-bool isLoopbackHttpOrigin(std::string_view origin);
+// An origin whose host a browser counts as loopback, on http or https:
+// localhost and *.localhost (RFC 6761), 127.0.0.0/8, [::1]. Browsers do
+// not check such pages, so they need no policy; and Firefox's SkipDomains
+// also matches the *target* host, so naming such a host there would let
+// every web site reach every service on this device. Expects a
+// well-formed origin.
+bool isLoopbackOrigin(std::string_view origin);
 
 // "allowed_origins entry 'http://x': a page on plain http from a non-local
 // origin can never reach hcbridged in Chrome 142+/Firefox 153+: serve it over https"

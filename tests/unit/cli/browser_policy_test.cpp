@@ -33,6 +33,18 @@ TEST(BrowserPolicy, OnlyHttpsOriginsGetAPolicy) {
   EXPECT_EQ(selection.plainHttp, (Strings{"http://intranet.clinic", "http://localhost.intranet"}));
 }
 
+// A local https app (https://localhost:9443) must not put "localhost" into
+// Firefox's SkipDomains: Firefox matches it against the target host too, so
+// every web site could then reach every service on this device unasked.
+TEST(BrowserPolicy, LoopbackHttpsOriginsGetNoPolicy) {
+  const OriginSelection selection =
+      selectOrigins({"https://localhost:9443", "https://127.0.0.1", "https://app.localhost",
+                     "https://[::1]:8443", "https://dmp.example.fr"});
+  EXPECT_EQ(selection.https, (Strings{"https://dmp.example.fr"}));
+  EXPECT_EQ(selection.loopback, (Strings{"https://localhost:9443", "https://127.0.0.1",
+                                         "https://app.localhost", "https://[::1]:8443"}));
+}
+
 TEST(BrowserPolicy, FirefoxGetsHostNamesWithoutPortOnce) {
   EXPECT_EQ(firefoxSkipDomains({"https://dmp.example.fr", "https://dmp.example.fr:8443",
                                 "https://records.example.org"},

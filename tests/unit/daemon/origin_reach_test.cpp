@@ -11,18 +11,31 @@ TEST(OriginReach, PlainHttpIsRemoteUnlessTheHostIsLoopback) {
   for (const char* origin :
        {"http://intranet.clinic", "http://localhost.intranet", "http://192.168.1.20:8080"}) {
     EXPECT_TRUE(isPlainHttpRemoteOrigin(origin)) << origin;
-    EXPECT_FALSE(isLoopbackHttpOrigin(origin)) << origin;
+    EXPECT_FALSE(isLoopbackOrigin(origin)) << origin;
   }
   for (const char* origin : {"http://localhost", "http://localhost:8733", "http://127.0.0.1:3000",
-                             "http://[::1]:8080"}) {
+                             "http://[::1]:8080", "http://app.localhost:3000"}) {
     EXPECT_FALSE(isPlainHttpRemoteOrigin(origin)) << origin;
-    EXPECT_TRUE(isLoopbackHttpOrigin(origin)) << origin;
+    EXPECT_TRUE(isLoopbackOrigin(origin)) << origin;
   }
   EXPECT_FALSE(isPlainHttpRemoteOrigin("https://dmp.example.fr"));
-  EXPECT_FALSE(isLoopbackHttpOrigin("https://localhost:8443"));
   EXPECT_EQ(plainHttpRemoteOrigins({"https://a.example", "http://b.example", "http://localhost:1",
                                     "http://c.example"}),
             (std::vector<std::string>{"http://b.example", "http://c.example"}));
+}
+
+// Firefox's SkipDomains matches the target host too: a loopback host there
+// would open every service on this device to every web site.
+TEST(OriginReach, LoopbackHostsOnEitherSchemeAreLoopbackAndLookAlikesAreNot) {
+  for (const char* origin : {"https://localhost:8443", "https://127.0.0.1", "https://127.12.0.9:9",
+                             "https://[::1]:8443", "https://app.localhost"}) {
+    EXPECT_TRUE(isLoopbackOrigin(origin)) << origin;
+  }
+  for (const char* origin :
+       {"https://dmp.example.fr", "https://localhost.intranet", "https://127.0.0.1.example.fr",
+        "https://mylocalhost", "https://[::2]", "https://10.0.0.5", "https://127.example"}) {
+    EXPECT_FALSE(isLoopbackOrigin(origin)) << origin;
+  }
 }
 
 TEST(OriginReach, TheWarningNamesTheEntryAndTheFix) {
