@@ -15,18 +15,16 @@
 // Firefox 153 does not check WebSockets by default: a page without the
 // permission still gets the event stream; (b) shows what the page does then.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
 import { FIREFOX_POLICY_FILE, launchFirefox } from './firefox.mjs';
 import {
-  PUBLIC_HOST, READER, cardTray, env, freePort, startHcbridged, startPublicRecordServer, startRecordServer,
+  PRACTITIONER_SLOT, PUBLIC_HOST, READER, browserPolicy, cardTray, completeGpFlow, env, freePort, startHcbridged,
+  startPublicRecordServer, startRecordServer,
 } from './harness.mjs';
 
-const PATIENT_SLOT = 0;
-const PRACTITIONER_SLOT = 1;
 const ORIGIN = `https://${PUBLIC_HOST}`;
 
 // What hcbridged logged of this page's origin: HTTP requests, WebSockets accepted.
@@ -37,21 +35,6 @@ const logged = (daemon, origin) => {
     webSockets: daemon.output.match(new RegExp(`^ws /v1/events 101 origin ${quoted}$`, 'gm'))?.length ?? 0,
   };
 };
-
-// The Firefox enterprise policy exactly as the package writes and removes it.
-function browserPolicy(config, action) {
-  const args = ['browser-policy', '--config', config, '--browser', 'firefox', action];
-  try {
-    return execFileSync(env.hcbridge(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
-    if (/unknown command/i.test(output)) {
-      throw new Error(`${env.hcbridge()} has no 'browser-policy' command (it said: ${output}). Build the CLI ` +
-        'with it: this test uses the command the package runs and does not write the policy itself.');
-    }
-    throw new Error(`hcbridge ${args.join(' ')} failed (exit ${error.status}): ${output}`);
-  }
-}
 
 // The machine's policies.json, to put back exactly as it was (null: none).
 function savePolicyFile() {
@@ -164,34 +147,13 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
   };
 
   // The GP's whole flow: readers from the event stream, PIN, patient, record.
-  const gpFlow = async (ui, shot) => {
-    await page.waitForSelector('#service[data-state="open"]');
-    await tray.insert('cps-demo', PRACTITIONER_SLOT);
-    await tray.insert('vitale-family', PATIENT_SLOT);
-    await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
-    await ui.readerShows(PATIENT_SLOT, 'Carte Vitale');
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await shot('cards-shown');
-    await ui.typePin('1234');
-    await ui.bodyState('session', 'open');
-    await ui.bodyState('patient', 'shown');
-    await page.waitForSelector('#login[data-state="signed-in"]');
-    assert.equal(await page.$$eval('#beneficiaries label', (labels) => labels.length), 4);
-    assert.equal(await page.$eval('#patient-card .badge', (badge) => badge.dataset.status), 'verified');
-    await shot('patient-shown');
-    await page.click('#open-record');
-    await ui.bodyState('record', 'shown');
-    assert.match(await page.$eval('#record', (record) => record.textContent),
-      /Jean DUPONT-TEST — opened by Hélène DURAND-TEST \(normal\)/);
-    await shot('record-shown');
-    assert.match(daemon.output, new RegExp(`^http POST /v1/record-access 200 \\d+ms origin ${ORIGIN}$`, 'm'));
-  };
+  const gpFlow = (ui, shot) => completeGpFlow({ page, ui, tray, daemon, origin: ORIGIN, shot });
 
   test('(a) granted by the enterprise policy the package installs: the policy is active, the whole GP flow', async () => {
     const saved = savePolicyFile();
     const recordFolderExisted = existsSync(POLICY_RECORD_FOLDER);
     try {
-      browserPolicy(daemon.config, '--write');
+      browserPolicy('firefox', daemon.config, '--write');
       const written = JSON.parse(readFileSync(FIREFOX_POLICY_FILE, 'utf8'));
       assert.ok(written.policies?.LocalNetworkAccess?.SkipDomains?.includes(PUBLIC_HOST),
         `${FIREFOX_POLICY_FILE}: ${JSON.stringify(written)}`);
@@ -213,7 +175,7 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
       await firefox?.close();
       firefox = null;
       try {
-        browserPolicy(daemon.config, '--remove');
+        browserPolicy('firefox', daemon.config, '--remove');
         const left = savePolicyFile();
         assert.ok(left === null ? saved === null : !left.toString().includes(PUBLIC_HOST),
           `--remove left ${PUBLIC_HOST} in ${FIREFOX_POLICY_FILE}`);

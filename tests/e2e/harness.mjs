@@ -2,6 +2,7 @@
 // vpcd (`hcbridge sim`), hcbridged on pcscd, the reference record server,
 // and headless Chromium driven by playwright-core. Paths come from the
 // environment ctest sets (see tests/e2e/CMakeLists.txt).
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -30,6 +31,9 @@ export const env = {
 };
 
 export const READER = ['Virtual PCD 00 00', 'Virtual PCD 00 01'];
+// The demo's readers: the patient's card in the first, the practitioner's in the second.
+export const PATIENT_SLOT = 0;
+export const PRACTITIONER_SLOT = 1;
 
 export async function freePort() {
   const server = net.createServer();
@@ -338,4 +342,57 @@ export function screenshotter(page, testName) {
   mkdirSync(folder, { recursive: true });
   let step = 0;
   return (label) => page.screenshot({ path: path.join(folder, `${String(++step).padStart(2, '0')}-${label}.png`), fullPage: true });
+}
+
+// The GP's whole flow on the demo page, from a page that hcbridged and the
+// browser let through: readers from the event stream, PIN, patient,
+// record; hcbridged's log shows that it served `origin`. `page` is a
+// Playwright or a puppeteer page (only the calls both have); `ui` gives
+// readerShows, typePin, bodyState (demoPage or the Firefox test's).
+export async function completeGpFlow({ page, ui, tray, daemon, origin, shot }) {
+  await page.waitForSelector('#service[data-state="open"]');
+  await tray.insert('cps-demo', PRACTITIONER_SLOT);
+  await tray.insert('vitale-family', PATIENT_SLOT);
+  await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
+  await ui.readerShows(PATIENT_SLOT, 'Carte Vitale');
+  await page.waitForSelector('#pin-form:not([hidden])');
+  await shot('cards-shown');
+  await ui.typePin('1234');
+  await ui.bodyState('session', 'open');
+  await ui.bodyState('patient', 'shown');
+  await page.waitForSelector('#login[data-state="signed-in"]');
+  const shown = () => page.evaluate(() => ({
+    people: document.querySelectorAll('#beneficiaries label').length,
+    badge: document.querySelector('#patient-card .badge')?.dataset.status,
+    record: document.querySelector('#record').textContent,
+  }));
+  const patient = await shown();
+  assert.equal(patient.people, 4, 'beneficiaries on the family card');
+  assert.equal(patient.badge, 'verified', 'the card authenticity badge');
+  await shot('patient-shown');
+  await page.click('#open-record');
+  await ui.bodyState('record', 'shown');
+  assert.match((await shown()).record, /Jean DUPONT-TEST — opened by Hélène DURAND-TEST \(normal\)/);
+  await shot('record-shown');
+  // hcbridged served this origin (its log names the caller's origin).
+  const quoted = origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.match(daemon.output, new RegExp(`^ws /v1/events 101 origin ${quoted}$`, 'm'));
+  assert.match(daemon.output, new RegExp(`^http POST /v1/record-access 200 \\d+ms origin ${quoted}$`, 'm'));
+}
+
+// `hcbridge browser-policy --browser BROWSER ACTION` for hcbridged's
+// `config`: the managed policy exactly as the package writes and removes
+// it (the tests never write a policy file themselves).
+export function browserPolicy(browser, config, action) {
+  const args = ['browser-policy', '--config', config, '--browser', browser, action];
+  try {
+    return execFileSync(env.hcbridge(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
+    if (/unknown command/i.test(output)) {
+      throw new Error(`${env.hcbridge()} has no 'browser-policy' command (it said: ${output}). Build the CLI ` +
+        'with it: the tests use the command the package runs and do not write the policy file themselves.');
+    }
+    throw new Error(`hcbridge ${args.join(' ')} failed (exit ${error.status}): ${output}`);
+  }
 }

@@ -43,17 +43,50 @@ const apiTime = (page, since, pattern) => page.evaluate(({ since, pattern }) =>
 // Milliseconds between the latest performance marks `from` and `to` of the page.
 const between = async (page, from, to) => (await markTime(page, to)) - (await markTime(page, from));
 
-// A page load in a new browser context (nothing cached) until the record is
-// shown. Times from the page's own marks (ms): navigation start -> first
-// card.inserted event, and the "Open record" submit -> record shown.
+// What measureOrigins needs of a browser, for Chromium (Playwright) and
+// Firefox ESR (puppeteer-core over WebDriver BiDi): both browsers read the
+// managed policy `hcbridge browser-policy --browser NAME` writes at start.
+const DRIVERS = {
+  chromium: {
+    tool: 'Playwright',
+    async launch(options) {
+      const browser = await launchBrowser(options);
+      return {
+        version: `chromium/${browser.version()}`,
+        newContext: () => browser.newContext(),
+        pinFormShown: (page) => page.isVisible('#pin-form'),
+        typePin: (page) => page.fill('#pin', '1234'),
+        close: () => browser.close(),
+      };
+    },
+  },
+  firefox: {
+    tool: 'puppeteer',
+    async launch(options) {
+      const firefox = await launchFirefox(options);
+      return {
+        version: await firefox.browser.version(),
+        newContext: () => firefox.browser.createBrowserContext(),
+        pinFormShown: (page) => page.$eval('#pin-form', (form) => !form.hidden),
+        typePin: (page) => page.type('#pin', '1234'),
+        close: () => firefox.close(),
+      };
+    },
+  },
+};
+
+// A page load in a new browser (user) context, nothing cached, until the
+// record is shown. Times from the page's own marks (ms): navigation start
+// -> first card.inserted event, and the "Open record" submit -> record
+// shown; and the click -> shown as the driver sees it.
 async function loadAndOpenRecord(browser, url) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector('#pin-form:not([hidden]), body[data-session="open"]');
-    if (await page.isVisible('#pin-form')) {
-      await page.fill('#pin', '1234');
+    if (await browser.pinFormShown(page)) {
+      await browser.typePin(page);
       await page.click('#open-session');
     }
     await page.waitForSelector('body[data-patient="shown"]');
@@ -71,7 +104,10 @@ async function loadAndOpenRecord(browser, url) {
   }
 }
 
-async function measureOrigins() {
+// The page on its loopback origin beside the page on the public origin,
+// Local Network Access granted by the managed policy (run as root).
+async function measureOrigins(browserName) {
+  const driver = DRIVERS[browserName];
   const bridgePort = await freePort();
   const loopbackPort = await freePort();
   const loopbackOrigin = `http://localhost:${loopbackPort}`;
@@ -80,8 +116,9 @@ async function measureOrigins() {
   const servers = [];
   const cards = [];
   const policy = (action) => execFileSync(env.hcbridge(),
-    ['browser-policy', '--config', daemon.config, '--browser', 'chromium', action], { stdio: 'inherit' });
+    ['browser-policy', '--config', daemon.config, '--browser', browserName, action], { stdio: 'inherit' });
   const rows = {};
+  let version = '';
   try {
     servers.push(await startRecordServer({ port: loopbackPort, hcbridgeUrl: daemon.url }));
     const publicServer = await startPublicRecordServer({ hcbridgeUrl: daemon.url });
@@ -91,11 +128,12 @@ async function measureOrigins() {
       ['loopback origin', loopbackOrigin, {}],
       ['public origin, policy-granted', publicOrigin, { publicServer }],
     ];
-    policy('--write'); // Chromium reads its policies at start
+    policy('--write'); // browsers read their policies at start
     try {
       for (const [name, url, options] of settings) {
-        const browser = await launchBrowser(options);
+        const browser = await driver.launch(options);
         try {
+          version = browser.version;
           await loadAndOpenRecord(browser, url); // warm-up: the session opens, nothing cached yet
           rows[name] = { firstEvent: [], recordInPage: [], clickToShown: [] };
           for (let run = 0; run < samples; ++run) {
@@ -115,106 +153,21 @@ async function measureOrigins() {
     await daemon.stop();
   }
   const show = (list) => `median ${median(list).toFixed(1)} ms (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`;
-  console.log(`samples: ${samples} per origin, each a page load in a new browser context`);
+  console.log(`${version}, samples: ${samples} per origin, each a page load in a new context`);
   for (const [name, row] of Object.entries(rows)) {
     console.log(`${name}:`);
     console.log(`  navigation start -> first card event in the page: ${show(row.firstEvent)}`);
     console.log(`  "Open record" submit -> record shown, in the page: ${show(row.recordInPage)}`);
-    console.log(`  "Open record" click -> record shown, as Playwright sees it: ${show(row.clickToShown)}`);
+    console.log(`  "Open record" click -> record shown, as ${driver.tool} sees it: ${show(row.clickToShown)}`);
   }
 }
 
-// measureOrigins in Firefox: a page load in a new user context (nothing
-// cached) until the record is shown, times from the page's own marks.
-async function firefoxLoadAndOpenRecord(browser, url) {
-  const context = await browser.createBrowserContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.waitForSelector('#pin-form:not([hidden]), body[data-session="open"]');
-    if (await page.$eval('#pin-form', (form) => !form.hidden)) {
-      await page.type('#pin', '1234');
-      await page.click('#open-session');
-    }
-    await page.waitForSelector('body[data-patient="shown"]');
-    const clickedAt = Date.now();
-    await page.click('#open-record');
-    await page.waitForSelector('body[data-record="shown"]');
-    const clickToShown = Date.now() - clickedAt;
-    const [firstEvent, recordInPage] = await page.evaluate(() => {
-      const at = (name) => performance.getEntriesByName(name, 'mark').at(-1).startTime;
-      return [at('demo:first-card-event'), at('demo:record-shown') - at('demo:open-record')];
-    });
-    return { firstEvent, recordInPage, clickToShown };
-  } finally {
-    await context.close();
-  }
-}
-
-async function measureOriginsFirefox() {
-  const bridgePort = await freePort();
-  const loopbackPort = await freePort();
-  const loopbackOrigin = `http://localhost:${loopbackPort}`;
-  const publicOrigin = `https://${PUBLIC_HOST}`;
-  const daemon = await startHcbridged({ port: bridgePort, origins: [loopbackOrigin, publicOrigin] });
-  const servers = [];
-  const cards = [];
-  const policy = (action) => execFileSync(env.hcbridge(),
-    ['browser-policy', '--config', daemon.config, '--browser', 'firefox', action], { stdio: 'inherit' });
-  const rows = {};
-  let version = '';
-  try {
-    servers.push(await startRecordServer({ port: loopbackPort, hcbridgeUrl: daemon.url }));
-    const publicServer = await startPublicRecordServer({ hcbridgeUrl: daemon.url });
-    servers.push(publicServer);
-    cards.push(await insertCard('cps-demo', 1), await insertCard('vitale-family', 0));
-    const settings = [
-      ['loopback origin', loopbackOrigin, {}],
-      ['public origin, policy-granted', publicOrigin, { publicServer }],
-    ];
-    policy('--write'); // Firefox reads its policies at start
-    try {
-      for (const [name, url, options] of settings) {
-        const firefox = await launchFirefox(options);
-        try {
-          version = await firefox.browser.version();
-          await firefoxLoadAndOpenRecord(firefox.browser, url); // warm-up: the session opens
-          rows[name] = { firstEvent: [], recordInPage: [], clickToShown: [] };
-          for (let run = 0; run < samples; ++run) {
-            const times = await firefoxLoadAndOpenRecord(firefox.browser, url);
-            for (const key of Object.keys(times)) rows[name][key].push(times[key]);
-          }
-        } finally {
-          await firefox.close();
-        }
-      }
-    } finally {
-      policy('--remove');
-    }
-  } finally {
-    for (const card of cards) await card.stop();
-    for (const server of servers) await server.stop();
-    await daemon.stop();
-  }
-  const show = (list) => `median ${median(list).toFixed(1)} ms (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`;
-  console.log(`${version}, samples: ${samples} per origin, each a page load in a new user context`);
-  for (const [name, row] of Object.entries(rows)) {
-    console.log(`${name}:`);
-    console.log(`  navigation start -> first card event in the page: ${show(row.firstEvent)}`);
-    console.log(`  "Open record" submit -> record shown, in the page: ${show(row.recordInPage)}`);
-    console.log(`  "Open record" click -> record shown, as puppeteer sees it: ${show(row.clickToShown)}`);
-  }
-}
-
-if (values.origins && values.browser === 'firefox') {
-  await measureOriginsFirefox();
+if (!(values.browser in DRIVERS)) throw new Error(`--browser chromium or firefox, not '${values.browser}'`);
+if (values.origins) {
+  await measureOrigins(values.browser);
   process.exit(0);
 }
 if (values.browser !== 'chromium') throw new Error('--browser firefox is for --origins only');
-if (values.origins) {
-  await measureOrigins();
-  process.exit(0);
-}
 
 const [bridgePort, recordPort] = [await freePort(), await freePort()];
 const origin = `http://localhost:${recordPort}`;

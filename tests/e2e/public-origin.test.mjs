@@ -11,7 +11,6 @@
 //   (e) a foreign public origin, granted by the browser, refused by hcbridged
 //   (f) headed Chromium under Xvfb: the browser's own prompt is open
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,12 +18,10 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 
 import {
-  Child, PUBLIC_HOST, cardTray, demoPage, env, freePort, launchBrowser, screenshotter, startHcbridged,
-  startPublicRecordServer, watchAddressSpaces,
+  Child, PRACTITIONER_SLOT, PUBLIC_HOST, browserPolicy, cardTray, completeGpFlow, demoPage, env, freePort, launchBrowser,
+  screenshotter, startHcbridged, startPublicRecordServer, watchAddressSpaces,
 } from './harness.mjs';
 
-const PATIENT_SLOT = 0;
-const PRACTITIONER_SLOT = 1;
 const ORIGIN = `https://${PUBLIC_HOST}`;
 const FOREIGN_HOST = 'evil.example';
 const POLICY_FOLDER = '/etc/chromium/policies/managed';
@@ -33,22 +30,6 @@ const POLICY_FILE = path.join(POLICY_FOLDER, 'hcbridge.json');
 // Requests hcbridged logged (http METHOD ... / ws /v1/events 101 ...).
 const REQUEST_LINE = /^(http [A-Z]+ |ws \/)/gm;
 const requestsLogged = (daemon) => daemon.output.match(REQUEST_LINE)?.length ?? 0;
-
-// The managed Chromium policy exactly as the package installs it.
-function browserPolicy(config, action) {
-  const args = ['browser-policy', '--config', config, '--browser', 'chromium', action];
-  try {
-    return execFileSync(env.hcbridge(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
-    if (/unknown command/i.test(output)) {
-      throw new Error(`${env.hcbridge()} has no 'browser-policy' command (it said: ${output}). Build the CLI ` +
-        'with it (issue 15, item 3): this test uses the command the package runs and does not write the ' +
-        'policy file itself.');
-    }
-    throw new Error(`hcbridge ${args.join(' ')} failed (exit ${error.status}): ${output}`);
-  }
-}
 
 // Policy files of this machine that name the test's hosts would change what
 // the browser allows: the tests need a machine without them.
@@ -188,32 +169,10 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
   }, daemon.url);
 
   // The GP's whole flow: readers from the event stream, PIN, patient, record.
-  const gpFlow = async (ui, shot) => {
-    await page.waitForSelector('#service[data-state="open"]');
-    await tray.insert('cps-demo', PRACTITIONER_SLOT);
-    await tray.insert('vitale-family', PATIENT_SLOT);
-    await ui.readerShows(PRACTITIONER_SLOT, 'CPS');
-    await ui.readerShows(PATIENT_SLOT, 'Carte Vitale');
-    await page.waitForSelector('#pin-form:not([hidden])');
-    await shot('cards-shown');
-    await ui.typePin('1234');
-    await ui.bodyState('session', 'open');
-    await ui.bodyState('patient', 'shown');
-    await page.waitForSelector('#login[data-state="signed-in"]');
-    assert.equal(await page.locator('#beneficiaries label').count(), 4);
-    assert.equal(await page.getAttribute('#patient-card .badge', 'data-status'), 'verified');
-    await shot('patient-shown');
-    await page.click('#open-record');
-    await ui.bodyState('record', 'shown');
-    assert.match(await page.textContent('#record'), /Jean DUPONT-TEST — opened by Hélène DURAND-TEST \(normal\)/);
-    await shot('record-shown');
-    // hcbridged served this origin (its log names the caller's origin).
-    assert.match(daemon.output, new RegExp(`^ws /v1/events 101 origin ${ORIGIN}$`, 'm'));
-    assert.match(daemon.output, new RegExp(`^http POST /v1/record-access 200 \\d+ms origin ${ORIGIN}$`, 'm'));
-  };
+  const gpFlow = (ui, shot) => completeGpFlow({ page, ui, tray, daemon, origin: ORIGIN, shot });
 
   test('(a) granted by the managed policy the package installs: the whole GP flow', async () => {
-    browserPolicy(daemon.config, '--write');
+    browserPolicy('chromium', daemon.config, '--write');
     try {
       const written = JSON.parse(readFileSync(POLICY_FILE, 'utf8'));
       assert.deepEqual(written.LoopbackNetworkAllowedForUrls, [ORIGIN], `${POLICY_FILE}: ${JSON.stringify(written)}`);
@@ -226,7 +185,7 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
     } finally {
       await browser?.close();
       browser = null;
-      browserPolicy(daemon.config, '--remove');
+      browserPolicy('chromium', daemon.config, '--remove');
     }
     assert.ok(!existsSync(POLICY_FILE), `--remove left ${POLICY_FILE}`);
   });
