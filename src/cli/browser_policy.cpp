@@ -45,11 +45,33 @@ PolicyChange planChromium(PolicyAction action, Browser browser,
   return change;
 }
 
+// Firefox on Linux reads /etc/firefox/policies/policies.json when it exists
+// and then ignores the installation's distribution/policies.json: creating
+// the /etc file would silently switch off IT's policies kept there.
+void refuseToShadowDistributionPolicies(const fs::path& root) {
+  for (const char* installation : {"/usr/lib/firefox-esr", "/usr/lib/firefox"}) {
+    const fs::path distribution =
+        underRoot(root, fs::path(installation) / "distribution/policies.json");
+    std::error_code error;
+    if (!fs::exists(distribution, error)) continue;
+    throw Error(Errc::Internal,
+                "Firefox's policies are in " + distribution.string() + "; writing " +
+                    kFirefoxPolicyFile + " would make Firefox ignore them",
+                "Move that file to " + std::string(kFirefoxPolicyFile) +
+                    " (Firefox reads the /etc one first), then run `sudo hcbridge browser-policy "
+                    "--write` again; or leave Firefox out: --browser chromium, chrome or edge. "
+                    "Nothing was written.");
+  }
+}
+
 PolicyChange planFirefox(PolicyAction action, const std::vector<std::string>& httpsOrigins,
                          const fs::path& configFile, const fs::path& root, PolicyRecord& record,
                          PolicyPlan& plan) {
   const fs::path file = kFirefoxPolicyFile;
   PolicyChange change{Browser::Firefox, file, readPolicyFile(underRoot(root, file)), std::nullopt};
+  if (action == PolicyAction::Write && !change.current && !httpsOrigins.empty()) {
+    refuseToShadowDistributionPolicies(root);
+  }
   const std::string key = file.string();
   const bool recorded = record.files.contains(key);
   PolicyFileRecord entry = recorded ? record.files[key] : PolicyFileRecord{};
@@ -128,10 +150,11 @@ std::vector<fs::path> installedMarkers(Browser browser) {
   return {};
 }
 
-OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins) {
+OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins,
+                              const std::set<std::string>& localNames) {
   OriginSelection selection;
   for (const auto& origin : allowedOrigins) {
-    if (daemon::isLoopbackOrigin(origin)) {
+    if (daemon::isLoopbackOrigin(origin) || localNames.contains(daemon::originHost(origin))) {
       selection.loopback.push_back(origin);
     } else if (origin.starts_with("https://")) {
       selection.https.push_back(origin);
@@ -179,6 +202,15 @@ std::vector<std::string> applyPolicies(PolicyPlan plan, const fs::path& root) {
   }
   checkFolderWritable(recordFile.parent_path());
 
+  // Before any shared file changes, the record lists old and new entries:
+  // a run stopped half-way leaves nothing of ours that a later --remove
+  // would take for someone else's.
+  const PolicyRecord during = unionOf(loadPolicyRecord(root), plan.record);
+  if (!during.files.empty() && readPolicyFile(recordFile) != policyRecordText(during)) {
+    createFolders(recordFile.parent_path());
+    replaceFileAtomically(recordFile, policyRecordText(during));
+  }
+
   std::vector<std::string> lines;
   for (const auto& change : plan.changes) {
     const fs::path file = underRoot(root, change.file);
@@ -209,10 +241,7 @@ std::vector<std::string> applyPolicies(PolicyPlan plan, const fs::path& root) {
 
   const std::optional<std::string> recordNow = readPolicyFile(recordFile);
   if (plan.record.files.empty()) {
-    if (recordNow) {
-      removeFile(recordFile);
-      removeEmptyFolders({recordFile.parent_path()});
-    }
+    if (recordNow) removeFile(recordFile);  // PolicyLock removes the empty folder
   } else if (recordNow != policyRecordText(plan.record)) {
     createFolders(recordFile.parent_path());
     replaceFileAtomically(recordFile, policyRecordText(plan.record));

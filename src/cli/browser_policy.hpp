@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,10 @@ struct OriginSelection {
   std::vector<std::string> loopback;   // http or https: browsers do not check loopback pages
   std::vector<std::string> plainHttp;  // can never be granted (warned)
 };
-OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins);
+// localNames: host names that lead to this machine (localHostNames); their
+// origins count as loopback.
+OriginSelection selectOrigins(const std::vector<std::string>& allowedOrigins,
+                              const std::set<std::string>& localNames = {});
 
 // {"LoopbackNetworkAllowedForUrls": [...], "LocalNetworkAccessAllowedForUrls": [...]}:
 // Chromium 146+ reads the first, older versions the second.

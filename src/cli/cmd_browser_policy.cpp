@@ -1,11 +1,13 @@
 // hcbridge browser-policy [--config FILE] [--browser NAME] [--root DIR] --print|--write|--remove
 #include <iostream>
+#include <optional>
 #include <ostream>
 
 #include "browser_policy.hpp"
 #include "command.hpp"
 #include "daemon_config.hpp"
 #include "hcbridge/error.hpp"
+#include "local_host_names.hpp"
 #include "options.hpp"
 #include "origin_reach.hpp"
 #include "policy_files.hpp"
@@ -117,6 +119,9 @@ int runBrowserPolicy(const std::vector<std::string>& args, std::ostream& out) {
   const fs::path defaultConfig = underRoot(root, daemon::kDefaultConfigFile);
   const fs::path configFile = givenConfig.value_or(defaultConfig);
 
+  // Plan and apply under one lock: what is ours is read and written by one run at a time.
+  std::optional<PolicyLock> lock;
+  if (!values.count("print")) lock.emplace(root);
   if (values.count("remove")) {
     const PolicyPlan plan = planPolicies(PolicyAction::Remove, browsers, {}, configFile, root);
     const auto lines = applyPolicies(plan, root);
@@ -125,7 +130,8 @@ int runBrowserPolicy(const std::vector<std::string>& args, std::ostream& out) {
     return kExitOk;
   }
   // An absent default file means the service runs on its defaults: no origins.
-  const OriginSelection origins = selectOrigins(allowedOrigins(givenConfig, defaultConfig));
+  const OriginSelection origins =
+      selectOrigins(allowedOrigins(givenConfig, defaultConfig), localHostNames(root));
   printSummary(origins, configFile);
   const PolicyPlan plan =
       planPolicies(PolicyAction::Write, browsers, origins.https, configFile, root);

@@ -6,6 +6,7 @@
 #include "browser_policy.hpp"
 #include "doctor_checks.hpp"
 #include "hcbridge/error.hpp"
+#include "local_host_names.hpp"
 #include "policy_files.hpp"
 
 namespace hcbridge::cli {
@@ -72,7 +73,8 @@ std::vector<CheckResult> checkBrowserPolicies(DoctorContext& context) {
         {check, CheckStatus::Ok, "no Chromium, Chrome, Edge or Firefox found: no policy needed"}};
   }
   const OriginSelection origins =
-      selectOrigins(context.config ? context.config->allowedOrigins : std::vector<std::string>{});
+      selectOrigins(context.config ? context.config->allowedOrigins : std::vector<std::string>{},
+                    localHostNames(context.root));
   // One browser at a time: a broken policies.json does not hide Chrome's verdict.
   std::vector<CheckResult> results;
   for (const Browser browser : browsers) {

@@ -22,9 +22,25 @@ std::string hintFor(const std::filesystem::path& file) {
          "It was left untouched.";
 }
 
+// Deeper than any real policies.json: parsing, copying and writing such a
+// document recurses, so deeper ones are refused before they cost the stack.
+constexpr int kMaxPolicyDepth = 64;
+struct TooDeep {};
+
 Json parse(const std::string& text, const std::filesystem::path& file) {
+  const auto depthGuard = [](int depth, Json::parse_event_t event, Json&) {
+    const bool opens =
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+    if (opens && depth >= kMaxPolicyDepth) throw TooDeep{};
+    return true;
+  };
   try {
-    return Json::parse(text);
+    return Json::parse(text, depthGuard);
+  } catch (const TooDeep&) {
+    throw Error(Errc::Internal,
+                file.string() + ": nested deeper than " + std::to_string(kMaxPolicyDepth) +
+                    " levels, which no Firefox policy needs",
+                hintFor(file));
   } catch (const Json::parse_error& error) {
     throw Error(Errc::Internal,
                 file.string() + " line " + std::to_string(daemon::lineAtByte(text, error.byte)) +

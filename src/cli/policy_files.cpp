@@ -80,14 +80,25 @@ std::vector<fs::path> createFolders(const fs::path& folder) {
   for (fs::path at = folder; !fs::exists(at) && at.has_relative_path(); at = at.parent_path()) {
     missing.insert(missing.begin(), at);
   }
+  std::vector<fs::path> made;
   for (const auto& created : missing) {
     // Browsers run as the user: they must read (and enter) the folders.
-    if (mkdir(created.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (mkdir(created.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;  // someone else's meanwhile: not ours, its mode is theirs
       fileError("Cannot make the folder", created, errno);
     }
-    if (chmod(created.c_str(), 0755) != 0) fileError("Cannot set the mode of", created, errno);
+    // The umask may have narrowed the mode. Through a descriptor of the
+    // folder itself, never a link planted in its place (a --root tree
+    // that another user can write).
+    const int fd = ::open(created.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) fileError("Cannot open the folder", created, errno);
+    const bool modeSet = fchmod(fd, 0755) == 0;
+    const int error = errno;
+    ::close(fd);
+    if (!modeSet) fileError("Cannot set the mode of", created, error);
+    made.push_back(created);
   }
-  return missing;
+  return made;
 }
 
 void replaceFileAtomically(const fs::path& file, std::string_view content) {

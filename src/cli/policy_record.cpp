@@ -1,5 +1,12 @@
 #include "policy_record.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -32,6 +39,40 @@ PolicyRecord loadPolicyRecord(const std::filesystem::path& root) {
                 "entries it listed stay in Firefox's policies.json, remove them by hand.");
   }
   return record;
+}
+
+PolicyLock::PolicyLock(const std::filesystem::path& root)
+    : folder_(underRoot(root, kPolicyRecordFile).parent_path()) {
+  checkFolderWritable(folder_);
+  createFolders(folder_);
+  fd_ = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0 || flock(fd_, LOCK_EX) != 0) {
+    const int error = errno;
+    if (fd_ >= 0) ::close(fd_);
+    throw Error(Errc::Internal, "Cannot lock " + folder_.string() + ": " + std::strerror(error),
+                "Run it as root (sudo). Nothing was written.");
+  }
+}
+
+PolicyLock::~PolicyLock() {
+  ::close(fd_);            // releases the lock
+  rmdir(folder_.c_str());  // only when empty: no record left
+}
+
+PolicyRecord unionOf(const PolicyRecord& a, const PolicyRecord& b) {
+  PolicyRecord both = a;
+  const auto addMissing = [](std::vector<std::string>& into, const std::vector<std::string>& from) {
+    for (const auto& item : from) {
+      if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+    }
+  };
+  for (const auto& [path, entry] : b.files) {
+    PolicyFileRecord& merged = both.files[path];
+    merged.createdFile = merged.createdFile || entry.createdFile;
+    addMissing(merged.skipDomains, entry.skipDomains);
+    addMissing(merged.createdFolders, entry.createdFolders);
+  }
+  return both;
 }
 
 std::string policyRecordText(const PolicyRecord& record) {

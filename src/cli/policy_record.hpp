@@ -26,6 +26,27 @@ struct PolicyRecord {
   std::map<std::string, PolicyFileRecord> files;
 };
 
+// One `hcbridge browser-policy --write/--remove` at a time (the package's
+// scripts, the path unit and an administrator may overlap): an exclusive
+// flock on the record's root-owned folder, made when missing and removed
+// again when it is left empty. Error(Internal) when it cannot be taken.
+class PolicyLock {
+ public:
+  explicit PolicyLock(const std::filesystem::path& root);
+  ~PolicyLock();
+  PolicyLock(const PolicyLock&) = delete;
+  PolicyLock& operator=(const PolicyLock&) = delete;
+
+ private:
+  std::filesystem::path folder_;
+  int fd_ = -1;
+};
+
+// Every entry of `a` and of `b`: what the record must list while a change
+// from one to the other is under way, so that a run that stops half-way
+// leaves no entry of ours unrecorded.
+PolicyRecord unionOf(const PolicyRecord& a, const PolicyRecord& b);
+
 // `root`/var/lib/hcbridge-browser-policy/record.json; empty when absent. A file
 // that does not parse is Error(Internal) naming it.
 PolicyRecord loadPolicyRecord(const std::filesystem::path& root);

@@ -8,15 +8,35 @@ bool isPlainHttpRemoteOrigin(std::string_view origin) {
   return origin.starts_with("http://") && !isLoopbackOrigin(origin);
 }
 
-bool isLoopbackOrigin(std::string_view origin) {
-  std::string_view host = origin.substr(origin.find("://") + 3);
-  if (host.starts_with("[")) return host.starts_with("[::1]");
-  host = host.substr(0, host.find(':'));
-  const auto endsWith = [&](std::string_view tail) { return host.ends_with(tail); };
-  if (host == "localhost" || endsWith(".localhost")) return true;
-  // 127.0.0.0/8: four dotted numbers starting with 127 (loadConfig checked the form).
-  return host.starts_with("127.") && std::count(host.begin(), host.end(), '.') == 3 &&
+namespace {
+
+// Four dotted numbers whose first is `first` (loadConfig checked the form).
+bool isIpv4In(std::string_view host, std::string_view first) {
+  return host.starts_with(std::string(first) + ".") &&
+         std::count(host.begin(), host.end(), '.') == 3 &&
          host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string originHost(std::string_view origin) {
+  std::string_view host = origin.substr(origin.find("://") + 3);
+  if (host.starts_with("[")) return std::string(host.substr(0, host.find(']') + 1));
+  return std::string(host.substr(0, host.find(':')));
+}
+
+bool isLoopbackHost(std::string_view host) {
+  // Debian's /etc/hosts names for ::1 and 127.0.0.1 besides localhost.
+  for (const char* name : {"localhost", "ip6-localhost", "ip6-loopback", "localhost.localdomain"}) {
+    if (host == name) return true;
+  }
+  // 0.0.0.0/8 reaches this machine too (Linux connects it to loopback).
+  return host.ends_with(".localhost") || host == "[::1]" || host == "[::]" ||
+         isIpv4In(host, "127") || isIpv4In(host, "0");
+}
+
+bool isLoopbackOrigin(std::string_view origin) {
+  return isLoopbackHost(originHost(origin));
 }
 
 std::string plainHttpOriginWarning(std::string_view origin) {

@@ -1,6 +1,6 @@
 // The demo web app on a public origin in Debian's Firefox ESR (153+: Local
 // Network Access on by default), headless, driven through WebDriver BiDi
-// (puppeteer-core; tests/e2e/firefox.mjs maps https://dmp.example.fr to the
+// (puppeteer-core; tests/e2e/firefox.mjs maps https://dmp.example to the
 // record server on this machine and puts that address in the public address
 // space). hcbridged runs on the real pcscd with simulated cards in the vpcd
 // readers.
@@ -21,7 +21,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 
 import { FIREFOX_POLICY_FILE, launchFirefox } from './firefox.mjs';
 import {
-  PRACTITIONER_SLOT, PUBLIC_HOST, READER, browserPolicy, cardTray, completeGpFlow, env, freePort, startHcbridged,
+  PRACTITIONER_SLOT, PUBLIC_HOST, READER, assertNoInstalledBrowserPolicy, browserPolicy, cardTray, completeGpFlow, env, freePort, startHcbridged,
   startPublicRecordServer, startRecordServer,
 } from './harness.mjs';
 
@@ -105,6 +105,7 @@ describe('the demo on a public origin in Firefox ESR (Local Network Access)', ()
   const tray = cardTray();
 
   before(async () => {
+    assertNoInstalledBrowserPolicy();
     const policy = savePolicyFile();
     assert.ok(policy === null || !policy.toString().includes(PUBLIC_HOST),
       `${FIREFOX_POLICY_FILE} already names ${PUBLIC_HOST}: the tests need a machine without that policy ` +

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,7 +194,9 @@ export async function startRecordServer({ port, hcbridgeUrl, extraArgs = [] }) {
 // The host name of the "public" web app in the browser tests: the browser
 // maps it to the record server on this machine and is told that this
 // address is in the public address space, as a real DMP server would be.
-export const PUBLIC_HOST = 'dmp.example.fr';
+// A reserved name (RFC 2606 .example): should a killed test leave a policy
+// behind, it grants nothing real.
+export const PUBLIC_HOST = 'dmp.example';
 
 // A throw-away self-signed certificate for `host` (EC P-256, two days),
 // with the base64 SHA-256 of its public key, which Chromium accepts with
@@ -395,4 +397,15 @@ export function browserPolicy(browser, config, action) {
     }
     throw new Error(`hcbridge ${args.join(' ')} failed (exit ${error.status}): ${output}`);
   }
+}
+
+// The browser policies hcbridge's package installs on this machine: the
+// tests write and remove the same files, so they refuse to run beside them.
+const INSTALLED_POLICIES = ['/var/lib/hcbridge-browser-policy/record.json',
+  '/etc/chromium/policies/managed/hcbridge.json', '/etc/opt/chrome/policies/managed/hcbridge.json',
+  '/etc/opt/edge/policies/managed/hcbridge.json'];
+export function assertNoInstalledBrowserPolicy() {
+  const found = INSTALLED_POLICIES.filter((file) => existsSync(file));
+  assert.deepEqual(found, [], 'hcbridge\'s browser policies are installed on this machine and the tests would ' +
+    'change them: run the browser tests where the hcbridge package is not installed');
 }

@@ -8,7 +8,7 @@
 //     node tests/e2e/measure.mjs --samples 10
 // With --origins: page load -> first card event and "Open record" -> record
 // shown, the page on its loopback origin (http://localhost:PORT) beside the
-// page on a public origin (https://dmp.example.fr, Local Network Access
+// page on a public origin (https://dmp.example, Local Network Access
 // granted by the managed policy `hcbridge browser-policy --write` writes:
 // run as root).
 // --origins --browser firefox: the same in headless Firefox ESR (FIREFOX, default

@@ -1,5 +1,5 @@
 // The demo web app on a public origin, as a clinic's web EHR or the DMP web
-// app is deployed: https://dmp.example.fr, mapped by Chromium to the record
+// app is deployed: https://dmp.example, mapped by Chromium to the record
 // server on this machine and counted in the public IP address space (checked
 // through the DevTools protocol), so Chromium's Local Network Access applies
 // to its requests to hcbridged on http://localhost exactly as to a real site.
@@ -18,7 +18,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 
 import {
-  Child, PRACTITIONER_SLOT, PUBLIC_HOST, browserPolicy, cardTray, completeGpFlow, demoPage, env, freePort, launchBrowser,
+  Child, PRACTITIONER_SLOT, PUBLIC_HOST, assertNoInstalledBrowserPolicy, browserPolicy, cardTray, completeGpFlow, demoPage, env, freePort, launchBrowser,
   screenshotter, startHcbridged, startPublicRecordServer, watchAddressSpaces,
 } from './harness.mjs';
 
@@ -105,6 +105,7 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
   const tray = cardTray();
 
   before(async () => {
+    assertNoInstalledBrowserPolicy();
     const stale = policiesNamingTestHosts();
     assert.deepEqual(stale, [], `remove these Chromium policies first (they allow the test's hosts): ${stale}`);
     bridgePort = await freePort();

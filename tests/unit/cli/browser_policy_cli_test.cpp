@@ -269,5 +269,53 @@ TEST(BrowserPolicyCli, UsageErrorsExitTwo) {
   }
 }
 
+// Firefox ignores the installation's distribution/policies.json once the
+// /etc one exists: creating it would silently switch off IT's policies.
+TEST(BrowserPolicyCli, AFirefoxDistributionPolicyIsNotShadowed) {
+  PolicyRoot root({"https://dmp.example.fr"});
+  const fs::path distribution = root / "usr/lib/firefox-esr/distribution/policies.json";
+  fs::create_directories(distribution.parent_path());
+  const std::string itsPolicies = R"({"policies": {"DisableDeveloperTools": true}})";
+  writeFile(distribution, itsPolicies);
+
+  const auto result = root.run({"--write"});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_TRUE(contains(result.err, distribution.string())) << result.err;
+  EXPECT_TRUE(contains(result.err, "would make Firefox ignore them")) << result.err;
+  EXPECT_FALSE(fs::exists(root.firefox()));
+  EXPECT_FALSE(fs::exists(root.chromium()));  // nothing half-written
+  EXPECT_EQ(readFile(distribution), itsPolicies);
+
+  // Moved to /etc as the hint says, it is merged like any other.
+  fs::create_directories(root.firefox().parent_path());
+  fs::rename(distribution, root.firefox());
+  ASSERT_EQ(root.run({"--write"}).exitCode, 0);
+  EXPECT_EQ(root.firefoxJson()["policies"]["DisableDeveloperTools"], true);
+  EXPECT_EQ(root.firefoxJson()["policies"]["LocalNetworkAccess"]["SkipDomains"],
+            json::array({"dmp.example.fr"}));
+}
+
+// Firefox matches SkipDomains against the target host too: a name that
+// leads to this machine there would open its services to every web site.
+TEST(BrowserPolicyCli, NamesThatLeadToThisMachineGetNoPolicy) {
+  PolicyRoot root({"https://mypc", "https://ip6-localhost", "https://blocked.example",
+                   "https://0.0.0.0", "https://records.clinic", "https://dmp.example.fr"});
+  fs::create_directories(root / "etc");
+  writeFile(root / "etc/hosts",
+            "127.0.0.1\tlocalhost\n127.0.1.1\tMyPC.clinic MyPC # the machine\n"
+            "::1 localhost ip6-localhost ip6-loopback\n0.0.0.0 blocked.example\n"
+            "10.1.2.3 records.clinic\n# 127.0.0.1 dmp.example.fr\n");
+  writeFile(root / "etc/hostname", "MyPC\n");
+  const auto result = root.run({"--print", "--browser", "firefox"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  const json printed = json::parse(result.out.substr(result.out.find('{')));
+  EXPECT_EQ(printed["policies"]["LocalNetworkAccess"]["SkipDomains"],
+            json::array({"records.clinic", "dmp.example.fr"}));
+  for (const char* origin :
+       {"https://mypc", "https://ip6-localhost", "https://blocked.example", "https://0.0.0.0"}) {
+    EXPECT_TRUE(contains(result.err, std::string(origin) + " needs no policy")) << result.err;
+  }
+}
+
 }  // namespace
 }  // namespace hcbridge::testing

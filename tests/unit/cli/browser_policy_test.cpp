@@ -92,6 +92,24 @@ TEST(BrowserPolicy, FirefoxPoliciesOfTheWrongShapeAreRefused) {
   }
 }
 
+// Parsing, copying and writing JSON recurse: a policies.json nested 200,000
+// deep overflowed the stack of the root tool; now it is refused, named.
+TEST(BrowserPolicy, ADeeplyNestedFirefoxPolicyFileIsRefused) {
+  const std::string deep =
+      R"({"policies": {"Other": )" + std::string(200000, '[') + std::string(200000, ']') + "}}";
+  try {
+    mergeFirefoxPolicies(deep, "/etc/firefox/policies/policies.json", {}, {"a.example"}, false);
+    ADD_FAILURE() << "accepted a document nested 200,000 deep";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("nested deeper than 64 levels"), std::string::npos)
+        << error.what();
+  }
+  const std::string shallow =
+      R"({"policies": {"Other": )" + std::string(60, '[') + std::string(60, ']') + "}}";
+  EXPECT_NO_THROW(mergeFirefoxPolicies(shallow, "/etc/firefox/policies/policies.json", {},
+                                       {"a.example"}, false));
+}
+
 // The doctor on a temporary root where Chromium and Firefox are installed.
 class DoctorBrowserPolicy : public ::testing::Test {
  protected:

@@ -27,8 +27,10 @@ TEST(OriginReach, PlainHttpIsRemoteUnlessTheHostIsLoopback) {
 // Firefox's SkipDomains matches the target host too: a loopback host there
 // would open every service on this device to every web site.
 TEST(OriginReach, LoopbackHostsOnEitherSchemeAreLoopbackAndLookAlikesAreNot) {
-  for (const char* origin : {"https://localhost:8443", "https://127.0.0.1", "https://127.12.0.9:9",
-                             "https://[::1]:8443", "https://app.localhost"}) {
+  for (const char* origin :
+       {"https://localhost:8443", "https://127.0.0.1", "https://127.12.0.9:9", "https://[::1]:8443",
+        "https://app.localhost", "https://ip6-localhost", "https://localhost.localdomain",
+        "https://0.0.0.0:8443", "https://[::]"}) {
     EXPECT_TRUE(isLoopbackOrigin(origin)) << origin;
   }
   for (const char* origin :
