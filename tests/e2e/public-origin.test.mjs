@@ -288,6 +288,8 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
     try {
       const { spaces, ui } = await openBrowser(servers.https, { display: xvfb.display });
       const loggedBefore = requestsLogged(daemon);
+      const pinPostsLogged = () => daemon.output.match(/^http POST \/v1\/practitioner\/session /gm)?.length ?? 0;
+      const pinPostsBefore = pinPostsLogged();
       await goPublic(spaces, `${ORIGIN}/`);
       await ui.messageShows('local-network-prompt', 5000);
       assert.equal(await page.getAttribute('#message', 'data-kind'), 'info');
@@ -305,6 +307,10 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
             answered.then((answer) => window.prompted.push(answer));
           } });
         window.heldReaders = bridge.readers().then((answer) => answer.readers.length, (error) => error.code);
+        // A PIN held by the prompt: a POST must never be sent twice (each
+        // send may spend one of the card's tries).
+        window.heldPin = bridge.openSession({ pin: '0000' })
+          .then(() => 'opened', (error) => `${error.code} ${error.retriesLeft ?? ''}`.trim());
       }, daemon.url);
       const shot = screenshotter(page, 'public-f-prompt');
       await shot('prompt-open');
@@ -315,7 +321,8 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
       assert.deepEqual(await page.evaluate(() => window.prompted), ['local-network-prompt']);
       assert.equal(await ui.messageCode(), 'local-network-prompt');
       assert.equal(await page.getAttribute('#service', 'data-state'), 'connecting');
-      assert.deepEqual(spaces.toBridge, { webSockets: 1, requests: 1 }); // the held GET /v1/readers
+      // Held: GET /v1/readers, and the PIN's POST with its CORS preflight.
+      assert.deepEqual(spaces.toBridge, { webSockets: 1, requests: 3 });
       assert.equal(requestsLogged(daemon), loggedBefore, 'a request reached hcbridged before the answer');
 
       // Allowed (through DevTools: the prompt itself is browser UI): the page goes on.
@@ -325,6 +332,15 @@ describe('the demo on a public origin in Chromium (Local Network Access)', () =>
       assert.equal(await page.isHidden('#message'), true);
       assert.equal(await page.evaluate(() => window.heldReaders), 2, 'the held request did not go on');
       assert.deepEqual(await page.evaluate(() => window.prompted), ['local-network-prompt', 'granted']);
+      // The held PIN: sent at most once, whatever became of it (a grant
+      // through DevTools may leave a held POST waiting until its timeout).
+      const pinOutcome = await page.evaluate(() => window.heldPin);
+      await page.waitForTimeout(500);
+      const pinPosts = pinPostsLogged() - pinPostsBefore;
+      assert.ok(pinPosts <= 1, `the held PIN reached hcbridged ${pinPosts} times`);
+      assert.ok(['pin-incorrect 2', 'timeout'].includes(pinOutcome), `the held PIN ended as ${pinOutcome}`);
+      assert.equal(pinPosts, pinOutcome === 'timeout' ? 0 : 1, `outcome ${pinOutcome}, ${pinPosts} sent`);
+      console.log(`# held PIN POST after the grant: ${pinOutcome}, sent ${pinPosts} time(s)`);
       await shot('allowed');
 
       // Another profile: refused while the prompt is open.
