@@ -1,7 +1,10 @@
 // The doctor's browser check: for each browser installed here, is the policy
 // that pre-grants Local Network Access to the https allowed_origins what
 // `hcbridge browser-policy --write` would write now?
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "browser_policy.hpp"
 #include "doctor_checks.hpp"
@@ -28,6 +31,25 @@ std::string list(const std::vector<std::string>& origins) {
   return text;
 }
 
+// Other files of a Chromium managed-policy folder that set one of our list
+// policies: Chromium does not merge a list policy across files, so one of
+// the lists does not apply (chrome://policy shows a conflict).
+std::vector<fs::path> rivalPolicyFiles(const fs::path& ourFile) {
+  std::vector<fs::path> rivals;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(ourFile.parent_path(), error)) {
+    if (entry.path() == ourFile || entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    const auto policy = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (policy.is_object() && (policy.contains("LoopbackNetworkAllowedForUrls") ||
+                               policy.contains("LocalNetworkAccessAllowedForUrls"))) {
+      rivals.push_back(entry.path());
+    }
+  }
+  std::sort(rivals.begin(), rivals.end());
+  return rivals;
+}
+
 CheckResult verdict(const PolicyChange& change, const std::vector<std::string>& httpsOrigins,
                     const DoctorContext& context) {
   const std::string check = "browser-policy";
@@ -42,6 +64,18 @@ CheckResult verdict(const PolicyChange& change, const std::vector<std::string>& 
       return {check, CheckStatus::Ok,
               std::string(browserName(change.browser)) +
                   ": no https origin in allowed_origins, no policy needed"};
+    }
+    const fs::path ours = underRoot(context.root, change.file);
+    const auto rivals =
+        change.browser == Browser::Firefox ? std::vector<fs::path>{} : rivalPolicyFiles(ours);
+    if (!rivals.empty()) {
+      return {check, CheckStatus::Warn,
+              where + " is current, but " + rivals.front().string() +
+                  " also sets LoopbackNetworkAllowedForUrls or LocalNetworkAccessAllowedForUrls: "
+                  "the browser applies only one of the lists",
+              "Put all the origins in one of the two files (keep hcbridge's and add the others "
+              "to allowed_origins, or copy hcbridge's origins into the other file), then restart "
+              "the browser and check chrome://policy"};
     }
     return {check, CheckStatus::Ok,
             where + " is current (" + std::to_string(httpsOrigins.size()) + " origins)"};

@@ -167,6 +167,25 @@ TEST_F(DoctorBrowserPolicy, WrittenPoliciesAreCurrentUntilTheConfigChanges) {
   EXPECT_EQ(check()[0].status, CheckStatus::Ok) << check()[0].message;
 }
 
+// Chromium does not merge a list policy across the files of its managed
+// folder: "current" would be a lie while another file sets the same list.
+TEST_F(DoctorBrowserPolicy, AnotherFileSettingTheSameListIsWarned) {
+  write();
+  writeFile(chromium().parent_path() / "corp.json",
+            R"({"LoopbackNetworkAllowedForUrls": ["https://intranet.example"]})");
+  writeFile(chromium().parent_path() / "other.json", R"({"HomepageLocation": "x"})");
+  const auto results = check();
+  EXPECT_EQ(results[0].status, CheckStatus::Warn) << results[0].message;
+  EXPECT_NE(results[0].message.find((chromium().parent_path() / "corp.json").string() +
+                                    " also sets LoopbackNetworkAllowedForUrls"),
+            std::string::npos)
+      << results[0].message;
+  EXPECT_EQ(results[1].status, CheckStatus::Ok) << results[1].message;  // Firefox merges
+
+  fs::remove(chromium().parent_path() / "corp.json");
+  EXPECT_EQ(check()[0].status, CheckStatus::Ok) << check()[0].message;
+}
+
 TEST_F(DoctorBrowserPolicy, NoHttpsOriginNeedsNoPolicyAndNoBrowserNeedsNoCheck) {
   allow({"http://localhost:8733"});
   for (const auto& result : check()) {
