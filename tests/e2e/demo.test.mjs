@@ -73,6 +73,9 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await insert('vitale-family', PATIENT_SLOT);
     await page.waitForSelector('#pin-form:not([hidden])');
     await page.waitForFunction(() => document.querySelector('#readers').textContent.includes('Carte Vitale'));
+    // The name comes from GET /v1/practitioner-card after the card event
+    // ("your card" until then): wait for it rather than race it.
+    await page.waitForFunction(() => document.querySelector('#practitioner-card-name').textContent !== 'your card');
     assert.match(await page.textContent('#practitioner-card-name'), /Hélène DURAND-TEST/);
     await shot('cards-inserted');
 
