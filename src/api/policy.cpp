@@ -217,6 +217,10 @@ nlohmann::json parseJsonBody(std::string_view body, const Limits& limits) {
     throw Error(Errc::BadRequest,
                 "the body is not valid JSON (byte " + std::to_string(e.byte) + ")",
                 "send a JSON document with Content-Type: application/json");
+  } catch (const nlohmann::json::out_of_range&) {
+    // Valid syntax, but a number such as 1e400 has no double value.
+    throw Error(Errc::BadRequest, "the body holds a number out of range",
+                "send numbers that fit a 64-bit integer or a double");
   }
 }
 

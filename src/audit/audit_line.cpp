@@ -102,6 +102,10 @@ std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
   } catch (const nlohmann::json::parse_error& error) {
     reason = "not JSON (syntax error at byte " + std::to_string(error.byte) + ")";
     return std::nullopt;
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number such as 1e400 is valid JSON syntax but has no double value.
+    reason = "not JSON (a number out of range)";
+    return std::nullopt;
   }
   if (!parsed.is_object()) {
     reason = "not a JSON object";

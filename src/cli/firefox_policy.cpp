@@ -46,6 +46,9 @@ Json parse(const std::string& text, const std::filesystem::path& file) {
                 file.string() + " line " + std::to_string(daemon::lineAtByte(text, error.byte)) +
                     ": " + daemon::jsonErrorReason(error.what()),
                 hintFor(file));
+  } catch (const Json::out_of_range& error) {  // e.g. 1e400: no line is known
+    throw Error(Errc::Internal, file.string() + ": " + daemon::jsonErrorReason(error.what()),
+                hintFor(file));
   }
 }
 

@@ -238,6 +238,8 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
     document = json::parse(text, nullptr, true, true);
   } catch (const json::parse_error& error) {
     throw configError(file, lineAtByte(text, error.byte), jsonErrorReason(error.what()));
+  } catch (const json::out_of_range& error) {  // e.g. 1e400: no line is known
+    throw configError(file, 0, jsonErrorReason(error.what()));
   }
   if (!document.is_object()) throw configError(file, 1, "the top level must be a JSON object");
   FileConfig config;

@@ -222,6 +222,16 @@ TEST(JsonBodyTest, MalformedJsonIsBadRequest) {
   }
 }
 
+TEST(JsonBodyTest, ANumberOutOfRangeIsBadRequest) {
+  try {
+    parseJsonBody(R"({"pin":"1234","x":1e400})", Limits{});
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::BadRequest);
+    EXPECT_NE(std::string(e.what()).find("number out of range"), std::string::npos) << e.what();
+  }
+}
+
 TEST(JsonBodyTest, DepthIsLimited) {
   Limits limits;
   limits.maxJsonDepth = 4;

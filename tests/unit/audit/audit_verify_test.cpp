@@ -134,6 +134,16 @@ TEST_F(AuditVerify, LineThatIsNotJsonIsReported) {
   EXPECT_TRUE(startsWith(result.reason, "not JSON")) << result.reason;
 }
 
+// Found by fuzz_audit_verify: valid syntax, but a number with no double value
+// made the JSON library throw an exception the reader did not expect.
+TEST_F(AuditVerify, ANumberOutOfRangeIsReportedNotThrown) {
+  lines_[2] = R"({"seq":1e400})";
+  const auto result = verify(lines_);
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.firstBrokenLine, 3u);
+  EXPECT_EQ(result.reason, "not JSON (a number out of range)");
+}
+
 TEST_F(AuditVerify, EmptyLineIsReported) {
   lines_.insert(lines_.begin() + 1, "");
   const auto result = verify(lines_);

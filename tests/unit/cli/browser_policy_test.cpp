@@ -92,6 +92,19 @@ TEST(BrowserPolicy, FirefoxPoliciesOfTheWrongShapeAreRefused) {
   }
 }
 
+TEST(BrowserPolicy, AFirefoxPolicyWithANumberOutOfRangeIsRefusedNamed) {
+  try {
+    mergeFirefoxPolicies(R"({"policies": {"Other": 1e400}})", "/etc/firefox/policies/policies.json",
+                         {}, {"a.example"}, false);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "/etc/firefox/policies/policies.json: not valid JSON: number overflow parsing "
+              "'1e400'")
+        << error.what();
+  }
+}
+
 // Parsing, copying and writing JSON recurse: a policies.json nested 200,000
 // deep overflowed the stack of the root tool; now it is refused, named.
 TEST(BrowserPolicy, ADeeplyNestedFirefoxPolicyFileIsRefused) {

@@ -103,6 +103,8 @@ TEST(DaemonConfig, WrongTypesAndBadJsonNameTheFile) {
               "limits.max_connections");
   expectError([] { parse("{"); }, Errc::BadRequest, "/etc/test.json line 1: not valid JSON");
   expectError([] { parse("[]"); }, Errc::BadRequest, "JSON object");
+  expectError([] { parse(R"({"listen_port": 1e400})"); }, Errc::BadRequest,
+              "config /etc/test.json: not valid JSON: number overflow");
 }
 
 TEST(DaemonConfig, ErrorsNameTheLineOfTheKeyAtFault) {
