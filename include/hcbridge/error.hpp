@@ -2,6 +2,8 @@
 // naming what went wrong, and a hint telling the user what to do.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,115 +35,113 @@ enum class Errc {
   ConnectionFailed,      // a TCP peer (e.g. vpcd) cannot be reached
   BadRequest,            // the caller passed malformed arguments
   // Authentication (practitioner session, certificates, tokens).
-  PinLastTry,            // one PIN try left: the caller must confirm before the PIN is sent
-  SessionRequired,       // the operation needs an open practitioner session
-  CertificateInvalid,    // a certificate does not parse
-  CertificateUntrusted,  // it does not chain to a configured trust anchor
-  CertificateExpired,    // outside its validity period at the verification time
-  CertificateRevoked,    // listed in a configured CRL
-  CertificateKeyUsage,   // it lacks the digitalSignature key usage
-  CardSignatureInvalid,  // the card's signature does not verify with its certificate
-  NonceInvalid,          // a challenge nonce is missing, too short or too long
-  OriginInvalid,         // an origin is not an https (or loopback http) origin
-  PurposeInvalid,        // an unknown record-access purpose
-  JustificationRequired, // an emergency access without its justification text
-  TokenInvalid,          // a token or assertion is malformed or its signature does not verify
-  TokenExpired,          // an assertion is outside its iat..exp window
-  OriginMismatch,        // a token was made for another origin
-  AudienceMismatch,      // an assertion was made for another audience
-  NonceMismatch,         // a token or assertion carries another nonce than the one issued
-  NonceReplayed,         // the nonce was already used once
-  Internal,              // an unexpected failure of the PC/SC layer or the program
+  PinLastTry,             // one PIN try left: the caller must confirm before the PIN is sent
+  SessionRequired,        // the operation needs an open practitioner session
+  CertificateInvalid,     // a certificate does not parse
+  CertificateUntrusted,   // it does not chain to a configured trust anchor
+  CertificateExpired,     // outside its validity period at the verification time
+  CertificateRevoked,     // listed in a configured CRL
+  CertificateKeyUsage,    // it lacks the digitalSignature key usage
+  CardSignatureInvalid,   // the card's signature does not verify with its certificate
+  NonceInvalid,           // a challenge nonce is missing, too short or too long
+  OriginInvalid,          // an origin is not an https (or loopback http) origin
+  PurposeInvalid,         // an unknown record-access purpose
+  JustificationRequired,  // an emergency access without its justification text
+  TokenInvalid,           // a token or assertion is malformed or its signature does not verify
+  TokenExpired,           // an assertion is outside its iat..exp window
+  OriginMismatch,         // a token was made for another origin
+  AudienceMismatch,       // an assertion was made for another audience
+  NonceMismatch,          // a token or assertion carries another nonce than the one issued
+  NonceReplayed,          // the nonce was already used once
+  Internal,               // an unexpected failure of the PC/SC layer or the program
+  Count,                  // not an error: the number of codes above; keep it last
 };
 
-// Stable kebab-case identifier, e.g. "pcsc-unavailable". Used in JSON output
-// and later as the problem+json `type`; never change an existing one.
-constexpr std::string_view errcId(Errc code) {
-  switch (code) {
-    case Errc::PcscUnavailable:
-      return "pcsc-unavailable";
-    case Errc::NoReaders:
-      return "no-readers";
-    case Errc::ReaderNotFound:
-      return "reader-not-found";
-    case Errc::ReaderRemoved:
-      return "reader-removed";
-    case Errc::CardAbsent:
-      return "card-absent";
-    case Errc::CardRemoved:
-      return "card-removed";
-    case Errc::CardUnresponsive:
-      return "card-unresponsive";
-    case Errc::ReaderBusy:
-      return "reader-busy";
-    case Errc::Timeout:
-      return "timeout";
-    case Errc::Cancelled:
-      return "cancelled";
-    case Errc::ApduInvalid:
-      return "apdu-invalid";
-    case Errc::TlvInvalid:
-      return "tlv-invalid";
-    case Errc::AtrInvalid:
-      return "atr-invalid";
-    case Errc::CardDataInvalid:
-      return "card-data-invalid";
-    case Errc::CardUnsupported:
-      return "card-unsupported";
-    case Errc::OperationUnsupported:
-      return "operation-unsupported";
-    case Errc::PinIncorrect:
-      return "pin-incorrect";
-    case Errc::PinBlocked:
-      return "pin-blocked";
-    case Errc::PinRequired:
-      return "pin-required";
-    case Errc::ProfileInvalid:
-      return "profile-invalid";
-    case Errc::ConnectionFailed:
-      return "connection-failed";
-    case Errc::BadRequest:
-      return "bad-request";
-    case Errc::PinLastTry:
-      return "pin-last-try";
-    case Errc::SessionRequired:
-      return "practitioner-session-required";
-    case Errc::CertificateInvalid:
-      return "certificate-invalid";
-    case Errc::CertificateUntrusted:
-      return "certificate-untrusted";
-    case Errc::CertificateExpired:
-      return "certificate-expired";
-    case Errc::CertificateRevoked:
-      return "certificate-revoked";
-    case Errc::CertificateKeyUsage:
-      return "certificate-key-usage";
-    case Errc::CardSignatureInvalid:
-      return "card-signature-invalid";
-    case Errc::NonceInvalid:
-      return "nonce-invalid";
-    case Errc::OriginInvalid:
-      return "origin-invalid";
-    case Errc::PurposeInvalid:
-      return "purpose-invalid";
-    case Errc::JustificationRequired:
-      return "justification-required";
-    case Errc::TokenInvalid:
-      return "token-invalid";
-    case Errc::TokenExpired:
-      return "token-expired";
-    case Errc::OriginMismatch:
-      return "origin-mismatch";
-    case Errc::AudienceMismatch:
-      return "audience-mismatch";
-    case Errc::NonceMismatch:
-      return "nonce-mismatch";
-    case Errc::NonceReplayed:
-      return "nonce-replayed";
-    case Errc::Internal:
-      return "internal";
+// The error catalogue: one row per Errc, in enumerator order. The id is
+// stable (JSON output, the problem+json `type` and `code`, src/api/openapi.json):
+// never change an existing one. The title and HTTP status are what the API
+// reports (src/api/problem.cpp); they sit here, as plain data nothing below
+// the API reads, so that one row says everything about an error and adding
+// an Errc without its row does not compile. 409: the request is fine but the
+// readers/cards are not in a state to serve it (the user acts: insert, wait,
+// retry). 502: the card answered nonsense. 503/504: the PC/SC side is down or
+// slow.
+struct ErrcInfo {
+  Errc code;
+  std::string_view id;     // stable kebab-case, e.g. "pcsc-unavailable"
+  std::string_view title;  // short, human, the same for every occurrence
+  int httpStatus;
+};
+
+inline constexpr ErrcInfo kErrcCatalogue[] = {
+    {Errc::PcscUnavailable, "pcsc-unavailable", "Smart-card service unavailable", 503},
+    {Errc::NoReaders, "no-readers", "No card reader", 503},
+    {Errc::ReaderNotFound, "reader-not-found", "Reader not found", 404},
+    {Errc::ReaderRemoved, "reader-removed", "Reader removed", 409},
+    {Errc::CardAbsent, "card-absent", "No card in the reader", 409},
+    {Errc::CardRemoved, "card-removed", "Card removed during the operation", 409},
+    {Errc::CardUnresponsive, "card-unresponsive", "Card does not answer", 502},
+    {Errc::ReaderBusy, "reader-busy", "Reader busy", 409},
+    {Errc::Timeout, "timeout", "Timed out", 504},
+    {Errc::Cancelled, "cancelled", "Cancelled", 503},
+    {Errc::ApduInvalid, "apdu-invalid", "Card data not readable", 502},
+    {Errc::TlvInvalid, "tlv-invalid", "Card data not readable", 502},
+    {Errc::AtrInvalid, "atr-invalid", "Card data not readable", 502},
+    {Errc::CardDataInvalid, "card-data-invalid", "Card data not readable", 502},
+    {Errc::CardUnsupported, "card-unsupported", "Card not supported", 409},
+    {Errc::OperationUnsupported, "operation-unsupported", "Operation not supported by this card",
+     409},
+    {Errc::PinIncorrect, "pin-incorrect", "PIN incorrect", 403},
+    {Errc::PinBlocked, "pin-blocked", "PIN blocked", 403},
+    {Errc::PinRequired, "pin-required", "PIN verification required", 403},
+    {Errc::ProfileInvalid, "profile-invalid", "Simulator profile invalid", 500},
+    {Errc::ConnectionFailed, "connection-failed", "Connection failed", 502},
+    {Errc::BadRequest, "bad-request", "Bad request", 400},
+    {Errc::PinLastTry, "pin-last-try", "Last PIN try: confirmation required", 428},
+    {Errc::SessionRequired, "practitioner-session-required", "Practitioner session required", 403},
+    {Errc::CertificateInvalid, "certificate-invalid", "Certificate not readable", 403},
+    {Errc::CertificateUntrusted, "certificate-untrusted", "Certificate not trusted", 403},
+    {Errc::CertificateExpired, "certificate-expired", "Certificate expired or not yet valid", 403},
+    {Errc::CertificateRevoked, "certificate-revoked", "Certificate revoked", 403},
+    {Errc::CertificateKeyUsage, "certificate-key-usage", "Certificate not for authentication", 403},
+    {Errc::CardSignatureInvalid, "card-signature-invalid", "Card signature does not verify", 403},
+    {Errc::NonceInvalid, "nonce-invalid", "Nonce not valid", 400},
+    {Errc::OriginInvalid, "origin-invalid", "Origin not valid", 400},
+    {Errc::PurposeInvalid, "purpose-invalid", "Purpose not valid", 400},
+    {Errc::JustificationRequired, "justification-required", "Justification required", 400},
+    {Errc::TokenInvalid, "token-invalid", "Token not valid", 400},
+    {Errc::TokenExpired, "token-expired", "Token expired", 400},
+    {Errc::OriginMismatch, "origin-mismatch", "Token made for another origin", 400},
+    {Errc::AudienceMismatch, "audience-mismatch", "Assertion made for another audience", 400},
+    {Errc::NonceMismatch, "nonce-mismatch", "Nonce does not match", 400},
+    {Errc::NonceReplayed, "nonce-replayed", "Nonce already used", 400},
+    {Errc::Internal, "internal", "Internal error", 500},
+};
+
+namespace detail {
+constexpr bool catalogueInEnumOrder() {
+  for (std::size_t i = 0; i < std::size(kErrcCatalogue); ++i) {
+    if (kErrcCatalogue[i].code != static_cast<Errc>(i)) return false;
   }
-  return "internal";
+  return true;
+}
+}  // namespace detail
+
+static_assert(std::size(kErrcCatalogue) == static_cast<std::size_t>(Errc::Count),
+              "kErrcCatalogue needs exactly one row per Errc");
+static_assert(detail::catalogueInEnumOrder(), "kErrcCatalogue rows must follow the enum's order");
+
+// The catalogue row of `code`; the "internal" row for a value outside the enum.
+constexpr const ErrcInfo& errcInfo(Errc code) {
+  const auto index = static_cast<std::size_t>(code);
+  return index < std::size(kErrcCatalogue)
+             ? kErrcCatalogue[index]
+             : kErrcCatalogue[static_cast<std::size_t>(Errc::Internal)];
+}
+
+// Stable kebab-case identifier, e.g. "pcsc-unavailable".
+constexpr std::string_view errcId(Errc code) {
+  return errcInfo(code).id;
 }
 
 class Error : public std::runtime_error {

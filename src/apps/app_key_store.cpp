@@ -12,6 +12,7 @@
 
 #include "app_key_crypto.hpp"
 #include "hcbridge/app_keys.hpp"
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 #include "private_file.hpp"
 
@@ -25,15 +26,6 @@ constexpr int kFormatVersion = 1;
   throw Error(Errc::Internal, "The application key file " + file.string() + " is malformed: " + why,
               "Restore it from a backup, or move it aside and make the keys again with "
               "'hcbridge apps add NAME'.");
-}
-
-std::string utcNowSeconds() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 [[noreturn]] void unreadable(const std::filesystem::path& file, int error) {
@@ -126,7 +118,8 @@ std::string AppKeyStore::add(const std::string& name) {
     }
   }
   std::string key = apps::newAppKey();
-  entries_.push_back({name, apps::hashAppKey(key), utcNowSeconds()});
+  entries_.push_back(
+      {name, apps::hashAppKey(key), base::utcSecondsText(std::chrono::system_clock::now())});
   try {
     save();
   } catch (...) {

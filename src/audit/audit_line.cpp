@@ -1,7 +1,5 @@
 #include "audit_line.hpp"
 
-#include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "sha256_hex.hpp"
@@ -58,19 +56,6 @@ std::string missingField(const nlohmann::json& line) {
 }
 
 }  // namespace
-
-std::string rfc3339UtcMillis(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;
-  const auto sinceEpoch = duration_cast<milliseconds>(time.time_since_epoch());
-  const std::time_t seconds = duration_cast<std::chrono::seconds>(sinceEpoch).count();
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];  // room for any int fields: GCC checks the worst case
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(sinceEpoch.count() % 1000));
-  return text;
-}
 
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
                        std::string_view prev) {

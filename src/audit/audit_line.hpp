@@ -11,9 +11,6 @@
 
 namespace hcbridge::audit {
 
-// "2024-05-01T09:30:12.345Z"
-std::string rfc3339UtcMillis(std::chrono::system_clock::time_point time);
-
 // The line's JSON, without its newline.
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
                        std::string_view prev);

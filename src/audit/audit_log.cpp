@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "audit_line.hpp"
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 #include "sha256_hex.hpp"
 
@@ -114,9 +116,8 @@ AuditLog::~AuditLog() {
 
 void AuditLog::append(const AuditRecord& record) {
   std::lock_guard lock(mutex_);
-  std::string line =
-      audit::formatLine(record, audit::rfc3339UtcMillis(std::chrono::system_clock::now()),
-                        lastSeq_ + 1, lastLineHash_);
+  std::string line = audit::formatLine(
+      record, base::utcMillisText(std::chrono::system_clock::now()), lastSeq_ + 1, lastLineHash_);
   std::string lineHash = audit::sha256Hex(line);
   line.push_back('\n');
 

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "der.hpp"
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 #include "trust_files.hpp"
 #include "x509_text.hpp"
@@ -18,10 +19,10 @@
 namespace hcbridge::auth {
 
 struct CertificateValidator::Impl {
-  ossl::StorePtr store;
+  base::X509StoreHandle store;
   std::size_t anchorCount = 0;
-  std::vector<ossl::X509Ptr> intermediates;
-  std::vector<ossl::CrlPtr> crls;
+  std::vector<base::X509Handle> intermediates;
+  std::vector<base::X509CrlHandle> crls;
 };
 
 namespace {
@@ -185,9 +186,9 @@ ValidationResult CertificateValidator::validate(
                 "anchors (e.g. --ca FILE).");
   }
 
-  std::vector<ossl::X509Ptr> extras;
+  std::vector<base::X509Handle> extras;
   for (std::size_t i = 0; i < extraIntermediates.size(); ++i) {
-    auto extra = detail::parseCertificate(extraIntermediates[i]);
+    auto extra = base::parseX509Der(extraIntermediates[i]);
     if (!extra) {
       throw Error(Errc::CertificateInvalid,
                   "Intermediate certificate " + std::to_string(i + 1) + " does not parse",
@@ -195,9 +196,9 @@ ValidationResult CertificateValidator::validate(
     }
     extras.push_back(std::move(extra));
   }
-  ossl::BorrowedX509Stack untrusted(sk_X509_new_null());
+  base::BorrowedX509Stack untrusted(sk_X509_new_null());
   if (!untrusted) throw Error(Errc::Internal, "Out of memory building a certificate chain");
-  const std::vector<ossl::X509Ptr>* const lists[] = {&impl_->intermediates, &extras};
+  const std::vector<base::X509Handle>* const lists[] = {&impl_->intermediates, &extras};
   for (const auto* list : lists) {
     for (const auto& intermediate : *list) {
       if (sk_X509_push(untrusted.get(), intermediate.get()) <= 0) {
@@ -207,7 +208,7 @@ ValidationResult CertificateValidator::validate(
   }
   // Only the end-entity certificate's issuer's CRLs: without one, revocation is
   // not checked (OpenSSL would otherwise fail with "unable to get CRL").
-  ossl::BorrowedCrlStack crls(sk_X509_CRL_new_null());
+  base::BorrowedX509CrlStack crls(sk_X509_CRL_new_null());
   if (!crls) throw Error(Errc::Internal, "Out of memory building a certificate chain");
   for (const auto& crl : impl_->crls) {
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(certificate.get())) ==
@@ -217,7 +218,7 @@ ValidationResult CertificateValidator::validate(
   }
   result.revocationChecked = sk_X509_CRL_num(crls.get()) > 0;
 
-  ossl::StoreCtxPtr context(X509_STORE_CTX_new());
+  base::X509StoreCtxHandle context(X509_STORE_CTX_new());
   if (!context || X509_STORE_CTX_init(context.get(), impl_->store.get(), certificate.get(),
                                       untrusted.get()) != 1) {
     ERR_clear_error();

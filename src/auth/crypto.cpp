@@ -60,7 +60,7 @@ bool verifyWithKey(EVP_PKEY* key, JwsAlgorithm algorithm, ByteView digest, ByteV
     der = std::move(*converted);
     checked = der;
   }
-  ossl::PkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  base::EvpPkeyCtxHandle context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   bool ok = context && EVP_PKEY_verify_init(context.get()) == 1 &&
             EVP_PKEY_CTX_set_signature_md(context.get(), EVP_sha256()) == 1;
   if (ok && algorithm == JwsAlgorithm::RS256) {

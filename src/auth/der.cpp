@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::auth::detail {
@@ -16,19 +17,8 @@ bool fitsLong(ByteView der) {
 
 }  // namespace
 
-ossl::X509Ptr parseCertificate(ByteView der) {
-  if (der.empty() || !fitsLong(der)) return nullptr;
-  const unsigned char* cursor = der.data();
-  ossl::X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!certificate || cursor != der.data() + der.size()) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return certificate;
-}
-
-ossl::X509Ptr requireCertificate(ByteView der) {
-  auto certificate = parseCertificate(der);
+base::X509Handle requireCertificate(ByteView der) {
+  auto certificate = base::parseX509Der(der);
   if (!certificate) {
     throw Error(Errc::CertificateInvalid,
                 "The certificate is not a DER-encoded X.509 certificate (" +
@@ -38,10 +28,10 @@ ossl::X509Ptr requireCertificate(ByteView der) {
   return certificate;
 }
 
-ossl::PkeyPtr parsePublicKey(ByteView der) {
+base::EvpPkeyHandle parsePublicKey(ByteView der) {
   if (der.empty() || !fitsLong(der)) return nullptr;
   const unsigned char* cursor = der.data();
-  ossl::PkeyPtr key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
+  base::EvpPkeyHandle key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
   if (!key || cursor != der.data() + der.size()) {
     ERR_clear_error();
     return nullptr;
@@ -51,9 +41,9 @@ ossl::PkeyPtr parsePublicKey(ByteView der) {
 
 std::optional<Bytes> rawEcdsaToDer(ByteView raw, std::size_t half) {
   if (half == 0 || raw.size() != 2 * half) return std::nullopt;
-  ossl::BnPtr r(BN_bin2bn(raw.data(), static_cast<int>(half), nullptr));
-  ossl::BnPtr s(BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr));
-  ossl::EcdsaSigPtr signature(ECDSA_SIG_new());
+  base::BignumHandle r(BN_bin2bn(raw.data(), static_cast<int>(half), nullptr));
+  base::BignumHandle s(BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr));
+  base::EcdsaSigHandle signature(ECDSA_SIG_new());
   if (!r || !s || !signature || ECDSA_SIG_set0(signature.get(), r.get(), s.get()) != 1) {
     ERR_clear_error();
     return std::nullopt;
@@ -75,7 +65,7 @@ std::optional<Bytes> rawEcdsaToDer(ByteView raw, std::size_t half) {
 std::optional<Bytes> derEcdsaToRaw(ByteView der, std::size_t half) {
   if (der.empty() || !fitsLong(der)) return std::nullopt;
   const unsigned char* cursor = der.data();
-  ossl::EcdsaSigPtr signature(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  base::EcdsaSigHandle signature(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
   if (!signature || cursor != der.data() + der.size()) {
     ERR_clear_error();
     return std::nullopt;

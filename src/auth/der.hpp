@@ -4,17 +4,15 @@
 
 #include <optional>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/bytes.hpp"
-#include "openssl_ptr.hpp"
 
 namespace hcbridge::auth::detail {
 
-// The whole buffer must be one certificate: trailing bytes make it invalid, so
-// a certificate has a single encoding. Null when it does not parse.
-ossl::X509Ptr parseCertificate(ByteView der);
-// As parseCertificate, but throws Error(CertificateInvalid).
-ossl::X509Ptr requireCertificate(ByteView der);
-ossl::PkeyPtr parsePublicKey(ByteView subjectPublicKeyInfoDer);
+// As base::parseX509Der (the whole buffer, one certificate), but throws
+// Error(CertificateInvalid).
+base::X509Handle requireCertificate(ByteView der);
+base::EvpPkeyHandle parsePublicKey(ByteView subjectPublicKeyInfoDer);
 
 // r||s of `half` bytes each -> DER ECDSA-Sig-Value; nullopt when malformed.
 std::optional<Bytes> rawEcdsaToDer(ByteView raw, std::size_t half);

@@ -1,7 +1,6 @@
 #include "hcbridge/auth/trust_expiry.hpp"
 
-#include <openssl/err.h>
-
+#include "hcbridge/base/utc_time.hpp"
 #include "trust_files.hpp"
 #include "x509_text.hpp"
 
@@ -9,12 +8,9 @@ namespace hcbridge::auth {
 namespace {
 
 std::optional<std::chrono::system_clock::time_point> timePoint(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto utc = base::asn1TimeUtc(time);
+  if (!utc) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&*utc));
 }
 
 // The earliest time of a file decides for it (several certificates or CRLs).

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::auth::detail {
@@ -62,7 +63,7 @@ bool looksLikePem(const std::string& content) {
 template <typename Ptr, typename Reader>
 std::vector<Ptr> readPemObjects(const std::string& content, Reader read,
                                 const std::filesystem::path& file, std::string_view role) {
-  ossl::BioPtr bio(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  base::BioHandle bio(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (!bio) throwUnparsable(file, role, "cannot be buffered (out of memory)");
   std::vector<Ptr> objects;
   ERR_clear_error();
@@ -81,17 +82,20 @@ std::vector<Ptr> readPemObjects(const std::string& content, Reader read,
 
 }  // namespace
 
-std::vector<ossl::X509Ptr> loadCertificates(const std::filesystem::path& file,
-                                            std::string_view role) {
+std::vector<base::X509Handle> loadCertificates(const std::filesystem::path& file,
+                                               std::string_view role) {
   const std::string content = readTrustFile(file, role);
-  std::vector<ossl::X509Ptr> certificates;
+  std::vector<base::X509Handle> certificates;
   if (looksLikePem(content)) {
-    certificates = readPemObjects<ossl::X509Ptr>(
+    certificates = readPemObjects<base::X509Handle>(
         content, [](BIO* bio) { return PEM_read_bio_X509(bio, nullptr, nullptr, nullptr); }, file,
         role);
   } else {
-    const auto* cursor = reinterpret_cast<const unsigned char*>(content.data());
-    ossl::X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(content.size())));
+    // A DER file may have bytes after its certificate (as it always had).
+    base::X509Handle certificate =
+        base::parseX509DerPrefix(
+            ByteView(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()))
+            .certificate;
     if (certificate) certificates.push_back(std::move(certificate));
   }
   if (certificates.empty()) throwUnparsable(file, role, "holds no certificate");
@@ -100,17 +104,17 @@ std::vector<ossl::X509Ptr> loadCertificates(const std::filesystem::path& file,
   return certificates;
 }
 
-std::vector<ossl::CrlPtr> loadCrls(const std::filesystem::path& file) {
+std::vector<base::X509CrlHandle> loadCrls(const std::filesystem::path& file) {
   constexpr std::string_view kRole = "CRL";
   const std::string content = readTrustFile(file, kRole);
-  std::vector<ossl::CrlPtr> crls;
+  std::vector<base::X509CrlHandle> crls;
   if (looksLikePem(content)) {
-    crls = readPemObjects<ossl::CrlPtr>(
+    crls = readPemObjects<base::X509CrlHandle>(
         content, [](BIO* bio) { return PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr); },
         file, kRole);
   } else {
     const auto* cursor = reinterpret_cast<const unsigned char*>(content.data());
-    ossl::CrlPtr crl(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(content.size())));
+    base::X509CrlHandle crl(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(content.size())));
     if (crl) crls.push_back(std::move(crl));
   }
   if (crls.empty()) throwUnparsable(file, kRole, "holds no CRL");

@@ -5,16 +5,16 @@
 #include <string_view>
 #include <vector>
 
-#include "openssl_ptr.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 
 namespace hcbridge::auth::detail {
 
 // Every certificate of a PEM file (several allowed) or the one of a DER file.
 // Throws Error(BadRequest) naming the file and its role ("trust anchor",
 // "intermediate") when it cannot be read, or holds no or a broken certificate.
-std::vector<ossl::X509Ptr> loadCertificates(const std::filesystem::path& file,
-                                            std::string_view role);
+std::vector<base::X509Handle> loadCertificates(const std::filesystem::path& file,
+                                               std::string_view role);
 // Every CRL of a PEM file, or the one of a DER file; same errors.
-std::vector<ossl::CrlPtr> loadCrls(const std::filesystem::path& file);
+std::vector<base::X509CrlHandle> loadCrls(const std::filesystem::path& file);
 
 }  // namespace hcbridge::auth::detail

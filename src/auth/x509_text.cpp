@@ -3,21 +3,13 @@
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 
-#include "openssl_ptr.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
+#include "hcbridge/base/utc_time.hpp"
 
 namespace hcbridge::auth::detail {
-namespace {
-
-std::string isoText(const std::tm& tm) {
-  char text[32];
-  if (std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "(invalid time)";
-  return text;
-}
-
-}  // namespace
 
 std::string nameText(const X509_NAME* name) {
-  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  base::BioHandle bio(BIO_new(BIO_s_mem()));
   // ASN1_STRFLGS_ESC_MSB would turn "Hélène" into "H\C3\A9l\C3\A8ne".
   const unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
   if (!bio || X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) {
@@ -30,19 +22,11 @@ std::string nameText(const X509_NAME* name) {
 }
 
 std::string timeText(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
-    ERR_clear_error();
-    return "(invalid time)";
-  }
-  return isoText(tm);
+  return base::asn1TimeText(time).value_or("(invalid time)");
 }
 
 std::string timeText(std::chrono::system_clock::time_point at) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-  std::tm tm{};
-  if (gmtime_r(&seconds, &tm) == nullptr) return "(invalid time)";
-  return isoText(tm);
+  return base::utcSecondsText(at);
 }
 
 }  // namespace hcbridge::auth::detail

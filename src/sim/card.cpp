@@ -68,7 +68,7 @@ Card::Card(Profile profile) : state_(std::make_unique<State>()) {
     throw Error(Errc::ProfileInvalid, "profile '" + profile.name + "': mf must be a DF");
   }
   for (const auto& key : profile.keys) {
-    detail::PkeyPtr pkey = detail::parsePrivateKeyPem(key.privateKeyPem);
+    base::EvpPkeyHandle pkey = detail::parsePrivateKeyPem(key.privateKeyPem);
     if (!pkey) {
       throw Error(Errc::ProfileInvalid, "profile '" + profile.name + "': key " +
                                             toHex(ByteView(&key.ref, 1)) +

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hcbridge/apdu.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/bytes.hpp"
 #include "hcbridge/sim/profile.hpp"
 
@@ -59,17 +60,12 @@ inline Result status(std::uint16_t word) {
 // Data + SW1 SW2 as sent to the terminal.
 Bytes encodeResponse(const Result& result);
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-
 struct LoadedKey {
   std::uint8_t ref = 0;
   AccessRule use;
   std::optional<AccessRule> authenticate;  // INTERNAL AUTHENTICATE; nullopt = use
   Bytes dfAid;                             // empty: global
-  PkeyPtr pkey;
+  base::EvpPkeyHandle pkey;
 };
 
 // The whole mutable state of one card; guarded by Card's mutex.
@@ -137,7 +133,7 @@ Result resetRetryCounter(CardState& state, const apdu::CommandApdu& command);
 
 // crypto_ops.cpp
 // Parses a PEM private key; nullptr when it is not an RSA or EC private key.
-PkeyPtr parsePrivateKeyPem(std::string_view pem);
+base::EvpPkeyHandle parsePrivateKeyPem(std::string_view pem);
 Result getChallenge(const apdu::CommandApdu& command);
 Result manageSecurityEnvironment(CardState& state, const apdu::CommandApdu& command);
 // PSO COMPUTE DIGITAL SIGNATURE and INTERNAL AUTHENTICATE.

@@ -15,24 +15,12 @@
 #include <vector>
 
 #include "card_state.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/tlv.hpp"
 
 namespace hcbridge::sim::detail {
 namespace {
-
-struct CtxDeleter {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
-using CtxPtr = std::unique_ptr<EVP_PKEY_CTX, CtxDeleter>;
-
-struct BioDeleter {
-  void operator()(BIO* bio) const noexcept { BIO_free(bio); }
-};
-
-struct SigDeleter {
-  void operator()(ECDSA_SIG* sig) const noexcept { ECDSA_SIG_free(sig); }
-};
 
 // Never ask for a pass phrase: encrypted keys are simply rejected.
 int noPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
@@ -43,7 +31,7 @@ constexpr std::size_t kMaxEcInput = 64;  // SHA-512
 
 // Signs with the key's default scheme; std::nullopt on failure.
 std::optional<Bytes> pkeySign(EVP_PKEY* key, ByteView input, bool rsaPkcs1) {
-  CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0) return std::nullopt;
   // No digest set: the input is signed as given. For RSA that is PKCS#1 v1.5
   // type-1 padding of the input (the DigestInfo) and the raw private operation.
@@ -64,7 +52,7 @@ std::optional<Bytes> pkeySign(EVP_PKEY* key, ByteView input, bool rsaPkcs1) {
 
 // RSASSA-PSS over a SHA-256 hash, salt as long as the hash (gematik signPSS).
 std::optional<Bytes> pssSign(EVP_PKEY* key, ByteView hash) {
-  CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) <= 0 ||
       EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) <= 0 ||
@@ -86,8 +74,7 @@ std::optional<Bytes> pssSign(EVP_PKEY* key, ByteView hash) {
 // ECDSA DER (SEQUENCE { r, s }) -> plain r || s, each the size of the order.
 std::optional<Bytes> derToPlain(const Bytes& der, std::size_t half) {
   const unsigned char* cursor = der.data();
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(
-      d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  base::EcdsaSigHandle sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
   if (!sig) return std::nullopt;
   const BIGNUM* r = ECDSA_SIG_get0_r(sig.get());
   const BIGNUM* s = ECDSA_SIG_get0_s(sig.get());
@@ -101,20 +88,20 @@ std::optional<Bytes> derToPlain(const Bytes& der, std::size_t half) {
 
 }  // namespace
 
-PkeyPtr parsePrivateKeyPem(std::string_view pem) {
+base::EvpPkeyHandle parsePrivateKeyPem(std::string_view pem) {
   // Parsing an RSA key costs milliseconds and every Card of a profile parses
   // the same PEM again, so a few parsed keys are kept. EVP_PKEY is reference
   // counted and safe to share between threads for signing. Deliberately never
   // freed: it must outlive OpenSSL's own cleanup at exit.
   struct Cache {
     std::mutex mutex;
-    std::vector<std::pair<std::string, PkeyPtr>> keys;
+    std::vector<std::pair<std::string, base::EvpPkeyHandle>> keys;
   };
   static Cache* const cache = new Cache;
   constexpr std::size_t kCacheSize = 32;  // a gematik image has up to 12 keys
   const auto shareKey = [](EVP_PKEY* key) {
     EVP_PKEY_up_ref(key);
-    return PkeyPtr(key);
+    return base::EvpPkeyHandle(key);
   };
   {
     std::lock_guard lock(cache->mutex);
@@ -123,9 +110,9 @@ PkeyPtr parsePrivateKeyPem(std::string_view pem) {
     }
   }
   if (pem.empty() || pem.size() > INT_MAX) return nullptr;
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  base::BioHandle bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return nullptr;
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr));
+  base::EvpPkeyHandle key(PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr));
   ERR_clear_error();
   if (!key || !(EVP_PKEY_is_a(key.get(), "RSA") || EVP_PKEY_is_a(key.get(), "EC"))) return nullptr;
   std::lock_guard lock(cache->mutex);

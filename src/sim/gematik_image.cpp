@@ -34,6 +34,7 @@
 #include <optional>
 #include <pugixml.hpp>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::sim {
@@ -410,57 +411,30 @@ constexpr CommandPattern kInternalAuthenticate{0x00, 0x88, 0x00, 0x00};
 // ---------------------------------------------------------------------------
 // Keys
 
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const noexcept { BN_clear_free(bn); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-struct CtxDeleter {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
-struct BldDeleter {
-  void operator()(OSSL_PARAM_BLD* bld) const noexcept { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamDeleter {
-  void operator()(OSSL_PARAM* params) const noexcept { OSSL_PARAM_free(params); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const noexcept { BIO_free(bio); }
-};
-struct GroupDeleter {
-  void operator()(EC_GROUP* group) const noexcept { EC_GROUP_free(group); }
-};
-struct PointDeleter {
-  void operator()(EC_POINT* point) const noexcept { EC_POINT_free(point); }
-};
-
-BnPtr bignum(const Bytes& bytes) {
-  return BnPtr(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr));
+base::SecretBignumHandle bignum(const Bytes& bytes) {
+  return base::SecretBignumHandle(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr));
 }
 
-PkeyPtr keyFromParams(const char* type, OSSL_PARAM_BLD* builder) {
-  std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(builder));
-  std::unique_ptr<EVP_PKEY_CTX, CtxDeleter> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+base::EvpPkeyHandle keyFromParams(const char* type, OSSL_PARAM_BLD* builder) {
+  base::OsslParamHandle params(OSSL_PARAM_BLD_to_param(builder));
+  base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEYPAIR, params.get()) <= 0) {
     return nullptr;
   }
-  return PkeyPtr(key);
+  return base::EvpPkeyHandle(key);
 }
 
 // n e d p q dP dQ c (c = q^-1 mod p) -> RSA key.
-PkeyPtr rsaKey(const std::array<Bytes, 8>& parts) {
+base::EvpPkeyHandle rsaKey(const std::array<Bytes, 8>& parts) {
   static constexpr const char* kNames[8] = {
       OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,           OSSL_PKEY_PARAM_RSA_D,
       OSSL_PKEY_PARAM_RSA_FACTOR1,   OSSL_PKEY_PARAM_RSA_FACTOR2,     OSSL_PKEY_PARAM_RSA_EXPONENT1,
       OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
-  std::unique_ptr<OSSL_PARAM_BLD, BldDeleter> builder(OSSL_PARAM_BLD_new());
+  base::OsslParamBldHandle builder(OSSL_PARAM_BLD_new());
   if (!builder) return nullptr;
-  std::vector<BnPtr> numbers;
+  std::vector<base::SecretBignumHandle> numbers;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) return nullptr;
     numbers.push_back(bignum(parts[i]));
@@ -473,15 +447,16 @@ PkeyPtr rsaKey(const std::array<Bytes, 8>& parts) {
 }
 
 // Private scalar (+ public point 04||X||Y, computed when absent) -> EC key.
-PkeyPtr ecKey(const std::string& curve, const Bytes& scalar, std::optional<Bytes> point) {
+base::EvpPkeyHandle ecKey(const std::string& curve, const Bytes& scalar,
+                          std::optional<Bytes> point) {
   const int nid = OBJ_txt2nid(curve.c_str());
   if (nid == NID_undef || scalar.empty()) return nullptr;
-  const BnPtr privateKey = bignum(scalar);
+  const base::SecretBignumHandle privateKey = bignum(scalar);
   if (!privateKey) return nullptr;
   if (!point || point->empty()) {
-    std::unique_ptr<EC_GROUP, GroupDeleter> group(EC_GROUP_new_by_curve_name(nid));
+    base::EcGroupHandle group(EC_GROUP_new_by_curve_name(nid));
     if (!group) return nullptr;
-    std::unique_ptr<EC_POINT, PointDeleter> publicKey(EC_POINT_new(group.get()));
+    base::EcPointHandle publicKey(EC_POINT_new(group.get()));
     if (!publicKey || EC_POINT_mul(group.get(), publicKey.get(), privateKey.get(), nullptr, nullptr,
                                    nullptr) != 1) {
       return nullptr;
@@ -494,7 +469,7 @@ PkeyPtr ecKey(const std::string& curve, const Bytes& scalar, std::optional<Bytes
       return nullptr;
     }
   }
-  std::unique_ptr<OSSL_PARAM_BLD, BldDeleter> builder(OSSL_PARAM_BLD_new());
+  base::OsslParamBldHandle builder(OSSL_PARAM_BLD_new());
   if (!builder ||
       OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, OBJ_nid2sn(nid),
                                       0) <= 0 ||
@@ -507,7 +482,7 @@ PkeyPtr ecKey(const std::string& curve, const Bytes& scalar, std::optional<Bytes
 }
 
 std::string toPem(EVP_PKEY* key) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  base::BioHandle bio(BIO_new(BIO_s_mem()));
   if (!bio ||
       PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return {};
@@ -714,7 +689,7 @@ class ImageConverter {
 
   void privateKey(const Attributes& attributes, bool rsa, const Bytes& dfAid) {
     const std::string available = attributes.string("keyAvailable");
-    PkeyPtr key;
+    base::EvpPkeyHandle key;
     if (rsa) {
       static constexpr const char* kParts[8] = {"n", "e", "d", "p", "q", "dP", "dQ", "c"};
       std::array<Bytes, 8> parts;
