@@ -1,43 +1,26 @@
 #include "card_io.hpp"
 
-#include <cstdio>
 #include <string>
 
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers {
-namespace {
-
-std::string swHex(std::uint16_t sw) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04X", sw);
-  return text;
-}
-
-[[noreturn]] void invalid(std::string_view what, const std::string& detail) {
-  throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail,
-              "The card's content is not what this card type should hold. If the card works "
-              "elsewhere, report it with the output of 'hcbridge readers --json'.");
-}
-
-}  // namespace
 
 apdu::ResponseApdu sendExpectingSuccess(CardConnection& card, const apdu::CommandApdu& command,
                                         std::string_view what, bool endOfFileOk) {
   auto response = card.transmit(command);
-  if (response.sw == 0x9000 || (endOfFileOk && response.sw == 0x6282)) return response;
-  invalid(what, "the card answered " + swHex(response.sw) + " (" +
-                    apdu::statusWordName(response.sw) + ")");
+  if (response.sw == apdu::sw::kSuccess || (endOfFileOk && response.sw == apdu::sw::kEndOfFile)) {
+    return response;
+  }
+  throwUnexpectedStatus(what, response.sw);
 }
 
 bool selectAid(CardConnection& card, ByteView aid, std::string_view what, std::uint8_t cla) {
-  const apdu::CommandApdu select{cla, 0xA4, 0x04, 0x0C, Bytes(aid.begin(), aid.end()),
-                                 std::nullopt};
-  const auto response = card.transmit(select);
-  if (response.sw == 0x6A82) return false;
-  if (response.sw != 0x9000) {
-    invalid(what, "SELECT answered " + swHex(response.sw) + " (" +
-                      apdu::statusWordName(response.sw) + ")");
+  const auto response = card.transmit(apdu::selectByAid(aid, apdu::SelectAnswer::None, cla));
+  if (response.sw == apdu::sw::kFileNotFound) return false;
+  if (response.sw != apdu::sw::kSuccess) {
+    throwUnexpectedStatus(what, response.sw, kCardContentHint, "SELECT");
   }
   return true;
 }
@@ -50,40 +33,42 @@ Bytes readTransparent(CardConnection& card, std::optional<std::uint8_t> sfi,
   for (;;) {
     std::size_t want = options.chunk;
     if (declared) want = std::min(want, *declared - content.size());
-    apdu::CommandApdu read{options.cla, 0xB0, 0, 0, {}, want};
+    apdu::CommandApdu read;
     if (content.empty() && sfi) {
-      read.p1 = static_cast<std::uint8_t>(0x80 | *sfi);
+      read = apdu::readBinaryBySfi(*sfi, 0, want, options.cla);
     } else {
-      if (content.size() > 0x7FFF) invalid(fileName, "file longer than 32767 bytes");
-      read.p1 = static_cast<std::uint8_t>(content.size() >> 8);
-      read.p2 = static_cast<std::uint8_t>(content.size() & 0xFF);
+      if (content.size() > 0x7FFF) throwCardDataInvalid(fileName, "file longer than 32767 bytes");
+      read = apdu::readBinary(content.size(), want, options.cla);
     }
     const auto response = card.transmit(read);
-    if (response.sw == 0x6A82 && content.empty() && options.absentOk) return {};
-    if (response.sw == 0x6B00 && !content.empty()) break;  // offset at the end
-    if (response.sw != 0x9000 && response.sw != 0x6282) {
-      invalid(fileName, "READ BINARY at offset " + std::to_string(content.size()) +
-                            " answered " + swHex(response.sw) + " (" +
-                            apdu::statusWordName(response.sw) + ")");
+    if (response.sw == apdu::sw::kFileNotFound && content.empty() && options.absentOk) return {};
+    if (response.sw == apdu::sw::kOffsetOutside && !content.empty()) break;  // offset at the end
+    if (response.sw != apdu::sw::kSuccess && response.sw != apdu::sw::kEndOfFile) {
+      throwUnexpectedStatus(fileName, response.sw, kCardContentHint,
+                            "READ BINARY at offset " + std::to_string(content.size()));
     }
-    if (response.data.size() > want) invalid(fileName, "the card sent more bytes than asked");
+    if (response.data.size() > want)
+      throwCardDataInvalid(fileName, "the card sent more bytes than asked");
     content.insert(content.end(), response.data.begin(), response.data.end());
-    if (content.size() > options.maxSize) invalid(fileName, "file larger than expected");
+    if (content.size() > options.maxSize)
+      throwCardDataInvalid(fileName, "file larger than expected");
     if (!declared && options.declaredLength) {
       declared = options.declaredLength(content);
       if (declared && *declared > options.maxSize) {
-        invalid(fileName, "declares " + std::to_string(*declared) + " bytes, more than allowed");
+        throwCardDataInvalid(fileName,
+                             "declares " + std::to_string(*declared) + " bytes, more than allowed");
       }
     }
     if (declared && content.size() >= *declared) {
       content.resize(*declared);
       return content;
     }
-    if (response.sw == 0x6282 || response.data.size() < want || response.data.empty()) break;
+    if (response.sw == apdu::sw::kEndOfFile || response.data.size() < want || response.data.empty())
+      break;
   }
   if (declared && content.size() < *declared) {
-    invalid(fileName, "ends after " + std::to_string(content.size()) + " of the " +
-                          std::to_string(*declared) + " bytes it declares");
+    throwCardDataInvalid(fileName, "ends after " + std::to_string(content.size()) + " of the " +
+                                       std::to_string(*declared) + " bytes it declares");
   }
   return content;
 }
@@ -94,37 +79,17 @@ std::optional<std::size_t> berObjectLength(ByteView prefix) {
   if ((prefix[0] & 0x1F) == 0x1F) {  // multi-byte tag
     while (pos < prefix.size() && (prefix[pos] & 0x80)) ++pos;
     ++pos;
-    if (pos > 4) invalid("BER object", "tag too long");
+    if (pos > 4) throwCardDataInvalid("BER object", "tag too long");
   }
   if (pos >= prefix.size()) return std::nullopt;
   const std::uint8_t first = prefix[pos++];
   if (first < 0x80) return pos + first;
   const std::size_t count = first & 0x7F;
-  if (count == 0 || count > 3) invalid("BER object", "unsupported length encoding");
+  if (count == 0 || count > 3) throwCardDataInvalid("BER object", "unsupported length encoding");
   if (pos + count > prefix.size()) return std::nullopt;
   std::size_t length = 0;
   for (std::size_t i = 0; i < count; ++i) length = (length << 8) | prefix[pos + i];
   return pos + count + length;
-}
-
-void checkVerifyStatus(std::uint16_t sw) {
-  if (sw == 0x9000) return;
-  if ((sw & 0xFFF0) == 0x63C0) {
-    const int left = sw & 0x0F;
-    if (left == 0) {
-      throw PinError(Errc::PinBlocked, 0, "The PIN is now blocked",
-                     "Unblock the card with its PUK (card issuer's procedure).");
-    }
-    throw PinError(Errc::PinIncorrect, left,
-                   "Wrong PIN: " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left",
-                   left == 1 ? "One try is left: a further wrong PIN blocks the card."
-                             : std::string());
-  }
-  if (sw == 0x6983) {
-    throw PinError(Errc::PinBlocked, 0, "The PIN is blocked",
-                   "Unblock the card with its PUK (card issuer's procedure).");
-  }
-  invalid("VERIFY", "the card answered " + swHex(sw) + " (" + apdu::statusWordName(sw) + ")");
 }
 
 SecretBytes format2PinBlock(const SecretBytes& asciiPin) {

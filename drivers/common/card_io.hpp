@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "card_status.hpp"
 #include "hcbridge/apdu.hpp"
 #include "hcbridge/secret.hpp"
 #include "hcbridge/transport.hpp"
@@ -47,11 +48,6 @@ Bytes readTransparent(CardConnection& card, std::optional<std::uint8_t> sfi,
 // nullopt while more bytes are needed. Throws Error(CardDataInvalid) on an
 // indefinite or oversized length.
 std::optional<std::size_t> berObjectLength(ByteView prefix);
-
-// Maps the answer to VERIFY: 9000 returns; 63Cx throws
-// PinError(PinIncorrect, x); 6983 PinError(PinBlocked, 0); others throw
-// Error(CardDataInvalid) naming the status.
-void checkVerifyStatus(std::uint16_t sw);
 
 // ISO 9564 format 2 PIN block: 0x2N, then the N digits as nibbles, F-padded
 // to 8 bytes. Throws Error(BadRequest) unless 4 to 12 ASCII digits.

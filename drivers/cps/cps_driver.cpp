@@ -11,8 +11,10 @@
 #include "card_io.hpp"
 #include "cps_card_data.hpp"
 #include "cps_pkcs15.hpp"
+#include "hcbridge/atr.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers {
 namespace cps {
@@ -24,6 +26,9 @@ constexpr std::size_t kMaxDirectorySize = 4096;
 constexpr std::size_t kMaxCertificateSize = 8192;
 constexpr std::uint8_t kPinRef = 0x01;          // cps.md §5 [I]: the vendor trace's SDO BF 81 01
 constexpr std::uint8_t kCps3AuthKeyRef = 0x82;  // CPS_PRIV_AUT (cps.md §4)
+constexpr std::uint8_t kCps3RsaPkcs1 = 0x02;    // algorithm: RSA PKCS#1 v1.5, the card pads
+constexpr std::uint8_t kBasicChannel = 0x00;    // CLA of the basic logical channel
+constexpr std::uint8_t kChannel1 = 0x01;        // CLA of logical channel 1 (CPS4)
 constexpr std::uint16_t kOdfFid = 0x5031;       // ISO 7816-15 default, in the PKCS#15 DF
 constexpr std::size_t kSha256Size = 32;
 constexpr std::uint8_t kSha256DigestInfoPrefix[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
@@ -34,35 +39,33 @@ const char* const kHint =
     "The CPS card's content is not as expected. If the card works in other software, report it "
     "with the output of 'hcbridge readers --json'.";
 
-[[noreturn]] void badStatus(const std::string& what, std::uint16_t sw) {
-  throw Error(Errc::CardDataInvalid, what + ": the card answered " + apdu::statusWordText(sw),
-              kHint);
-}
-
 [[noreturn]] void unsupported(const std::string& what, const std::string& hint = {}) {
   throw Error(Errc::OperationUnsupported, what, hint);
 }
 
-struct AtrPattern {
+struct CpsAtr {
+  atr::MaskedAtr row;
   Variant variant;
-  Bytes value;
-  Bytes mask;  // empty: exact
 };
 
-const std::vector<AtrPattern>& atrTable() {
-  static const std::vector<AtrPattern> table{
-      // The exact CPS4 ATRs first: the T=0 pre-series one also fits the CPS3 mask.
-      {Variant::Cps4, fromHex("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44"), {}},
-      {Variant::Cps4, fromHex("3B 9B 18 80 01 00 12 25 00 64 80 00 04 01 00 90 44"), {}},
-      {Variant::Cps4, fromHex("3B DC 18 FF 00 00 12 25 00 64 80 00 04 01 00 90 00"), {}},
-      {Variant::Cps3Contact, fromHex("3B AC 00 40 2A 00 12 25 00 64 80 00 03 10 00 90 00"),
-       fromHex("FF 00 00 00 00 FF FF FF FF FF FF 00 00 00 FF FF FF")},
-      {Variant::Cps3Contactless,
-       fromHex("3B 8F 80 01 00 31 B8 64 04 B0 EC C1 73 94 01 80 82 90 00 0E"),
-       fromHex("FF FF FF FF FF FF FF FF 00 00 FF C0 FF FF FF FF FF FF FF FF")},
-  };
-  return table;
-}
+// cps.md §1. The exact CPS4 ATRs first: the T=0 pre-series one also fits the
+// CPS3 mask.
+constexpr CpsAtr kAtrRows[] = {
+    {{"3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44", "", "CPS4 (T=0, pre-series)",
+      "cps.md §1"},
+     Variant::Cps4},
+    {{"3B 9B 18 80 01 00 12 25 00 64 80 00 04 01 00 90 44", "", "CPS4 (T=0)", "cps.md §1"},
+     Variant::Cps4},
+    {{"3B DC 18 FF 00 00 12 25 00 64 80 00 04 01 00 90 00", "", "CPS4 (T=1)", "cps.md §1"},
+     Variant::Cps4},
+    {{"3B AC 00 40 2A 00 12 25 00 64 80 00 03 10 00 90 00",
+      "FF 00 00 00 00 FF FF FF FF FF FF 00 00 00 FF FF FF", "CPS3 (contact)", "cps.md §1"},
+     Variant::Cps3Contact},
+    {{"3B 8F 80 01 00 31 B8 64 04 B0 EC C1 73 94 01 80 82 90 00 0E",
+      "FF FF FF FF FF FF FF FF 00 00 FF C0 FF FF FF FF FF FF FF FF", "CPS3 (contactless)",
+      "cps.md §1"},
+     Variant::Cps3Contactless},
+};
 
 // One operation on one card: the variant's class byte, read size and the
 // DF currently selected as far as the driver knows.
@@ -71,7 +74,7 @@ class Session {
   Session(CardConnection& card, Variant variant) : card_(card), variant_(variant) {}
 
   Variant variant() const { return variant_; }
-  std::uint8_t cla() const { return variant_ == Variant::Cps4 ? 0x01 : 0x00; }
+  std::uint8_t cla() const { return variant_ == Variant::Cps4 ? kChannel1 : kBasicChannel; }
   CardConnection& card() { return card_; }
 
   ByteView pkcs15Aid() const {
@@ -85,18 +88,19 @@ class Session {
   void start() {
     if (variant_ != Variant::Cps4) return;
     const ByteView ias(kCps4IasAid, sizeof kCps4IasAid);
-    if (selectByName(0x01, ias) == 0x9000) return;
+    if (selectByName(kChannel1, ias) == apdu::sw::kSuccess) return;
+    // AIDs: the GlobalPlatform issuer security domain and the CPS2ter applet.
     static constexpr std::uint8_t kIsd[] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00};
     static constexpr std::uint8_t kCps2ter[] = {0x80, 0x25, 0x00, 0x00, 0x01, 0xFF, 0x00, 0x02};
-    selectByName(0x01, ByteView(kIsd, sizeof kIsd));
-    selectByName(0x00, ByteView(kCps2ter, sizeof kCps2ter));
-    const std::uint16_t sw = selectByName(0x01, ias);
-    if (sw != 0x9000) badStatus("CPS4 IAS application", sw);
+    selectByName(kChannel1, ByteView(kIsd, sizeof kIsd));
+    selectByName(kBasicChannel, ByteView(kCps2ter, sizeof kCps2ter));
+    const std::uint16_t sw = selectByName(kChannel1, ias);
+    if (sw != apdu::sw::kSuccess) throwUnexpectedStatus("CPS4 IAS application", sw, kHint);
   }
 
   void selectPkcs15Application() {
     const std::uint16_t sw = selectByName(cla(), pkcs15Aid());
-    if (sw != 0x9000) badStatus("PKCS#15 application", sw);
+    if (sw != apdu::sw::kSuccess) throwUnexpectedStatus("PKCS#15 application", sw, kHint);
     atApplication_ = true;
   }
 
@@ -105,22 +109,31 @@ class Session {
   // (P1 00) or the path from the MF (P1 08). Relative paths start at the
   // PKCS#15 application DF (selected first when needed), sent with P1 09.
   void selectFile(const Path& path, const std::string& name) {
-    apdu::CommandApdu select{cla(), 0xA4, 0x09, 0x0C, path.path, std::nullopt};
-    if (path.absolute()) {
-      if (variant_ == Variant::Cps4) {
-        select.data.erase(select.data.begin(), select.data.begin() + 2);
-        select.p1 = select.data.size() == 2 ? 0x00 : 0x08;
-        if (select.data.empty()) select.p1 = 0x00;
+    constexpr auto kNoAnswer = apdu::SelectAnswer::None;
+    apdu::CommandApdu select;
+    if (path.absolute() && variant_ == Variant::Cps4) {
+      const ByteView fromMf = ByteView(path.path).subspan(2);
+      if (fromMf.empty()) {
+        select = apdu::selectMf(kNoAnswer, cla());
+      } else if (fromMf.size() == 2) {
+        select = apdu::selectByFid(path.lastFid(), apdu::FidScope::Any, kNoAnswer, cla());
+      } else {
+        select = apdu::selectByPath(fromMf, apdu::PathStart::Mf, kNoAnswer, cla());
       }
+    } else {
+      // The CPS3 takes an absolute path as a path from the current DF, 3F00 included.
+      select = apdu::selectByPath(path.path, apdu::PathStart::CurrentDf, kNoAnswer, cla());
+    }
+    if (path.absolute()) {
       atApplication_ = false;
     } else if (!atApplication_) {
       selectPkcs15Application();
     }
     const auto response = card_.transmit(select);
-    if (response.sw == 0x6A82) {
-      throw Error(Errc::CardDataInvalid, name + ": no such file (path " + path.text() + ")", kHint);
+    if (response.sw == apdu::sw::kFileNotFound) {
+      throwCardDataInvalid(name, "no such file (path " + path.text() + ")", kHint);
     }
-    if (response.sw != 0x9000) badStatus(name, response.sw);
+    if (response.sw != apdu::sw::kSuccess) throwUnexpectedStatus(name, response.sw, kHint);
   }
 
   // Reads the current EF; `declaredLength` may stop early (DER objects).
@@ -136,9 +149,7 @@ class Session {
 
  private:
   std::uint16_t selectByName(std::uint8_t cla, ByteView aid) {
-    const apdu::CommandApdu select{cla,         0xA4, 0x04, 0x0C, Bytes(aid.begin(), aid.end()),
-                                   std::nullopt};
-    return card_.transmit(select).sw;
+    return card_.transmit(apdu::selectByAid(aid, apdu::SelectAnswer::None, cla)).sw;
   }
 
   CardConnection& card_;
@@ -292,18 +303,9 @@ class CpsDriver final : public CardDriver {
     }
     // CPS4 (and a CPS3 without the SDO): VERIFY without data (cps.md §5).
     status.maxTries = 3;  // assumed, as the ANS driver does
-    const apdu::CommandApdu query{session.cla(), 0x20, 0x00, kPinRef, {}, std::nullopt};
-    const std::uint16_t sw = card.transmit(query).sw;
-    if (sw == 0x9000) {
-      status.verified = true;
-      status.triesLeft = status.maxTries;
-    } else if ((sw & 0xFFF0) == 0x63C0) {
-      status.triesLeft = sw & 0x0F;
-      status.blocked = status.triesLeft == 0;
-    } else if (sw == 0x6983) {
-      status.blocked = true;
-    } else {
-      badStatus("PIN status (VERIFY without data)", sw);
+    const std::uint16_t sw = card.transmit(apdu::verificationStatus(kPinRef, session.cla())).sw;
+    if (!readRetryCounter(sw, status)) {
+      throwUnexpectedStatus("PIN status (VERIFY without data)", sw, kHint);
     }
     return status;
   }
@@ -317,8 +319,7 @@ class CpsDriver final : public CardDriver {
     if (!wellFormed) throw Error(Errc::BadRequest, "A CPS PIN has 4 to 12 digits");
     session.start();
     // cps.md §5: VERIFY ref 01 with the ASCII digits (no padding known).
-    apdu::CommandApdu verify{
-        session.cla(), 0x20, 0x00, kPinRef, Bytes(digits.begin(), digits.end()), std::nullopt};
+    apdu::CommandApdu verify = apdu::verify(kPinRef, digits, session.cla());
     struct Wipe {
       Bytes& bytes;
       ~Wipe() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
@@ -360,21 +361,22 @@ class CpsDriver final : public CardDriver {
     }
     session.selectPkcs15Application();
     // MSE SET for authentication: RSA PKCS#1 v1.5 (card pads), key 82.
-    const apdu::CommandApdu mse{
-        0x00, 0x22, 0x41, 0xA4, Bytes{0x80, 0x01, 0x02, 0x84, 0x01, kCps3AuthKeyRef}, std::nullopt};
-    const std::uint16_t mseSw = card.transmit(mse).sw;
-    if (mseSw != 0x9000) badStatus("MSE SET (authentication key)", mseSw);
+    const std::uint16_t mseSw =
+        card.transmit(apdu::manageSecurityEnvironmentSet(
+                          apdu::SecurityUse::Computation, apdu::ControlTemplate::Authentication,
+                          {apdu::algorithmReference(kCps3RsaPkcs1),
+                           apdu::privateKeyReference(kCps3AuthKeyRef)}))
+            .sw;
+    if (mseSw != apdu::sw::kSuccess) {
+      throwUnexpectedStatus("MSE SET (authentication key)", mseSw, kHint);
+    }
     Bytes digestInfo(std::begin(kSha256DigestInfoPrefix), std::end(kSha256DigestInfoPrefix));
     digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
-    const apdu::CommandApdu authenticate{
-        0x00, 0x88, 0x00, 0x00, std::move(digestInfo), apdu::kShortMaxNe};
-    const auto response = card.transmit(authenticate);
-    if (response.sw == 0x6982) {
-      throw Error(Errc::PinRequired, "The CPS PIN must be verified before signing",
-                  "Verify the PIN first (open a practitioner session).");
-    }
-    if (response.sw != 0x9000 || response.data.empty()) {
-      badStatus("INTERNAL AUTHENTICATE", response.sw);
+    const auto response = card.transmit(apdu::internalAuthenticate(digestInfo));
+    throwIfPinRequired(response.sw, "The CPS PIN must be verified before signing",
+                       "Verify the PIN first (open a practitioner session).");
+    if (response.sw != apdu::sw::kSuccess || response.data.empty()) {
+      throwUnexpectedStatus("INTERNAL AUTHENTICATE", response.sw, kHint);
     }
     return response.data;
   }
@@ -390,22 +392,26 @@ class CpsDriver final : public CardDriver {
   // nullopt when the card does not know the command.
   static std::optional<PinCounters> readPinCounters(Session& session) {
     CardConnection& card = session.card();
-    const apdu::CommandApdu selectMf{0x00, 0xA4, 0x09, 0x0C, Bytes{0x3F, 0x00}, std::nullopt};
-    const std::uint16_t selectSw = card.transmit(selectMf).sw;
-    if (selectSw != 0x9000) badStatus("MF", selectSw);
-    const apdu::CommandApdu getData{
-        0x00,
-        0xCB,
-        0x3F,
-        0xFF,
-        Bytes{0x4D, 0x08, 0x70, 0x06, 0xBF, 0x81, kPinRef, 0x02, 0xA0, 0x80},
-        apdu::kShortMaxNe};
-    const auto response = card.transmit(getData);
-    if (response.sw == 0x6D00 || response.sw == 0x6A88 || response.sw == 0x6A86 ||
-        response.sw == 0x6A81) {
+    // The MF as the CPS3 takes it: the path 3F00 from the current DF.
+    static constexpr std::uint8_t kMf[] = {0x3F, 0x00};
+    const std::uint16_t selectSw =
+        card.transmit(apdu::selectByPath(kMf, apdu::PathStart::CurrentDf, apdu::SelectAnswer::None))
+            .sw;
+    if (selectSw != apdu::sw::kSuccess) throwUnexpectedStatus("MF", selectSw, kHint);
+    // Extended header list (4D) naming the IAS security data object BF 81 <PIN>
+    // (the CHV, template 70) and, in A0, its counters; the layout is the IAS's.
+    const std::uint8_t headerList[] = {0x4D, 0x08,    0x70, 0x06, 0xBF,
+                                       0x81, kPinRef, 0x02, 0xA0, 0x80};
+    const auto response =
+        card.transmit(apdu::getDataFromFile(apdu::kCurrentDf, headerList, apdu::kShortMaxNe));
+    using namespace apdu::sw;
+    if (response.sw == kInsNotSupported || response.sw == kReferenceNotFound ||
+        response.sw == kWrongP1P2 || response.sw == kFunctionNotSupported) {
       return std::nullopt;
     }
-    if (response.sw != 0x9000) badStatus("PIN counters (GET DATA BF81)", response.sw);
+    if (response.sw != kSuccess) {
+      throwUnexpectedStatus("PIN counters (GET DATA BF81)", response.sw, kHint);
+    }
     return parsePinCounters(response.data);
   }
 };
@@ -413,14 +419,8 @@ class CpsDriver final : public CardDriver {
 }  // namespace
 
 std::optional<Variant> variantFromAtr(ByteView atr) {
-  for (const auto& pattern : atrTable()) {
-    if (atr.size() != pattern.value.size()) continue;
-    bool match = true;
-    for (std::size_t i = 0; i < atr.size() && match; ++i) {
-      const std::uint8_t mask = pattern.mask.empty() ? 0xFF : pattern.mask[i];
-      match = (atr[i] & mask) == (pattern.value[i] & mask);
-    }
-    if (match) return pattern.variant;
+  for (const auto& [row, variant] : kAtrRows) {
+    if (atr::matches(atr, row)) return variant;
   }
   return std::nullopt;
 }

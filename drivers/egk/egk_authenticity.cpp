@@ -5,6 +5,7 @@
 
 #include "egk_cvc.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers::egk {
 namespace {
@@ -74,40 +75,30 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   proof.keyLabel = std::string(kAutCvcKey);
   proof.scheme = SignatureScheme::EcdsaSha256;
 
-  const apdu::CommandApdu mse{0x00,
-                              0x22,
-                              0x41,
-                              0xA4,
-                              Bytes{0x84, 0x01, kAutCvcKeyRef, 0x80, 0x01, kElcRoleAuthentication},
-                              std::nullopt};
-  const auto selected = card.transmit(mse);
-  if (selected.sw == 0x6A88 || selected.sw == 0x6A81 || selected.sw == 0x6A80) {
+  const auto selected = card.transmit(apdu::manageSecurityEnvironmentSet(
+      apdu::SecurityUse::Computation, apdu::ControlTemplate::Authentication,
+      {apdu::privateKeyReference(kAutCvcKeyRef),
+       apdu::algorithmReference(kElcRoleAuthentication)}));
+  if (isKeyUnavailable(selected.sw)) {
     throw Error(Errc::OperationUnsupported, "The eGK has no " + std::string(kAutCvcKey) +
                                                 " for role authentication " +
                                                 "(MANAGE SECURITY ENVIRONMENT answered " +
                                                 apdu::statusWordText(selected.sw) + ")");
   }
-  if (selected.sw != 0x9000) {
-    throw Error(Errc::CardDataInvalid,
-                "MANAGE SECURITY ENVIRONMENT for " + std::string(kAutCvcKey) + ": the card " +
-                    "answered " + apdu::statusWordText(selected.sw),
-                kHint);
+  if (selected.sw != apdu::sw::kSuccess) {
+    throwUnexpectedStatus("MANAGE SECURITY ENVIRONMENT for " + std::string(kAutCvcKey), selected.sw,
+                          kHint);
   }
   // The simulator signs the 32 bytes as the digest. How a real card treats
   // the input of elcRoleAuthentication is not in the public fact sheets.
-  const apdu::CommandApdu authenticate{0x00,
-                                       0x88,
-                                       0x00,
-                                       0x00,
-                                       Bytes(challengeDigest.begin(), challengeDigest.end()),
-                                       apdu::kShortMaxNe};
-  const auto answer = card.transmit(authenticate);
-  if (answer.sw == 0x6982 || answer.sw == 0x6985) {
+  const auto answer = card.transmit(apdu::internalAuthenticate(challengeDigest));
+  if (answer.sw == apdu::sw::kSecurityNotSatisfied ||
+      answer.sw == apdu::sw::kConditionsNotSatisfied) {
     throw Error(Errc::OperationUnsupported, "The eGK refused INTERNAL AUTHENTICATE with " +
                                                 std::string(kAutCvcKey) + ": " +
                                                 apdu::statusWordText(answer.sw));
   }
-  if (answer.sw != 0x9000 || answer.data.size() != kSignatureSize) {
+  if (answer.sw != apdu::sw::kSuccess || answer.data.size() != kSignatureSize) {
     throw Error(Errc::CardDataInvalid,
                 "INTERNAL AUTHENTICATE with " + std::string(kAutCvcKey) + ": the card answered " +
                     apdu::statusWordText(answer.sw) + " with " +

@@ -10,6 +10,7 @@
 #include "gematik_card.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers {
 namespace {
@@ -50,14 +51,8 @@ class EgkDriver final : public CardDriver {
 
   // SELECT of the eGK MF by its AID: no security state is touched.
   bool probe(CardConnection& card) const override {
-    const apdu::CommandApdu select{
-        0x00,
-        0xA4,
-        0x04,
-        0x0C,
-        Bytes(std::begin(gematik::kEgkMfAid), std::end(gematik::kEgkMfAid)),
-        std::nullopt};
-    return card.transmit(select).sw == 0x9000;
+    return card.transmit(apdu::selectByAid(gematik::kEgkMfAid, apdu::SelectAnswer::None)).sw ==
+           apdu::sw::kSuccess;
   }
 
   // SELECT MF, EF.Version2, EF.GDO, SELECT DF.HCA, EF.StatusVD, EF.PD, EF.VD:

@@ -9,20 +9,32 @@
 
 #include "hcbridge/atr.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers::gematik {
 namespace {
 
 constexpr std::size_t kMaxObjectFile = 8192;  // certificates are about 1-1.5 KiB
 constexpr std::size_t kHashSize = 32;
+// gemSpec_COS algorithm identifiers (MSE SET, tag 80).
+constexpr std::uint8_t kSignEcdsa = 0x00;
+constexpr std::uint8_t kRsaClientAuthentication = 0x05;
+// The class of gemSpec_COS's proprietary commands.
+constexpr std::uint8_t kProprietaryCla = 0x80;
+// gemSpec_COS GET PIN STATUS answers beyond ISO's 9000 / 63Cx / 6983.
+constexpr std::uint16_t kSwTransportPin = 0x62C1;
+constexpr std::uint16_t kSwEmptyPin = 0x62C7;
+constexpr std::uint16_t kSwPinDisabled = 0x62D0;
 constexpr std::uint8_t kDigestInfoSha256[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
                                               0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
                                               0x01, 0x05, 0x00, 0x04, 0x20};
 
+constexpr std::string_view kHint =
+    "The card's content is not what a German health card (eGK/HBA) should hold. If the card "
+    "works elsewhere, report it with the output of 'hcbridge readers --json'.";
+
 [[noreturn]] void invalid(std::string_view what, const std::string& detail) {
-  throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail,
-              "The card's content is not what a German health card (eGK/HBA) should hold. If "
-              "the card works elsewhere, report it with the output of 'hcbridge readers --json'.");
+  throwCardDataInvalid(what, detail, kHint);
 }
 
 // Wipes a byte buffer when the scope ends (PIN blocks in commands).
@@ -38,28 +50,25 @@ void selectEsign(CardConnection& card) {
   }
 }
 
-void setSecurityEnvironment(CardConnection& card, std::uint8_t crt, std::uint8_t keyRef,
+void setSecurityEnvironment(CardConnection& card, apdu::ControlTemplate crt, std::uint8_t keyRef,
                             std::uint8_t algorithm, std::string_view keyName) {
-  const apdu::CommandApdu mse{
-      0x00, 0x22, 0x41, crt, Bytes{0x84, 0x01, keyRef, 0x80, 0x01, algorithm}, std::nullopt};
-  const auto response = card.transmit(mse);
-  if (response.sw == 0x9000) return;
-  if (response.sw == 0x6A88 || response.sw == 0x6A81 || response.sw == 0x6A80) {
+  const auto response = card.transmit(apdu::manageSecurityEnvironmentSet(
+      apdu::SecurityUse::Computation, crt,
+      {apdu::privateKeyReference(keyRef), apdu::algorithmReference(algorithm)}));
+  if (response.sw == apdu::sw::kSuccess) return;
+  if (isKeyUnavailable(response.sw)) {
     throw Error(Errc::OperationUnsupported,
                 "The card has no " + std::string(keyName) + " authentication key",
                 "G2 cards have RSA keys only; use an RSA signature.");
   }
-  invalid("MANAGE SECURITY ENVIRONMENT", "the card answered " + apdu::statusWordText(response.sw));
+  throwUnexpectedStatus("MANAGE SECURITY ENVIRONMENT", response.sw, kHint);
 }
 
 Bytes signatureFrom(const apdu::ResponseApdu& response, std::string_view what,
                     std::size_t expectedSize) {
-  if (response.sw == 0x6982) {
-    throw Error(Errc::PinRequired, "The PIN must be verified before signing",
-                "Verify the card's PIN (PIN.CH) first.");
-  }
-  if (response.sw != 0x9000)
-    invalid(what, "the card answered " + apdu::statusWordText(response.sw));
+  throwIfPinRequired(response.sw, "The PIN must be verified before signing",
+                     "Verify the card's PIN (PIN.CH) first.");
+  if (response.sw != apdu::sw::kSuccess) throwUnexpectedStatus(what, response.sw, kHint);
   if (response.data.size() != expectedSize) {
     invalid(what, "the signature has " + std::to_string(response.data.size()) + " bytes, not " +
                       std::to_string(expectedSize));
@@ -135,29 +144,27 @@ void checkCertificate(ByteView der, std::string_view name) {
 }
 
 PinStatus pinStatus(CardConnection& card, std::uint8_t pinRef) {
-  const apdu::CommandApdu query{0x80, 0x20, 0x00, pinRef, {}, std::nullopt};
-  const auto response = card.transmit(query);
+  // gemSpec_COS GET PIN STATUS: VERIFY without data in the proprietary class
+  // 80, which also reports the PIN's state (62C1, 62C7, 62D0).
+  const auto response = card.transmit(apdu::verificationStatus(pinRef, kProprietaryCla));
   PinStatus status;
   status.maxTries = kPinMaxTries;
   status.state = "regular";
-  if (response.sw == 0x9000) {
-    status.verified = true;
-    status.triesLeft = kPinMaxTries;  // a right PIN restores the counter
-  } else if ((response.sw & 0xFFF0) == 0x63C0) {
-    status.triesLeft = response.sw & 0x0F;
-    status.blocked = status.triesLeft == 0;
-  } else if (response.sw == 0x6983) {
-    status.blocked = true;
-  } else if (response.sw == 0x62C1) {
-    status.state = "transport-pin";
-    status.triesLeft = kPinMaxTries;
-  } else if (response.sw == 0x62C7) {
-    status.state = "empty-pin";
-    status.triesLeft = kPinMaxTries;
-  } else if (response.sw == 0x62D0) {
-    status.state = "disabled";
-  } else {
-    invalid("GET PIN STATUS", "the card answered " + apdu::statusWordText(response.sw));
+  if (readRetryCounter(response.sw, status)) return status;  // 9000, 63Cx, 6983
+  switch (response.sw) {
+    case kSwTransportPin:
+      status.state = "transport-pin";
+      status.triesLeft = kPinMaxTries;
+      break;
+    case kSwEmptyPin:
+      status.state = "empty-pin";
+      status.triesLeft = kPinMaxTries;
+      break;
+    case kSwPinDisabled:
+      status.state = "disabled";
+      break;
+    default:
+      throwUnexpectedStatus("GET PIN STATUS", response.sw, kHint);
   }
   return status;
 }
@@ -169,14 +176,13 @@ void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin
                                       [](std::uint8_t c) { return c >= '0' && c <= '9'; });
   if (!wellFormed) throw Error(Errc::BadRequest, "The card's PIN has 6 to 8 digits");
   const SecretBytes block = format2PinBlock(pin);
-  apdu::CommandApdu command{
-      0x00, 0x20, 0x00, pinRef, Bytes(block.view().begin(), block.view().end()), std::nullopt};
+  apdu::CommandApdu command = apdu::verify(pinRef, block.view());
   apdu::ResponseApdu response;
   {
     WipeOnExit wipe{command.data};
     response = card.transmit(command);
   }
-  if (response.sw == 0x6985) {
+  if (response.sw == apdu::sw::kConditionsNotSatisfied) {
     throw Error(Errc::BadRequest, "The PIN cannot be used: the card still has its transport PIN",
                 "Set your own PIN first (with the PIN letter of the card issuer).");
   }
@@ -186,21 +192,21 @@ void verifyPin(CardConnection& card, std::uint8_t pinRef, const SecretBytes& pin
 Bytes signEcdsa(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
   checkHash(hash);
   selectEsign(card);
-  setSecurityEnvironment(card, 0xB6, keyRef, 0x00, "ECC (E256)");  // signECDSA
-  const apdu::CommandApdu pso{
-      0x00, 0x2A, 0x9E, 0x9A, Bytes(hash.begin(), hash.end()), apdu::kShortMaxNe};
-  return signatureFrom(card.transmit(pso), "PSO COMPUTE DIGITAL SIGNATURE", 64);
+  setSecurityEnvironment(card, apdu::ControlTemplate::DigitalSignature, keyRef, kSignEcdsa,
+                         "ECC (E256)");
+  return signatureFrom(card.transmit(apdu::psoComputeDigitalSignature(hash)),
+                       "PSO COMPUTE DIGITAL SIGNATURE", 64);
 }
 
 Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
   checkHash(hash);
   selectEsign(card);
-  setSecurityEnvironment(card, 0xA4, keyRef, 0x05, "RSA (R2048)");  // rsaClientAuthentication
+  setSecurityEnvironment(card, apdu::ControlTemplate::Authentication, keyRef,
+                         kRsaClientAuthentication, "RSA (R2048)");
   Bytes digestInfo(std::begin(kDigestInfoSha256), std::end(kDigestInfoSha256));
   digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
-  const apdu::CommandApdu authenticate{
-      0x00, 0x88, 0x00, 0x00, std::move(digestInfo), apdu::kShortMaxNe};
-  return signatureFrom(card.transmit(authenticate), "INTERNAL AUTHENTICATE", 256);
+  return signatureFrom(card.transmit(apdu::internalAuthenticate(digestInfo)),
+                       "INTERNAL AUTHENTICATE", 256);
 }
 
 std::vector<Certificate> readAuthenticationCertificates(CardConnection& card,

@@ -10,6 +10,7 @@
 #include "hba_certificate.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 
 namespace hcbridge::drivers {
 namespace {
@@ -39,14 +40,8 @@ class HbaDriver final : public CardDriver {
   AtrMatch matchAtr(ByteView atr) const override { return gematik::matchAtr(atr); }
 
   bool probe(CardConnection& card) const override {
-    const apdu::CommandApdu select{
-        0x00,
-        0xA4,
-        0x04,
-        0x0C,
-        Bytes(std::begin(gematik::kHbaMfAid), std::end(gematik::kHbaMfAid)),
-        std::nullopt};
-    return card.transmit(select).sw == 0x9000;
+    return card.transmit(apdu::selectByAid(gematik::kHbaMfAid, apdu::SelectAnswer::None)).sw ==
+           apdu::sw::kSuccess;
   }
 
   // SELECT MF, EF.Version2, EF.GDO, SELECT DF.ESIGN, the AUT certificate of

@@ -12,6 +12,7 @@
 
 #include "card_io.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 #include "vitale_data.hpp"
 #include "vitale_driver.hpp"
 
@@ -34,7 +35,7 @@ const char* const kHint =
     "profiles lay it out.";
 
 [[noreturn]] void invalid(std::string_view what, const std::string& detail) {
-  throw Error(Errc::CardDataInvalid, std::string(what) + ": " + detail, kHint);
+  throwCardDataInvalid(what, detail, kHint);
 }
 
 struct X509Free {
@@ -78,20 +79,14 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   if (!selectAid(card, ByteView(kVitaleAid, sizeof kVitaleAid), "VITALE application")) {
     throw Error(Errc::CardUnsupported, "The card has a Carte Vitale ATR but no VITALE application");
   }
-  const apdu::CommandApdu selectCertificate{
-      0x00,
-      0xA4,
-      0x02,
-      0x0C,
-      Bytes{static_cast<std::uint8_t>(kCardCertificateFid >> 8),
-            static_cast<std::uint8_t>(kCardCertificateFid & 0xFF)},
-      std::nullopt};
-  const auto selected = card.transmit(selectCertificate);
-  if (selected.sw == 0x6A82) {
+  const auto selected = card.transmit(apdu::selectByFid(
+      kCardCertificateFid, apdu::FidScope::EfUnderCurrentDf, apdu::SelectAnswer::None));
+  if (selected.sw == apdu::sw::kFileNotFound) {
     throw Error(Errc::OperationUnsupported, kNotPublic, kNotPublicHint);
   }
-  if (selected.sw != 0x9000)
-    invalid(kFileName, "SELECT answered " + apdu::statusWordText(selected.sw));
+  if (selected.sw != apdu::sw::kSuccess) {
+    throwUnexpectedStatus(kFileName, selected.sw, kHint, "SELECT");
+  }
 
   ReadOptions options;
   options.maxSize = kMaxCertificateSize;
@@ -111,26 +106,17 @@ CardAuthenticityProof proveAuthenticity(CardConnection& card, ByteView challenge
   proof.keyLabel = "invented Vitale card key";
   proof.scheme = SignatureScheme::EcdsaSha256;
 
-  const apdu::CommandApdu mse{0x00, 0x22, 0x41, 0xA4, Bytes{0x84, 0x01, kCardKeyRef}, std::nullopt};
-  const auto keySet = card.transmit(mse);
-  if (keySet.sw != 0x9000) {
-    invalid("MANAGE SECURITY ENVIRONMENT (invented key 10)",
-            "the card answered " + apdu::statusWordText(keySet.sw));
-  }
-  const apdu::CommandApdu authenticate{0x00,
-                                       0x88,
-                                       0x00,
-                                       0x00,
-                                       Bytes(challengeDigest.begin(), challengeDigest.end()),
-                                       apdu::kShortMaxNe};
-  const auto answer = card.transmit(authenticate);
-  if (answer.sw != 0x9000) {
-    invalid("INTERNAL AUTHENTICATE (invented key 10)",
-            "the card answered " + apdu::statusWordText(answer.sw));
-  }
+  constexpr std::string_view kMse = "MANAGE SECURITY ENVIRONMENT (invented key 10)";
+  constexpr std::string_view kAuthenticate = "INTERNAL AUTHENTICATE (invented key 10)";
+  const auto keySet = card.transmit(apdu::manageSecurityEnvironmentSet(
+      apdu::SecurityUse::Computation, apdu::ControlTemplate::Authentication,
+      {apdu::privateKeyReference(kCardKeyRef)}));
+  if (keySet.sw != apdu::sw::kSuccess) throwUnexpectedStatus(kMse, keySet.sw, kHint);
+  const auto answer = card.transmit(apdu::internalAuthenticate(challengeDigest));
+  if (answer.sw != apdu::sw::kSuccess) throwUnexpectedStatus(kAuthenticate, answer.sw, kHint);
   // ECDSA r || s: two halves of the curve order's size, P-256 being 64 bytes.
   if (answer.data.empty() || answer.data.size() % 2 != 0 || answer.data.size() > 132) {
-    invalid("INTERNAL AUTHENTICATE (invented key 10)",
+    invalid(kAuthenticate,
             "the answer of " + std::to_string(answer.data.size()) + " bytes is no r||s signature");
   }
   proof.signature = answer.data;

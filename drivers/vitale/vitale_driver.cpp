@@ -1,15 +1,16 @@
 #include "vitale_driver.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "card_io.hpp"
+#include "hcbridge/atr.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge/iso_commands.hpp"
 #include "vitale_data.hpp"
 
 namespace hcbridge::drivers {
@@ -34,31 +35,30 @@ std::string fidName(std::uint16_t fid) {
 // As cardpeek sends them (vitale.md §5): P2 00 (FCI) with Le 00. The FCI is
 // not used; on a T=0 card the transport fetches it with GET RESPONSE.
 apdu::CommandApdu selectByAid(ByteView aid) {
-  return {0x00, 0xA4, 0x04, 0x00, Bytes(aid.begin(), aid.end()), apdu::kShortMaxNe};
+  return apdu::selectByAid(aid, apdu::SelectAnswer::Fci);
 }
 
 apdu::CommandApdu selectEf(std::uint16_t fid) {
-  return {0x00,
-          0xA4,
-          0x02,
-          0x00,
-          Bytes{static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid & 0xFF)},
-          apdu::kShortMaxNe};
+  return apdu::selectByFid(fid, apdu::FidScope::EfUnderCurrentDf, apdu::SelectAnswer::Fci);
 }
 
-[[noreturn]] void badStatus(const std::string& what, std::uint16_t sw) {
-  char code[8];
-  std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(sw));
-  throw Error(Errc::CardDataInvalid,
-              what + ": the card answered " + code + " (" + apdu::statusWordName(sw) + ")",
-              "The Carte Vitale's content is not laid out as expected. If the card works in "
-              "other software, report it with the output of 'hcbridge readers --json'.");
-}
+const char* const kHint =
+    "The Carte Vitale's content is not laid out as expected. If the card works in other "
+    "software, report it with the output of 'hcbridge readers --json'.";
 
 // Status words a card without the application may give.
-bool applicationMissing(std::uint16_t sw) {
-  return sw == 0x6A82 || sw == 0x6A86 || sw == 0x6D00 || sw == 0x6E00 || sw == 0x6A81;
+bool applicationMissing(std::uint16_t status) {
+  using namespace apdu::sw;
+  return status == kFileNotFound || status == kWrongP1P2 || status == kInsNotSupported ||
+         status == kClaNotSupported || status == kFunctionNotSupported;
 }
+
+// vitale.md §1. The byte after 09 varies in its high nibble, the one before
+// it entirely.
+constexpr atr::MaskedAtr kAtrRows[] = {
+    {"3B 75 13 00 00 00 09 0A 90 00", "FF FF FF FF FF 00 FF 0F FF FF", "Carte Vitale 2",
+     "vitale.md §1 (3B 75 13 00 00 ?? 09 ?A 90 00)"},
+};
 
 Bytes readCurrentEf(CardConnection& card, std::string_view name) {
   ReadOptions options;
@@ -70,7 +70,7 @@ Bytes readCurrentEf(CardConnection& card, std::string_view name) {
 // unreadable: no serial.
 std::string readSerial(CardConnection& card) {
   const auto selected = card.transmit(selectEf(kPanFid));
-  if (selected.sw != 0x9000) return {};
+  if (selected.sw != apdu::sw::kSuccess) return {};
   try {
     ReadOptions options;
     options.maxSize = 64;
@@ -92,20 +92,11 @@ class VitaleDriver final : public CardDriver {
   CardKind kind() const override { return CardKind::Patient; }
 
   AtrMatch matchAtr(ByteView atr) const override {
-    // 3B 75 13 00 00 ?? 09 ?A 90 00 (vitale.md §1).
-    static constexpr std::array<std::uint8_t, 10> kValue = {0x3B, 0x75, 0x13, 0x00, 0x00,
-                                                            0x00, 0x09, 0x0A, 0x90, 0x00};
-    static constexpr std::array<std::uint8_t, 10> kMask = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                                           0x00, 0xFF, 0x0F, 0xFF, 0xFF};
-    if (atr.size() != kValue.size()) return AtrMatch::No;
-    for (std::size_t i = 0; i < kValue.size(); ++i) {
-      if ((atr[i] & kMask[i]) != kValue[i]) return AtrMatch::No;
-    }
-    return AtrMatch::Yes;
+    return atr::findMatch(atr, kAtrRows) != nullptr ? AtrMatch::Yes : AtrMatch::No;
   }
 
   bool probe(CardConnection& card) const override {
-    return card.transmit(selectByAid(vitaleAid())).sw == 0x9000;
+    return card.transmit(selectByAid(vitaleAid())).sw == apdu::sw::kSuccess;
   }
 
   CardModel read(CardConnection& card) const override { return readCard(card, todayUtc()); }
@@ -148,13 +139,13 @@ std::string todayUtc() {
 PatientCard readCard(CardConnection& card, std::string_view todayYyyymmdd) {
   // 1. The VITALE application: also the check that this is a Vitale 2.
   const auto selected = card.transmit(selectByAid(vitaleAid()));
-  if (selected.sw != 0x9000) {
+  if (selected.sw != apdu::sw::kSuccess) {
     if (applicationMissing(selected.sw)) {
       throw Error(Errc::CardUnsupported,
                   "The card has a Carte Vitale ATR but no VITALE application",
                   "Check that the card is a Carte Vitale 2 (Vitale 1 cards are not supported).");
     }
-    badStatus("VITALE application", selected.sw);
+    throwUnexpectedStatus("VITALE application", selected.sw, kHint);
   }
   // 2. The pointer file lists the applications and their data files.
   sendExpectingSuccess(card, selectEf(kPointerFid), "EF 2001");
@@ -174,9 +165,10 @@ PatientCard readCard(CardConnection& card, std::string_view todayYyyymmdd) {
     if (!hasFiles && !isMfVitale) continue;
     if (app.aid != currentAid) {
       const auto answer = card.transmit(selectByAid(app.aid));
-      if (answer.sw != 0x9000) {
+      if (answer.sw != apdu::sw::kSuccess) {
         if (isMfVitale && !hasFiles) continue;
-        badStatus("application " + toHex(app.aid) + " listed in EF 2001", answer.sw);
+        throwUnexpectedStatus("application " + toHex(app.aid) + " listed in EF 2001", answer.sw,
+                              kHint);
       }
       currentAid = app.aid;
     }
@@ -192,15 +184,12 @@ PatientCard readCard(CardConnection& card, std::string_view todayYyyymmdd) {
     }
   }
   // 4. The serial (EF 2F02 of MF_VITALE) when the pointer did not list MF_VITALE.
-  if (!serialTried && card.transmit(selectByAid(mfVitaleAid())).sw == 0x9000) {
+  if (!serialTried && card.transmit(selectByAid(mfVitaleAid())).sw == apdu::sw::kSuccess) {
     serial = readSerial(card);
   }
 
   if (data.beneficiaries.empty()) {
-    throw Error(Errc::CardDataInvalid,
-                "EF 2001: the files it lists hold no beneficiary (template 65)",
-                "The Carte Vitale's content is not laid out as expected. If the card works in "
-                "other software, report it with the output of 'hcbridge readers --json'.");
+    throwCardDataInvalid("EF 2001", "the files it lists hold no beneficiary (template 65)", kHint);
   }
 
   PatientCard model;

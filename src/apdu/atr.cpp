@@ -106,4 +106,31 @@ Atr parse(ByteView raw) {
   return atr;
 }
 
+bool matches(ByteView atr, const MaskedAtr& row) {
+  Bytes value;
+  Bytes mask;
+  try {
+    value = fromHex(row.value);
+    mask = row.mask.empty() ? Bytes(value.size(), 0xFF) : fromHex(row.mask);
+  } catch (const Error& e) {
+    throw Error(Errc::Internal, "ATR table row '" + std::string(row.product) + "': " + e.what());
+  }
+  if (mask.size() != value.size()) {
+    throw Error(Errc::Internal, "ATR table row '" + std::string(row.product) +
+                                    "': the mask and the value differ in length");
+  }
+  if (atr.size() != value.size()) return false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if ((atr[i] & mask[i]) != (value[i] & mask[i])) return false;
+  }
+  return true;
+}
+
+const MaskedAtr* findMatch(ByteView atr, std::span<const MaskedAtr> rows) {
+  for (const MaskedAtr& row : rows) {
+    if (matches(atr, row)) return &row;
+  }
+  return nullptr;
+}
+
 }  // namespace hcbridge::atr

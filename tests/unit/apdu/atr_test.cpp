@@ -126,5 +126,53 @@ TEST(Atr, EveryTruncationIsRejected) {
   }
 }
 
+// Masked ATR rows: a 00 mask bit accepts any value, an empty mask is exact.
+constexpr MaskedAtr kRows[] = {
+    {"3B 75 13 00 00 00 09 0A 90 00", "FF FF FF FF FF 00 FF 0F FF FF", "masked", "test"},
+    {"3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44", "", "exact", "test"},
+};
+
+TEST(MaskedAtr, MaskedBytesAcceptAnyValue) {
+  EXPECT_TRUE(matches(fromHex("3B 75 13 00 00 47 09 0A 90 00"), kRows[0]));
+  EXPECT_TRUE(matches(fromHex("3B 75 13 00 00 FF 09 FA 90 00"), kRows[0]));
+}
+
+TEST(MaskedAtr, KeptBitsMustBeEqual) {
+  EXPECT_FALSE(matches(fromHex("3B 75 13 00 00 47 09 0B 90 00"), kRows[0]));  // low nibble
+  EXPECT_FALSE(matches(fromHex("3B 75 13 00 00 47 09 0A 90 01"), kRows[0]));
+}
+
+TEST(MaskedAtr, LengthMustBeEqual) {
+  EXPECT_FALSE(matches(fromHex("3B 75 13 00 00 47 09 0A 90"), kRows[0]));
+  EXPECT_FALSE(matches(fromHex("3B 75 13 00 00 47 09 0A 90 00 00"), kRows[0]));
+  EXPECT_FALSE(matches(Bytes{}, kRows[0]));
+}
+
+TEST(MaskedAtr, EmptyMaskIsExact) {
+  EXPECT_TRUE(matches(fromHex("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44"), kRows[1]));
+  EXPECT_FALSE(matches(fromHex("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 45"), kRows[1]));
+}
+
+TEST(MaskedAtr, FindMatchReturnsTheFirstMatchingRow) {
+  const MaskedAtr* row =
+      findMatch(fromHex("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44"), kRows);
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->product, "exact");
+  const MaskedAtr twice[] = {
+      {"3B 00", "FF 00", "first", "test"},
+      {"3B 01", "", "second", "test"},
+  };
+  ASSERT_NE(findMatch(fromHex("3B 01"), twice), nullptr);
+  EXPECT_EQ(findMatch(fromHex("3B 01"), twice)->product, "first");
+  EXPECT_EQ(findMatch(fromHex("3B 02 03"), kRows), nullptr);
+  EXPECT_EQ(findMatch(fromHex("3B 01"), std::span<const MaskedAtr>{}), nullptr);
+}
+
+TEST(MaskedAtr, MalformedRowIsAnInternalError) {
+  EXPECT_ERRC(matches(fromHex("3B 00"), MaskedAtr{"3B 00", "FF", "short mask", "test"}),
+              Errc::Internal);
+  EXPECT_ERRC(matches(fromHex("3B 00"), MaskedAtr{"3B 0", "", "bad hex", "test"}), Errc::Internal);
+}
+
 }  // namespace
 }  // namespace hcbridge::atr
