@@ -176,6 +176,12 @@ PractitionerIdentity parseCertificateIdentity(ByteView der, std::string_view wha
   if (cnIsName && identity.surname.empty() && identity.givenNames.empty()) {
     splitCommonName(commonName, identity.givenNames, identity.surname);
   }
+  if (identity.nationalId.size() == 12 && identity.nationalId.front() == '8') {
+    // idNat_PS of an RPPS holder is "8" followed by the 11-digit RPPS number.
+    identity.professionalId = TypedId{"rpps", identity.nationalId.substr(1)};
+  } else if (!identity.nationalId.empty()) {
+    identity.professionalId = TypedId{"idnat", identity.nationalId};
+  }
   if (allDigits(title)) {
     identity.professionCode = title;
     identity.profession = professionName(title);

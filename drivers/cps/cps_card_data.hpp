@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "hcbridge/bytes.hpp"
+#include "hcbridge/card_model.hpp"
 
 namespace hcbridge::drivers::cps {
 
@@ -24,6 +25,8 @@ namespace hcbridge::drivers::cps {
 //                  CN that starts with digits ("899700218896/CPS" -> the digits)
 //   professionCode title (2.5.4.12) when it is digits (NOS TRE_G15 code)
 //   profession     the TRE_G15 name of that code, or title when not digits
+//   professionalId "rpps" + the 11 RPPS digits when nationalId is 8 + RPPS
+//                  (docs/cards-french.md, idNat_PS); else "idnat" + nationalId
 // Missing attributes give empty strings; none of them is required.
 struct PractitionerIdentity {
   std::string surname;
@@ -31,6 +34,7 @@ struct PractitionerIdentity {
   std::string nationalId;
   std::string profession;
   std::string professionCode;
+  std::optional<TypedId> professionalId;
 };
 
 // Parses a DER X.509 certificate (the whole input, no trailing bytes) and

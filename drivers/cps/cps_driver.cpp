@@ -283,6 +283,10 @@ class CpsDriver final : public CardDriver {
     model.profession = identity.profession;
     model.professionCode = identity.professionCode;
     model.nationalId = identity.nationalId;
+    model.professionalId = identity.professionalId;
+    model.pinBlockedHint =
+        "Unblock the PIN with the card's PUK (CPS management tool of the ANS) or ask the ANS for "
+        "a new card.";
     model.certificates.push_back(std::move(authentication));
     return model;
   }

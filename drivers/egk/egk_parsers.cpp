@@ -416,6 +416,7 @@ void applyPersonalData(std::string_view xml, PatientCard& card) {
   if (details.cdmVersion.empty()) details.cdmVersion = attributeOf(root, "CDM_VERSION");
 
   Person person;
+  person.patientId = TypedId{"kvnr", id};  // the Krankenversichertennummer
   person.surname = textOf(child(personNode, "Nachname"));
   person.givenNames = textOf(child(personNode, "Vorname"));
   if (person.surname.empty() || person.givenNames.empty()) invalid(kFile, "no Nachname or Vorname");

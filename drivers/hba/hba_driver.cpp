@@ -79,6 +79,10 @@ class HbaDriver final : public CardDriver {
     model.registrationNumber = identity.registrationNumber;
     // The HBA's admission registrationNumber is its Telematik-ID.
     model.telematikId = identity.registrationNumber;
+    if (!model.telematikId.empty()) model.professionalId = TypedId{"telematik-id", model.telematikId};
+    model.pinBlockedHint =
+        "Unblock the PIN with the card's PUK (in the HBA issuer's card software) or ask the card "
+        "issuer (Landesaerztekammer) for help.";
     model.certificates.push_back({label, std::move(der)});
     return model;
   }

@@ -86,6 +86,8 @@ Person parseBeneficiary(const tlv::Node& node, std::string_view fileName, int ra
     NirInfo info;
     info.value = cardText(nirNode->value, fileName, where + " NIR (tag 93)");
     info.keyValid = nir::isValid(info.value) && info.value.size() == 15;
+    // Children share the holder's NIR: rank and birth date tell them apart.
+    person.patientId = TypedId{"nir-card", info.value};
     person.nir = std::move(info);
   }
   return person;

@@ -199,6 +199,7 @@ PatientCard readCard(CardConnection& card, std::string_view todayYyyymmdd) {
   model.beneficiaries = std::move(data.beneficiaries);
   model.coverageStart = data.coverageStart;
   model.coverageEnd = data.coverageEnd;
+  model.identifierNote = "card data for reimbursement; not a qualified INS.";
   if (!model.cardSerial.empty()) model.inventedFields.emplace_back(kInventedCardSerial);
   if (!model.coverageEnd.empty()) model.inventedFields.emplace_back(kInventedCoverageEnd);
   for (const int rank : data.invalidNirRanks) {

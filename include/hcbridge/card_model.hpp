@@ -15,6 +15,15 @@ namespace hcbridge {
 
 enum class CardKind { Patient, Practitioner };
 
+// An identifier with its kind, as the driver of the card knows it and a
+// verifier reads it: practitioners "rpps", "idnat", "telematik-id",
+// "registration-number"; patients "nir-card" (Vitale: card data, not an
+// INSi-qualified INS), "kvnr" (eGK). Core code passes it on, never derives it.
+struct TypedId {
+  std::string idType;
+  std::string id;
+};
+
 struct NirInfo {
   std::string value;  // 15 characters as on the card (13 + key)
   bool keyValid = false;
@@ -36,6 +45,7 @@ struct Person {
   std::optional<int> rank;           // Vitale: order on the card (1 = first)
   std::optional<std::string> relationship;  // when the card says
   std::optional<PostalAddress> address;     // eGK
+  std::optional<TypedId> patientId;         // what a record server finds the patient by
 };
 
 struct Insurer {
@@ -72,6 +82,7 @@ struct PatientCard {
   std::optional<EgkDetails> egk;
   std::vector<std::string> warnings;    // for the user, e.g. "update in progress"
   std::vector<std::string> inventedFields;  // simulator profiles: which data is invented
+  std::string identifierNote;  // the driver's caveat on its identifiers, for people (CLI)
 };
 
 struct PinStatus {
@@ -100,6 +111,8 @@ struct PractitionerCard {
   std::string registrationNumber; // HBA registration number
   std::string telematikId;        // HBA Telematik-ID
   std::vector<Certificate> certificates;  // authentication certificate first
+  std::optional<TypedId> professionalId;  // the identity tokens and assertions carry
+  std::string pinBlockedHint;             // who unblocks this card's PIN, for the user
 };
 
 using CardModel = std::variant<PatientCard, PractitionerCard>;

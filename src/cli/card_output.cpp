@@ -53,9 +53,7 @@ void printPatient(std::ostream& out, const PatientCard& card) {
     row(out, "Relationship", p.relationship.value_or(""));
     if (p.address) row(out, "Address", addressLine(*p.address));
   }
-  if (card.cardType == "vitale") {
-    out << "Note: card data for reimbursement; not a qualified INS.\n";
-  }
+  if (!card.identifierNote.empty()) out << "Note: " << card.identifierNote << "\n";
   for (const auto& warning : card.warnings) out << "Warning: " << warning << "\n";
   if (!card.inventedFields.empty()) {
     out << "Simulated card: invented test data";

@@ -9,14 +9,6 @@ namespace {
 
 constexpr std::size_t kChallengeBytes = 32;
 
-std::string blockedHint(const std::string& cardType) {
-  return cardType == "hba"
-             ? "Unblock the PIN with the card's PUK (in the HBA issuer's card software) or ask "
-               "the card issuer (Landesaerztekammer) for help."
-             : "Unblock the PIN with the card's PUK (CPS management tool of the ANS) or ask the "
-               "ANS for a new card.";
-}
-
 }  // namespace
 
 nlohmann::json practitionerIdentity(const PractitionerCard& card) {
@@ -25,20 +17,13 @@ nlohmann::json practitionerIdentity(const PractitionerCard& card) {
   if (!card.title.empty()) identity["title"] = card.title;
   if (!card.profession.empty()) identity["profession"] = card.profession;
   if (!card.professionCode.empty()) identity["professionCode"] = card.professionCode;
-  if (!card.telematikId.empty()) {
-    identity["idType"] = "telematik-id";
-    identity["id"] = card.telematikId;
-  } else if (!card.registrationNumber.empty()) {
-    identity["idType"] = "registration-number";
-    identity["id"] = card.registrationNumber;
-  } else if (card.nationalId.size() == 12 && card.nationalId.front() == '8') {
-    // idNat_PS of an RPPS holder is "8" followed by the 11-digit RPPS number.
-    identity["idType"] = "rpps";
-    identity["id"] = card.nationalId.substr(1);
-    identity["nationalId"] = card.nationalId;
-  } else if (!card.nationalId.empty()) {
-    identity["idType"] = "idnat";
-    identity["id"] = card.nationalId;
+  if (card.professionalId) {
+    identity["idType"] = card.professionalId->idType;
+    identity["id"] = card.professionalId->id;
+    // The card's national id in full when the professional id is only part of it.
+    if (!card.nationalId.empty() && card.nationalId != card.professionalId->id) {
+      identity["nationalId"] = card.nationalId;
+    }
   }
   return identity;
 }
@@ -55,6 +40,9 @@ ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
   practitioner.algorithm = auth::algorithmForCertificate(practitioner.certificate);
   practitioner.identity = practitionerIdentity(card);
   practitioner.label = card.cardType + " " + practitioner.identity.value("id", std::string("?"));
+  practitioner.pinBlockedHint =
+      card.pinBlockedHint.empty() ? "Unblock the PIN with the card's PUK or ask the card's issuer."
+                                  : card.pinBlockedHint;
   return practitioner;
 }
 
@@ -65,7 +53,7 @@ void verifyPinAndProvePossession(CardConnection& card, const CardDriver& driver,
   const PinStatus status = driver.pinStatus(card);
   if (status.blocked || (status.triesLeft == 0 && status.maxTries > 0)) {
     throw PinError(Errc::PinBlocked, 0, "the practitioner card's PIN is blocked",
-                   blockedHint(practitioner.identity.value("cardType", std::string())));
+                   practitioner.pinBlockedHint);
   }
   if (status.triesLeft == 1 && !confirmLastTry) {
     throw PinError(Errc::PinLastTry, 1,

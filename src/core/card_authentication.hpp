@@ -17,16 +17,16 @@ namespace hcbridge::core {
 
 // The practitioner as proven by the card: what tokens and the audit log name.
 struct ProvenPractitioner {
-  nlohmann::json identity;  // names, profession, idType + id; never the certificates
-  std::string label;        // "cps 810101201234": card type and professional id
-  Bytes certificate;        // authentication certificate, DER
+  nlohmann::json identity;     // names, profession, idType + id; never the certificates
+  std::string label;           // "cps 810101201234": card type and professional id
+  std::string pinBlockedHint;  // the card driver's: who unblocks this card
+  Bytes certificate;           // authentication certificate, DER
   auth::JwsAlgorithm algorithm = auth::JwsAlgorithm::RS256;
   auth::ValidationResult validation;
 };
 
-// The identity fields of the card plus the id a record server keys on:
-// idType "rpps" (CPS idNat 8 + RPPS), "idnat" (other CPS ids),
-// "telematik-id" or "registration-number" (HBA).
+// The identity fields of the card plus the id a record server keys on, as
+// the card's driver typed it (`PractitionerCard::professionalId`).
 nlohmann::json practitionerIdentity(const PractitionerCard& card);
 
 // Checks the authentication certificate against the trust settings before

@@ -7,15 +7,19 @@ namespace hcbridge::core {
 
 namespace {
 
+// A card without ranks (one insured person) answers rank 1 with its holder.
 const Person& chosenBeneficiary(const PatientCard& card, int rank) {
   std::string ranks;
   for (const Person& person : card.beneficiaries) {
     if (person.rank == rank) return person;
     if (person.rank) ranks += (ranks.empty() ? "" : ", ") + std::to_string(*person.rank);
   }
+  if (ranks.empty() && rank == 1 && card.beneficiaries.size() == 1) {
+    return card.beneficiaries.front();
+  }
   throw Error(Errc::BadRequest,
               "the patient card has no beneficiary of rank " + std::to_string(rank),
-              ranks.empty() ? "This card lists no ranked beneficiaries; leave out 'beneficiary'."
+              ranks.empty() ? "This card lists one insured person; leave out 'beneficiary'."
                             : "Use one of the ranks in GET /v1/patient-card: " + ranks + ".");
 }
 
@@ -29,22 +33,20 @@ nlohmann::json patientClaim(const PatientIdentifier& patient) {
 }  // namespace
 
 PatientIdentifier patientIdentifierOf(const PatientCard& card, std::optional<int> beneficiary) {
-  if (card.egk && !card.egk->insuranceNumber.empty()) {
-    if (beneficiary && *beneficiary != 1) {
-      throw Error(Errc::BadRequest, "an eGK has one insured person; 'beneficiary' must be 1",
-                  "Leave out 'beneficiary' for an eGK.");
-    }
-    return {"kvnr", card.egk->insuranceNumber, std::nullopt, {}};
-  }
+  const Person* person = nullptr;
   if (beneficiary) {
-    const Person& person = chosenBeneficiary(card, *beneficiary);
-    if (person.nir) return {"nir-card", person.nir->value, person.rank, person.birthDate};
-  } else if (!card.beneficiaries.empty() && card.beneficiaries.front().nir) {
-    const Person& holder = card.beneficiaries.front();
-    return {"nir-card", holder.nir->value, holder.rank, holder.birthDate};
+    person = &chosenBeneficiary(card, *beneficiary);
+  } else if (!card.beneficiaries.empty()) {
+    person = &card.beneficiaries.front();  // the holder
   }
-  throw Error(Errc::CardDataInvalid, "the patient card carries no patient identifier",
-              "Give the patient's INS in the request's \"patient\" field.");
+  if (person == nullptr || !person->patientId) {
+    throw Error(Errc::CardDataInvalid, "the patient card carries no patient identifier",
+                "Give the patient's INS in the request's \"patient\" field.");
+  }
+  // Ranked beneficiaries may share one id (Vitale: children carry the
+  // holder's NIR): the rank and birth date say who is meant.
+  if (!person->rank) return {person->patientId->idType, person->patientId->id, std::nullopt, {}};
+  return {person->patientId->idType, person->patientId->id, person->rank, person->birthDate};
 }
 
 nlohmann::json recordAccessClaims(const ProvenPractitioner& practitioner,

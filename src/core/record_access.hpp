@@ -17,8 +17,7 @@ namespace hcbridge::core {
 inline constexpr std::chrono::seconds kRecordAccessLifetime{300};
 
 struct PatientIdentifier {
-  std::string
-      idType;  // "nir-card" (Vitale: card data, not an INSi-qualified INS), "kvnr" (eGK), "given"
+  std::string idType;  // the card driver's `Person::patientId` type, or "given"
   std::string id;
   // Vitale: a child shares the holder's NIR; rank and birth date tell who it is.
   std::optional<int> rank;

@@ -150,5 +150,23 @@ TEST(CpsPinCounters, RejectsMalformedAnswers) {
               bad, "bad size");
 }
 
+// The driver types the id a verifier keys on: idNat_PS "8" + RPPS is an RPPS
+// number, any other idNat_PS (e.g. "0" + ADELI) stays an idnat.
+TEST(CpsIdentity, TypesTheProfessionalId) {
+  const auto demo = parseCertificateIdentity(pkiFile("cps-demo-auth.cert.der"));
+  ASSERT_TRUE(demo.professionalId);
+  EXPECT_EQ(demo.professionalId->idType, "rpps");
+  EXPECT_EQ(demo.professionalId->id, "10101201234");
+  const auto adeli = parseCertificateIdentity(certificateWith({{"serialNumber", "0751234567"}}));
+  ASSERT_TRUE(adeli.professionalId);
+  EXPECT_EQ(adeli.professionalId->idType, "idnat");
+  EXPECT_EQ(adeli.professionalId->id, "0751234567");
+  // Eleven digits after an 8 make an RPPS number; twelve do not.
+  const auto longer = parseCertificateIdentity(certificateWith({{"serialNumber", "8123456789012"}}));
+  ASSERT_TRUE(longer.professionalId);
+  EXPECT_EQ(longer.professionalId->idType, "idnat");
+  EXPECT_FALSE(parseCertificateIdentity(certificateWith({{"O", "TEST"}})).professionalId);
+}
+
 }  // namespace
 }  // namespace hcbridge::drivers::cps

@@ -543,5 +543,14 @@ TEST_F(CpsDriverTest, RegistersItsProfiles) {
   EXPECT_EQ(sim::loadProfile("cps-blocked").pins[0].triesLeft, 0);
 }
 
+TEST_F(CpsDriverTest, FillsTheTypedIdAndWhoUnblocksThePin) {
+  insert("cps-demo");
+  const PractitionerCard card = read();
+  ASSERT_TRUE(card.professionalId);
+  EXPECT_EQ(card.professionalId->idType, "rpps");
+  EXPECT_EQ(card.professionalId->id, "10101201234");
+  EXPECT_NE(card.pinBlockedHint.find("ANS"), std::string::npos) << card.pinBlockedHint;
+}
+
 }  // namespace
 }  // namespace hcbridge::drivers::cps

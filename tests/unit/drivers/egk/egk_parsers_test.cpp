@@ -198,5 +198,20 @@ TEST(EgkParsers, MessagesHoldNoPersonalData) {
   }
 }
 
+TEST(EgkParsers, TheInsuredIsFoundByTheKvnr) {
+  PatientCard card;
+  applyPersonalData(
+      "<?xml version=\"1.0\"?><UC_PersoenlicheVersichertendatenXML CDM_VERSION=\"5.2.0\">"
+      "<Versicherter><Versicherten_ID>A123456789</Versicherten_ID><Person>"
+      "<Geburtsdatum>19700101</Geburtsdatum><Vorname>Max</Vorname><Nachname>Muster</Nachname>"
+      "</Person></Versicherter></UC_PersoenlicheVersichertendatenXML>",
+      card);
+  ASSERT_EQ(card.beneficiaries.size(), 1u);
+  ASSERT_TRUE(card.beneficiaries[0].patientId);
+  EXPECT_EQ(card.beneficiaries[0].patientId->idType, "kvnr");
+  EXPECT_EQ(card.beneficiaries[0].patientId->id, "A123456789");
+  EXPECT_TRUE(card.identifierNote.empty());
+}
+
 }  // namespace
 }  // namespace hcbridge::testing

@@ -206,5 +206,15 @@ TEST_F(HbaCertificate, ParsesAnEgkCertificateAndRejectsGarbage) {
   EXPECT_EQ(identity.registrationNumber, "");
 }
 
+TEST_F(HbaDriver, FillsTheTelematikIdAndWhoUnblocksThePin) {
+  SimCard sim(kHbaG21);
+  const PractitionerCard card = readHba(*sim.connection);
+  ASSERT_TRUE(card.professionalId);
+  EXPECT_EQ(card.professionalId->idType, "telematik-id");
+  EXPECT_EQ(card.professionalId->id, "1-HBA-Testkarte-883110000205690");
+  EXPECT_NE(card.pinBlockedHint.find("Landesaerztekammer"), std::string::npos)
+      << card.pinBlockedHint;
+}
+
 }  // namespace
 }  // namespace hcbridge::testing

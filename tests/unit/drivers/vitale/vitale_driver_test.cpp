@@ -291,5 +291,19 @@ TEST(VitaleToday, IsEightDigits) {
   EXPECT_GE(today, "20250101");
 }
 
+// Every beneficiary is found by the NIR on the card (children share the
+// holder's); the driver says that this is card data, not a qualified INS.
+TEST_F(VitaleDriverTest, TypesEachBeneficiarysNirAsCardData) {
+  insert("vitale-family");
+  const auto card = std::get<PatientCard>(driver_->read(*connection_));
+  ASSERT_EQ(card.beneficiaries.size(), 4u);
+  for (const Person& person : card.beneficiaries) {
+    ASSERT_TRUE(person.patientId);
+    EXPECT_EQ(person.patientId->idType, "nir-card");
+    EXPECT_EQ(person.patientId->id, person.nir->value);
+  }
+  EXPECT_EQ(card.identifierNote, "card data for reimbursement; not a qualified INS.");
+}
+
 }  // namespace
 }  // namespace hcbridge::drivers::vitale
