@@ -2,28 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/bytes.hpp"
 
 namespace hcbridge::cli {
 namespace {
-
-std::string utcNow() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-  char withMs[40];
-  std::snprintf(withMs, sizeof withMs, "%s.%03dZ", text, static_cast<int>(ms));
-  return withMs;
-}
 
 std::string cardState(const ReaderInfo& reader) {
   if (!reader.cardPresent) return "empty";
@@ -63,14 +49,16 @@ nlohmann::json readersToJson(const std::vector<ReaderInfo>& readers) {
 }
 
 void printEventLine(std::ostream& out, const ReaderEvent& event) {
-  out << utcNow() << "  " << std::left << std::setw(16) << readerEventName(event.kind);
+  out << base::utcMillisText(std::chrono::system_clock::now()) << "  " << std::left << std::setw(16)
+      << readerEventName(event.kind);
   if (!event.reader.empty()) out << "  " << event.reader;
   if (!event.atr.empty()) out << "  ATR " << toHex(event.atr, " ");
   out << std::endl;  // flush: a watcher reads this line as it happens
 }
 
 nlohmann::json eventToJson(const ReaderEvent& event) {
-  nlohmann::json json = {{"time", utcNow()}, {"event", readerEventName(event.kind)}};
+  nlohmann::json json = {{"time", base::utcMillisText(std::chrono::system_clock::now())},
+                         {"event", readerEventName(event.kind)}};
   if (!event.reader.empty()) json["reader"] = event.reader;
   if (!event.atr.empty()) json["atr"] = toHex(event.atr);
   return json;

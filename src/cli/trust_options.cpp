@@ -1,11 +1,10 @@
 #include "trust_options.hpp"
 
-#include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::cli {
@@ -41,32 +40,9 @@ auth::CertificateValidator validatorFrom(const po::variables_map& values) {
 }
 
 std::chrono::system_clock::time_point parseUtcTime(const std::string& text) {
-  const Error invalid(Errc::BadRequest,
-                      "'" + text + "' is not a UTC time like 2026-01-01T00:00:00Z",
-                      "Give --at as YYYY-MM-DDTHH:MM:SSZ.");
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  char zone = 0;
-  int consumed = 0;
-  if (text.size() != 20 ||
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &year, &month, &day, &hour, &minute,
-                  &second, &zone, &consumed) != 7 ||
-      consumed != 20 || zone != 'Z') {
-    throw invalid;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  const std::time_t seconds = timegm(&tm);
-  // timegm normalises 2026-02-30 to March: a changed field means an invalid date.
-  if (seconds == -1 || tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != day ||
-      tm.tm_hour != hour || tm.tm_min != minute || tm.tm_sec != second) {
-    throw invalid;
-  }
-  return std::chrono::system_clock::from_time_t(seconds);
+  if (const auto time = base::parseUtcSecondsText(text)) return *time;
+  throw Error(Errc::BadRequest, "'" + text + "' is not a UTC time like 2026-01-01T00:00:00Z",
+              "Give --at as YYYY-MM-DDTHH:MM:SSZ.");
 }
 
 std::chrono::system_clock::time_point verificationTime(const po::variables_map& values) {

@@ -1,6 +1,5 @@
 #include "daemon_config.hpp"
 
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include "config_location.hpp"
 #include "hcbridge/app_keys.hpp"
 #include "hcbridge/auth/tokens.hpp"
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::daemon {
@@ -120,37 +120,10 @@ auth::TrustSettings parseTrust(const json& object, const std::string& key,
 
 std::chrono::system_clock::time_point parseUtcTime(const std::string& text,
                                                    const ConfigSource& source) {
-  const auto refused = [&] {
-    return source.error("verification_time",
-                        "'verification_time' must be a UTC date and time like "
-                        "2026-01-01T00:00:00Z");
-  };
-  // Checked by hand: std::get_time accepts a text that stops early
-  // ("2026-01-01" alone) and timegm() silently turns 30 February into 2 March.
-  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  if (text.size() != kShape.size()) throw refused();
-  for (std::size_t i = 0; i < kShape.size(); ++i) {
-    const bool digit = text[i] >= '0' && text[i] <= '9';
-    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) throw refused();
-  }
-  const auto number = [&text](std::size_t at, std::size_t length) {
-    return std::stoi(text.substr(at, length));
-  };
-  std::tm utc{};
-  utc.tm_year = number(0, 4) - 1900;
-  utc.tm_mon = number(5, 2) - 1;
-  utc.tm_mday = number(8, 2);
-  utc.tm_hour = number(11, 2);
-  utc.tm_min = number(14, 2);
-  utc.tm_sec = number(17, 2);
-  const std::tm given = utc;
-  const std::time_t seconds = timegm(&utc);
-  // timegm() normalises out-of-range fields: any change means no such date or time.
-  if (utc.tm_year != given.tm_year || utc.tm_mon != given.tm_mon || utc.tm_mday != given.tm_mday ||
-      utc.tm_hour != given.tm_hour || utc.tm_min != given.tm_min || utc.tm_sec != given.tm_sec) {
-    throw refused();
-  }
-  return std::chrono::system_clock::from_time_t(seconds);
+  if (const auto time = base::parseUtcSecondsText(text)) return *time;
+  throw source.error("verification_time",
+                     "'verification_time' must be a UTC date and time like "
+                     "2026-01-01T00:00:00Z");
 }
 
 // An origin that is not well-formed can never match a browser's Origin

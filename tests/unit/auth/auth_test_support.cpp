@@ -14,24 +14,10 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "hcbridge/base/openssl_handle.hpp"
+
 namespace hcbridge::testing {
 namespace {
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
-struct X509Free {
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* signature) const { ECDSA_SIG_free(signature); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
 
 void require(bool ok, const char* what) {
   if (!ok) {
@@ -41,7 +27,7 @@ void require(bool ok, const char* what) {
 }
 
 Bytes sign(EVP_PKEY* key, ByteView digest, int padding) {
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  base::EvpPkeyCtxHandle context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   require(context && EVP_PKEY_sign_init(context.get()) == 1 &&
               EVP_PKEY_CTX_set_signature_md(context.get(), EVP_sha256()) == 1,
           "sign init");
@@ -67,7 +53,7 @@ Bytes sign(EVP_PKEY* key, ByteView digest, int padding) {
 }  // namespace
 
 struct TestKey::Impl {
-  std::unique_ptr<EVP_PKEY, PkeyFree> key;
+  base::EvpPkeyHandle key;
   bool isEc() const { return EVP_PKEY_is_a(key.get(), "EC") == 1; }
 };
 
@@ -97,8 +83,7 @@ std::chrono::system_clock::time_point at(int year, int month, int day) {
 
 TestKey TestKey::fromPem(const std::filesystem::path& file) {
   const Bytes pem = readBytes(file);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  base::BioHandle bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   auto impl = std::make_shared<Impl>();
   impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   require(impl->key != nullptr, "read key");
@@ -120,8 +105,7 @@ Bytes TestKey::signDigest(ByteView digest) const {
   if (!impl_->isEc()) return sign(impl_->key.get(), digest, RSA_PKCS1_PADDING);
   const Bytes der = signDigestDer(digest);
   const unsigned char* cursor = der.data();
-  std::unique_ptr<ECDSA_SIG, SigFree> signature(
-      d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  base::EcdsaSigHandle signature(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
   require(signature != nullptr, "ECDSA DER");
   Bytes raw(64);
   require(BN_bn2binpad(ECDSA_SIG_get0_r(signature.get()), raw.data(), 32) == 32 &&
@@ -139,7 +123,7 @@ auth::DigestSigner TestKey::signer() const {
 }
 
 Bytes TestKey::selfSignedCertificate(const std::string& commonName, bool keyUsage) const {
-  std::unique_ptr<X509, X509Free> certificate(X509_new());
+  base::X509Handle certificate(X509_new());
   require(certificate != nullptr, "X509_new");
   X509_set_version(certificate.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(certificate.get()), 4242);
@@ -188,12 +172,11 @@ auth::CertificateValidator standardValidator(bool withCrl) {
 }
 
 void writePem(const std::filesystem::path& file, const std::vector<Bytes>& certificates) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "w"), BIO_free);
+  base::BioHandle bio(BIO_new_file(file.c_str(), "w"));
   require(bio != nullptr, "BIO_new_file");
   for (const auto& der : certificates) {
     const unsigned char* cursor = der.data();
-    std::unique_ptr<X509, X509Free> certificate(
-        d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+    base::X509Handle certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
     require(certificate && PEM_write_bio_X509(bio.get(), certificate.get()) == 1, "PEM write");
   }
 }
@@ -201,10 +184,10 @@ void writePem(const std::filesystem::path& file, const std::vector<Bytes>& certi
 bool opensslVerifyMessage(ByteView certificateDer, const std::string& message,
                           ByteView derSignature) {
   const unsigned char* cursor = certificateDer.data();
-  std::unique_ptr<X509, X509Free> certificate(
+  base::X509Handle certificate(
       d2i_X509(nullptr, &cursor, static_cast<long>(certificateDer.size())));
   require(certificate != nullptr, "certificate");
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> context(EVP_MD_CTX_new());
+  base::EvpMdCtxHandle context(EVP_MD_CTX_new());
   require(EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr,
                                X509_get0_pubkey(certificate.get())) == 1,
           "DigestVerifyInit");

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "sim_test_support.hpp"
 
 namespace hcbridge::sim::testing {
@@ -16,16 +17,7 @@ namespace {
 constexpr std::string_view kVerifyRight = "00 20 00 01 04 31 32 33 34";
 constexpr std::string_view kMseRsa = "00 22 41 B6 06 80 01 02 84 01 82";
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
+using Pkey = base::EvpPkeyHandle;
 
 Pkey keyFromPem(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -61,7 +53,7 @@ Reply sendRaw(Card& card, const Bytes& raw) {
 }
 
 bool verifyRsaSha256(EVP_PKEY* key, ByteView message, ByteView signature) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  base::EvpMdCtxHandle ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   if (EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key) != 1) return false;
   EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING);
@@ -72,7 +64,7 @@ bool verifyRsaSha256(EVP_PKEY* key, ByteView message, ByteView signature) {
 // Verifies a signature over `input` as given (no digest): PKCS#1 type 1 for
 // RSA, ECDSA on a hash for EC (signature as DER).
 bool verifyRaw(EVP_PKEY* key, ByteView input, ByteView signature) {
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (EVP_PKEY_verify_init(ctx.get()) != 1) return false;
   if (EVP_PKEY_is_a(key, "RSA")) EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
   return EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), input.data(),
