@@ -114,6 +114,19 @@ SecretBytes format2PinBlock(const SecretBytes& asciiPin) {
   return result;
 }
 
+Bytes sha256DigestInfo(ByteView hash) {
+  static constexpr std::uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
+                                             0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                             0x01, 0x05, 0x00, 0x04, 0x20};
+  if (hash.size() != 32) {
+    throw Error(Errc::BadRequest,
+                "A SHA-256 hash has 32 bytes, not " + std::to_string(hash.size()));
+  }
+  Bytes digestInfo(std::begin(kPrefix), std::end(kPrefix));
+  digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
+  return digestInfo;
+}
+
 std::string bcdToDigits(ByteView bcd) {
   std::string digits;
   for (const std::uint8_t byte : bcd) {

@@ -53,6 +53,11 @@ std::optional<std::size_t> berObjectLength(ByteView prefix);
 // to 8 bytes. Throws Error(BadRequest) unless 4 to 12 ASCII digits.
 SecretBytes format2PinBlock(const SecretBytes& asciiPin);
 
+// The DER DigestInfo (RFC 8017 9.2) of a SHA-256 hash: what an RSA card
+// signs with PKCS#1 v1.5 padding for INTERNAL AUTHENTICATE. Throws
+// Error(BadRequest) unless the hash has 32 bytes.
+Bytes sha256DigestInfo(ByteView hash);
+
 // "80276883110000095711" from the BCD bytes of EF.GDO / EF.SN.ICC (after 5A 0A).
 std::string bcdToDigits(ByteView bcd);
 

@@ -31,9 +31,6 @@ constexpr std::uint8_t kBasicChannel = 0x00;    // CLA of the basic logical chan
 constexpr std::uint8_t kChannel1 = 0x01;        // CLA of logical channel 1 (CPS4)
 constexpr std::uint16_t kOdfFid = 0x5031;       // ISO 7816-15 default, in the PKCS#15 DF
 constexpr std::size_t kSha256Size = 32;
-constexpr std::uint8_t kSha256DigestInfoPrefix[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
-                                                    0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                    0x01, 0x05, 0x00, 0x04, 0x20};
 
 const char* const kHint =
     "The CPS card's content is not as expected. If the card works in other software, report it "
@@ -374,8 +371,7 @@ class CpsDriver final : public CardDriver {
     if (mseSw != apdu::sw::kSuccess) {
       throwUnexpectedStatus("MSE SET (authentication key)", mseSw, kHint);
     }
-    Bytes digestInfo(std::begin(kSha256DigestInfoPrefix), std::end(kSha256DigestInfoPrefix));
-    digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
+    const Bytes digestInfo = sha256DigestInfo(hash);
     const auto response = card.transmit(apdu::internalAuthenticate(digestInfo));
     throwIfPinRequired(response.sw, "The CPS PIN must be verified before signing",
                        "Verify the PIN first (open a practitioner session).");

@@ -25,9 +25,6 @@ constexpr std::uint8_t kProprietaryCla = 0x80;
 constexpr std::uint16_t kSwTransportPin = 0x62C1;
 constexpr std::uint16_t kSwEmptyPin = 0x62C7;
 constexpr std::uint16_t kSwPinDisabled = 0x62D0;
-constexpr std::uint8_t kDigestInfoSha256[] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
-                                              0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                              0x01, 0x05, 0x00, 0x04, 0x20};
 
 constexpr std::string_view kHint =
     "The card's content is not what a German health card (eGK/HBA) should hold. If the card "
@@ -203,8 +200,7 @@ Bytes signRsaPkcs1(CardConnection& card, std::uint8_t keyRef, ByteView hash) {
   selectEsign(card);
   setSecurityEnvironment(card, apdu::ControlTemplate::Authentication, keyRef,
                          kRsaClientAuthentication, "RSA (R2048)");
-  Bytes digestInfo(std::begin(kDigestInfoSha256), std::end(kDigestInfoSha256));
-  digestInfo.insert(digestInfo.end(), hash.begin(), hash.end());
+  const Bytes digestInfo = sha256DigestInfo(hash);
   return signatureFrom(card.transmit(apdu::internalAuthenticate(digestInfo)),
                        "INTERNAL AUTHENTICATE", 256);
 }

@@ -50,14 +50,14 @@ enum class SelectAnswer : std::uint8_t {
   None = 0x0C,  // no response data (P2 0C)
 };
 
-// P1 of a selection by file identifier (table 39).
+// P1 of a selection by file identifier.
 enum class FidScope : std::uint8_t {
   Any = 0x00,               // MF, DF or EF; the card searches from the current DF
   ChildDf = 0x01,           // a DF under the current DF
   EfUnderCurrentDf = 0x02,  // an EF under the current DF
 };
 
-// P1 of a selection by path (table 39): where the path starts. The path
+// P1 of a selection by path: where the path starts. The path
 // holds the file identifiers after that start, two bytes each.
 enum class PathStart : std::uint8_t {
   Mf = 0x08,         // absolute: from the MF, the MF identifier (3F00) left out
@@ -100,13 +100,13 @@ enum class SecurityUse : std::uint8_t {
   Computation = 0x41,   // computation, decipherment, internal authentication, key agreement
   Verification = 0x81,  // verification, encipherment, external authentication, key agreement
 };
-// P2: the control reference template that is set (table 79).
+// P2: the control reference template that is set.
 enum class ControlTemplate : std::uint8_t {
   Authentication = 0xA4,    // AT
   DigitalSignature = 0xB6,  // DST
   Confidentiality = 0xB8,   // CT
 };
-// One control reference data object of one byte (table 80).
+// One control reference data object with a one-byte value.
 struct ControlReference {
   std::uint8_t tag;
   std::uint8_t value;

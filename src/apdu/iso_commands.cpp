@@ -10,7 +10,7 @@
 namespace hcbridge::apdu {
 namespace {
 
-// Instruction bytes (7816-4 5.1.2, table 4; PSO from 7816-8).
+// Instruction bytes (PERFORM SECURITY OPERATION from 7816-8, the rest 7816-4).
 constexpr std::uint8_t kInsSelect = 0xA4;
 constexpr std::uint8_t kInsReadBinary = 0xB0;
 constexpr std::uint8_t kInsVerify = 0x20;
