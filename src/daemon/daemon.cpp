@@ -11,7 +11,7 @@
 #include "hcbridge/api/server.hpp"
 #include "hcbridge/audit_log.hpp"
 #include "hcbridge/auth/certificate_validator.hpp"
-#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/core/card_service.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/pcsc_transport.hpp"
@@ -169,7 +169,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
       settings.simulate ? makeSimulatedTransport() : pcsc::makeTransport();
   const std::string transportLabel = settings.simulate ? "simulated" : "pcsc";
   const DriverRegistry registry = makeDefaultRegistry();
-  core::ReaderManager manager(*transport, registry, hasher, transportLabel, kVersion,
+  core::CardService manager(*transport, registry, hasher, transportLabel, kVersion,
                               authenticationSettings(settings, log));
   auto eventLog =
       manager.subscribe([&log](const api::ServiceEvent& event) { log(describe(event)); });

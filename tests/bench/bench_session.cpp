@@ -1,6 +1,6 @@
 // Time and APDUs of opening a practitioner session (certificate check, PIN
 // status, VERIFY, signed challenge) and of issuing one record-access
-// assertion, through the service core (ReaderManager) on real pcscd + vpcd.
+// assertion, through the service core (CardService) on real pcscd + vpcd.
 // The patient card (vitale-family) is in slot 0, the practitioner card in
 // slot 1; both are read once before measuring, as the service does at
 // insertion, so the figures are the session's own cost.
@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/core/card_service.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/pcsc_transport.hpp"
@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
       trust.crls = {fixtures + "/intermediate.crl.pem"};
     }
     settings.practitionerTrust = hcbridge::auth::CertificateValidator(trust);
-    hcbridge::core::ReaderManager manager(transport, registry, hasher, "pcsc", "bench",
+    hcbridge::core::CardService manager(transport, registry, hasher, "pcsc", "bench",
                                           std::move(settings));
 
     // As at insertion: both cards identified and read once. pcscd may still

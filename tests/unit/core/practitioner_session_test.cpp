@@ -17,7 +17,7 @@
 #include "hcbridge/auth/crypto.hpp"
 #include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/auth/verifier.hpp"
-#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/core/card_service.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/profile.hpp"
@@ -274,8 +274,8 @@ class PractitionerSessionTest : public ::testing::Test {
     return card;
   }
 
-  ReaderManager& start(AuthenticationSettings settings = trusted()) {
-    manager_ = std::make_unique<ReaderManager>(transport_, registry_, hasher_, "simulated", "9.9",
+  CardService& start(AuthenticationSettings settings = trusted()) {
+    manager_ = std::make_unique<CardService>(transport_, registry_, hasher_, "simulated", "9.9",
                                                std::move(settings));
     subscription_ = manager_->subscribe(events_.listener());
     return *manager_;
@@ -385,7 +385,7 @@ class PractitionerSessionTest : public ::testing::Test {
   Wire wire_;
   RecordingTransport transport_;
   EventLog events_;
-  std::unique_ptr<ReaderManager> manager_;
+  std::unique_ptr<CardService> manager_;
   std::unique_ptr<api::Subscription> subscription_;
 };
 

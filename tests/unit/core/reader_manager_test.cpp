@@ -1,6 +1,6 @@
 // The reader manager over the simulator with the real drivers: reader list
 // with card types, events, reads through the cache, one queue per card.
-#include "hcbridge/core/reader_manager.hpp"
+#include "hcbridge/core/card_service.hpp"
 
 #include <gtest/gtest.h>
 
@@ -76,8 +76,8 @@ class ReaderManagerTest : public ::testing::Test {
     return card;
   }
 
-  ReaderManager& start() {
-    manager_ = std::make_unique<ReaderManager>(transport_, registry_, hasher_, "simulated", "9.9");
+  CardService& start() {
+    manager_ = std::make_unique<CardService>(transport_, registry_, hasher_, "simulated", "9.9");
     return *manager_;
   }
 
@@ -110,7 +110,7 @@ class ReaderManagerTest : public ::testing::Test {
   DriverRegistry registry_;
   SerialHasher hasher_;
   sim::SimTransport transport_;
-  std::unique_ptr<ReaderManager> manager_;
+  std::unique_ptr<CardService> manager_;
 };
 
 TEST_F(ReaderManagerTest, ReadersShowTheIdentifiedCardTypes) {

@@ -1,0 +1,147 @@
+#include "hcbridge/core/card_service.hpp"
+
+#include "event_channel.hpp"
+#include "hcbridge/core/model_json.hpp"
+#include "hcbridge/error.hpp"
+#include "patient_authenticity.hpp"
+#include "practitioner_session.hpp"
+#include "reader_monitor.hpp"
+#include "record_access.hpp"
+
+namespace hcbridge::core {
+
+CardService::CardService(Transport& transport, const DriverRegistry& registry,
+                         const SerialHasher& hasher, std::string transportLabel,
+                         std::string version, AuthenticationSettings authentication)
+    : transportLabel_(std::move(transportLabel)),
+      version_(std::move(version)),
+      authentication_(std::move(authentication)),
+      events_(std::make_unique<EventChannel>()),
+      readers_(std::make_unique<ReaderMonitor>(transport, registry, hasher, *events_)),
+      // Before the monitor starts: the session hears of every card that leaves.
+      session_(std::make_unique<PractitionerSession>(*readers_, *events_, authentication_)) {
+  readers_->start();
+}
+
+CardService::~CardService() {
+  stop();
+}
+
+void CardService::stop() {
+  std::lock_guard lock(stopMutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  readers_->stopWatching();
+  session_->stop();
+  // Last: queued jobs may still use the session, which lives until the destructor ends.
+  readers_->stopWorkers();
+}
+
+nlohmann::json CardService::status() const {
+  return {{"version", version_},
+          {"transport", transportLabel_},
+          {"transportState", readers_->transportUp() ? "up" : "lost"},
+          {"readers", readers_->readerCount()}};
+}
+
+std::vector<api::ReaderView> CardService::readers() const {
+  return readers_->readers();
+}
+
+void CardService::readPatientCard(std::optional<std::string> reader, api::CardReadHandler done) {
+  readCard(CardKind::Patient, std::move(reader), std::move(done));
+}
+
+void CardService::readPractitionerCard(std::optional<std::string> reader,
+                                       api::CardReadHandler done) {
+  readCard(CardKind::Practitioner, std::move(reader), std::move(done));
+}
+
+void CardService::readCard(CardKind kind, std::optional<std::string> reader,
+                           api::CardReadHandler done) {
+  readers_->withCard(
+      kind, std::move(reader),
+      [this, kind, done](const std::string& target, const CachedCard& card) {
+        api::CardRead result{toJson(card.model), target, card.serialHash};
+        if (kind == CardKind::Patient)
+          result.card["authenticity"] = patientAuthenticity(target, card);
+        done(nullptr, std::move(result));
+      },
+      [done](std::exception_ptr error) { done(error, {}); });
+}
+
+// Once per insertion: the proof costs a few APDUs and a signature.
+nlohmann::json CardService::patientAuthenticity(const std::string& reader, const CachedCard& card) {
+  std::uint64_t generation = 0;
+  if (auto remembered = readers_->rememberedAuthenticity(reader, generation)) return *remembered;
+  auto connection = readers_->connect(reader, ShareMode::Shared);
+  nlohmann::json result =
+      checkPatientCardAuthenticity(*connection, *card.driver, authentication_.patientCardTrust,
+                                   authentication_.verificationTime());
+  readers_->rememberAuthenticity(reader, generation, result);
+  return result;
+}
+
+std::optional<std::string> CardService::practitionerSession() const {
+  return session_->label();
+}
+
+void CardService::openPractitionerSession(api::SessionOpenRequest request, api::JsonHandler done) {
+  session_->open(std::move(request), std::move(done));
+}
+
+void CardService::closePractitionerSession(api::JsonHandler done) {
+  session_->close(std::move(done));
+}
+
+void CardService::authenticatePractitioner(std::string origin, std::string challengeNonce,
+                                           api::JsonHandler done) {
+  session_->authenticate(std::move(origin), std::move(challengeNonce), std::move(done));
+}
+
+void CardService::issueRecordAccess(api::RecordAccessRequest request,
+                                    api::RecordAccessHandler done) {
+  std::uint64_t sessionId = 0;
+  try {
+    sessionId = session_->requireOpen();
+  } catch (const Error&) {
+    done(std::current_exception(), {});
+    return;
+  }
+  if (request.patient) {
+    PatientIdentifier given{"given", *request.patient, std::nullopt, {}};
+    session_->signRecordAccess(sessionId, std::move(request), std::move(given), "",
+                               std::move(done));
+    return;
+  }
+  // First, on the patient card's strand: who the patient is; then, on the
+  // practitioner card's strand: sign.
+  std::string patientReader;
+  try {
+    patientReader = readers_->resolveReader(CardKind::Patient, request.patientReader);
+  } catch (const Error&) {
+    done(std::current_exception(), {});
+    return;
+  }
+  readers_->post(
+      patientReader,
+      [this, sessionId, patientReader, request, done] {
+        const CachedCard card = readers_->readCard(patientReader);
+        const auto* model = std::get_if<PatientCard>(&card.model);
+        if (model == nullptr) {
+          throw Error(Errc::CardAbsent, "the card in '" + patientReader + "' is not a patient card",
+                      "Insert the patient's carte Vitale or eGK, or give \"patient\".");
+        }
+        session_->signRecordAccess(sessionId, request,
+                                   patientIdentifierOf(*model, request.beneficiary),
+                                   card.serialHash, done);
+      },
+      [done](std::exception_ptr error) { done(error, {}); });
+}
+
+std::unique_ptr<api::Subscription> CardService::subscribe(
+    std::function<void(const api::ServiceEvent&)> listener) {
+  return events_->subscribe(std::move(listener));
+}
+
+}  // namespace hcbridge::core

@@ -1,0 +1,118 @@
+// Readers and the cards in them: one watcher thread follows pcscd (or the
+// simulator), identifies each inserted card on its reader's strand, keeps
+// the card cache in step and publishes reader and card events. Card work
+// runs on a small thread pool with one strand per reader, so operations on
+// one card are queued in order and never interleave while different cards
+// proceed in parallel. Knows nothing of the practitioner session: it tells
+// whoever registered (setCardLeftHandler) when a card or reader goes away.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "event_channel.hpp"
+#include "hcbridge/api/backend.hpp"
+#include "hcbridge/card_driver.hpp"
+#include "hcbridge/core/card_cache.hpp"
+#include "hcbridge/core/serial_hasher.hpp"
+#include "hcbridge/transport.hpp"
+
+namespace hcbridge::core {
+
+class CardWorkers;
+
+class ReaderMonitor {
+ public:
+  // Called under the event lock when the card in `reader` is gone: reason
+  // "card-removed", "reader-removed", or "service-lost" (reader empty: every
+  // card may have been reset).
+  using CardLeftHandler = std::function<void(const std::string& reader, const std::string& reason)>;
+  // Runs on a reader's strand with the card of the kind asked for.
+  using CardJob = std::function<void(const std::string& reader, const CachedCard& card)>;
+  using FailHandler = std::function<void(std::exception_ptr)>;
+
+  ReaderMonitor(Transport& transport, const DriverRegistry& registry, const SerialHasher& hasher,
+                EventChannel& events);
+  ~ReaderMonitor();
+  ReaderMonitor(const ReaderMonitor&) = delete;
+  ReaderMonitor& operator=(const ReaderMonitor&) = delete;
+
+  // Before start(): who hears of cards leaving (the practitioner session).
+  void setCardLeftHandler(CardLeftHandler handler);
+  // Takes the first snapshot, identifies the cards present, starts watching.
+  void start();
+  // Cancels and joins the watcher; card work still queued keeps running.
+  void stopWatching();
+  // Runs what is queued (every handler is still called once) and joins.
+  void stopWorkers();
+
+  bool transportUp() const;
+  std::size_t readerCount() const;
+  std::vector<api::ReaderView> readers() const;
+
+  // The named reader, or the first holding an identified card of that kind.
+  // Throws reader-not-found, card-unsupported (only unknown cards), card-absent.
+  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const;
+  // Which insertion of a card the reader holds (0: none seen yet).
+  std::uint64_t cardGeneration(const std::string& reader) const;
+  // Caller holds the event lock: the reader still holds that insertion.
+  bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const;
+
+  // Runs job on the reader's strand and reports what it throws to fail;
+  // false (after fail(cancelled)) once stopping.
+  bool post(const std::string& reader, std::function<void()> job, FailHandler fail);
+  // Queues cleanup behind the reader's jobs; nothing to report.
+  void postCleanup(const std::string& reader, std::function<void()> job);
+  // Resolves the reader, then on its strand reads the card (through the
+  // cache) and checks its kind before running job.
+  void withCard(CardKind kind, std::optional<std::string> reader, CardJob job, FailHandler fail);
+  // On the reader's strand: the cached model of the card in it.
+  CachedCard readCard(const std::string& reader);
+  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode);
+
+  // Patient-card authenticity, checked once per insertion.
+  std::optional<nlohmann::json> rememberedAuthenticity(const std::string& reader,
+                                                       std::uint64_t& generation) const;
+  void rememberAuthenticity(const std::string& reader, std::uint64_t generation,
+                            nlohmann::json authenticity);
+
+ private:
+  struct ReaderState {
+    std::string name;
+    bool cardPresent = false;
+    std::string cardType;                        // driver id, "unknown", or "" until identified
+    std::optional<CardKind> cardKind;            // set once identified by a driver
+    std::uint64_t cardGeneration = 0;            // bumped by each card event
+    bool insertionAnnounced = false;             // card.inserted went out for this card
+    std::optional<nlohmann::json> authenticity;  // patient cards: checked once per insertion
+  };
+
+  void watchLoop();
+  void apply(const ReaderEvent& event);
+  void identifyCard(const std::string& reader, std::uint64_t generation);
+  void cardLeftLocked(const std::string& reader, const std::string& reason);
+  void snapshotLocked(const EventChannel::Listener& listener) const;
+  ReaderState* findReader(const std::string& name);
+  const ReaderState* findReader(const std::string& name) const;
+
+  Transport& transport_;
+  const DriverRegistry& registry_;
+  CardCache cache_;
+  EventChannel& events_;
+  // Guarded by events_.mutex(): state changes go out as events in order.
+  std::vector<ReaderState> readers_;
+  bool transportUp_ = true;
+  CardLeftHandler cardLeft_;
+  std::unique_ptr<CardWorkers> workers_;
+  std::unique_ptr<ReaderWatcher> watcher_;
+  std::atomic<bool> stopping_{false};
+  std::thread watchThread_;
+};
+
+}  // namespace hcbridge::core
