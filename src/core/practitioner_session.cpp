@@ -17,7 +17,7 @@ Error sessionRequired(std::string message) {
 
 }  // namespace
 
-PractitionerSession::PractitionerSession(ReaderMonitor& readers, EventChannel& events,
+PractitionerSession::PractitionerSession(SessionCards& readers, EventChannel& events,
                                          const AuthenticationSettings& settings)
     : readers_(readers), events_(events), settings_(settings) {
   readers_.setCardLeftHandler([this](const std::string& reader, const std::string& reason) {

@@ -21,8 +21,8 @@
 #include "event_channel.hpp"
 #include "hcbridge/api/backend.hpp"
 #include "hcbridge/core/authentication_settings.hpp"
-#include "reader_monitor.hpp"
 #include "record_access.hpp"
+#include "session_cards.hpp"
 
 namespace hcbridge::core {
 
@@ -30,8 +30,8 @@ class PractitionerSession {
  public:
   enum class Stage { Closed, CertificateChecked, PinVerified, Open };
 
-  // Registers with the monitor for cards leaving: call before monitor.start().
-  PractitionerSession(ReaderMonitor& readers, EventChannel& events,
+  // Registers for cards leaving: construct before the readers start.
+  PractitionerSession(SessionCards& readers, EventChannel& events,
                       const AuthenticationSettings& settings);
   ~PractitionerSession();
   PractitionerSession(const PractitionerSession&) = delete;
@@ -89,7 +89,7 @@ class PractitionerSession {
   void snapshotLocked(const EventChannel::Listener& listener) const;
   void idleTimerLoop();
 
-  ReaderMonitor& readers_;
+  SessionCards& readers_;
   EventChannel& events_;
   const AuthenticationSettings& settings_;
   // Guarded by events_.mutex(): opening and closing go out as events in order.

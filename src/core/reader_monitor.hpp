@@ -22,29 +22,25 @@
 #include "hcbridge/core/card_cache.hpp"
 #include "hcbridge/core/serial_hasher.hpp"
 #include "hcbridge/transport.hpp"
+#include "session_cards.hpp"
 
 namespace hcbridge::core {
 
 class CardWorkers;
 
-class ReaderMonitor {
+class ReaderMonitor : public SessionCards {
  public:
-  // Called under the event lock when the card in `reader` is gone: reason
-  // "card-removed", "reader-removed", or "service-lost" (reader empty: every
-  // card may have been reset).
-  using CardLeftHandler = std::function<void(const std::string& reader, const std::string& reason)>;
   // Runs on a reader's strand with the card of the kind asked for.
   using CardJob = std::function<void(const std::string& reader, const CachedCard& card)>;
-  using FailHandler = std::function<void(std::exception_ptr)>;
 
   ReaderMonitor(Transport& transport, const DriverRegistry& registry, const SerialHasher& hasher,
                 EventChannel& events);
-  ~ReaderMonitor();
+  ~ReaderMonitor() override;
   ReaderMonitor(const ReaderMonitor&) = delete;
   ReaderMonitor& operator=(const ReaderMonitor&) = delete;
 
   // Before start(): who hears of cards leaving (the practitioner session).
-  void setCardLeftHandler(CardLeftHandler handler);
+  void setCardLeftHandler(CardLeftHandler handler) override;
   // Takes the first snapshot, identifies the cards present, starts watching.
   void start();
   // Cancels and joins the watcher; card work still queued keeps running.
@@ -58,23 +54,23 @@ class ReaderMonitor {
 
   // The named reader, or the first holding an identified card of that kind.
   // Throws reader-not-found, card-unsupported (only unknown cards), card-absent.
-  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const;
+  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const override;
   // Which insertion of a card the reader holds (0: none seen yet).
-  std::uint64_t cardGeneration(const std::string& reader) const;
+  std::uint64_t cardGeneration(const std::string& reader) const override;
   // Caller holds the event lock: the reader still holds that insertion.
-  bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const;
+  bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const override;
 
   // Runs job on the reader's strand and reports what it throws to fail;
   // false (after fail(cancelled)) once stopping.
-  bool post(const std::string& reader, std::function<void()> job, FailHandler fail);
+  bool post(const std::string& reader, std::function<void()> job, FailHandler fail) override;
   // Queues cleanup behind the reader's jobs; nothing to report.
-  void postCleanup(const std::string& reader, std::function<void()> job);
+  void postCleanup(const std::string& reader, std::function<void()> job) override;
   // Resolves the reader, then on its strand reads the card (through the
   // cache) and checks its kind before running job.
   void withCard(CardKind kind, std::optional<std::string> reader, CardJob job, FailHandler fail);
   // On the reader's strand: the cached model of the card in it.
-  CachedCard readCard(const std::string& reader);
-  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode);
+  CachedCard readCard(const std::string& reader) override;
+  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override;
 
   // Patient-card authenticity, checked once per insertion.
   std::optional<nlohmann::json> rememberedAuthenticity(const std::string& reader,

@@ -1,0 +1,46 @@
+// What a practitioner session needs from the readers, and no more:
+// ReaderMonitor provides it; session tests fake it without readers or a
+// watcher.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hcbridge/card_driver.hpp"
+#include "hcbridge/core/card_cache.hpp"
+#include "hcbridge/transport.hpp"
+
+namespace hcbridge::core {
+
+class SessionCards {
+ public:
+  // Called under the event lock when the card in `reader` is gone: reason
+  // "card-removed", "reader-removed", or "service-lost" (reader empty: every
+  // card may have been reset).
+  using CardLeftHandler = std::function<void(const std::string& reader, const std::string& reason)>;
+  using FailHandler = std::function<void(std::exception_ptr)>;
+
+  virtual ~SessionCards() = default;
+
+  virtual void setCardLeftHandler(CardLeftHandler handler) = 0;
+  // The named reader, or the first holding an identified card of that kind.
+  virtual std::string resolveReader(CardKind kind,
+                                    const std::optional<std::string>& reader) const = 0;
+  // Which insertion of a card the reader holds (0: none seen yet).
+  virtual std::uint64_t cardGeneration(const std::string& reader) const = 0;
+  // Caller holds the event lock: the reader still holds that insertion.
+  virtual bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const = 0;
+  // Runs job on the reader's strand and reports what it throws to fail.
+  virtual bool post(const std::string& reader, std::function<void()> job, FailHandler fail) = 0;
+  // Queues cleanup behind the reader's jobs; nothing to report.
+  virtual void postCleanup(const std::string& reader, std::function<void()> job) = 0;
+  // On the reader's strand: the cached model of the card in it.
+  virtual CachedCard readCard(const std::string& reader) = 0;
+  virtual std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) = 0;
+};
+
+}  // namespace hcbridge::core
