@@ -1,14 +1,22 @@
 // The drivers built into hcbridge and their simulator profiles: one row per
-// card type. Adding a card: its folder under drivers/, one row here, one
-// add_subdirectory line in drivers/CMakeLists.txt (docs/architecture.md,
+// card type. Adding a card: its folder under drivers/, one row here, one name
+// in HCBRIDGE_CARD_TYPES in drivers/CMakeLists.txt (docs/architecture.md,
 // "Adding a card type").
+#include "cps_driver.hpp"
+#include "cps_sim_profiles.hpp"
+#include "egk_driver.hpp"
+#include "hba_driver.hpp"
 #include "hcbridge/drivers.hpp"
+#include "vitale_driver.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge {
 namespace {
 
 struct DriverRow {
   std::unique_ptr<CardDriver> (*makeDriver)();
+  // nullptr for a card type without embedded simulator profiles (eGK and HBA:
+  // their simulated cards are gematik's card images, loaded by path).
   void (*registerSimProfiles)();
 };
 
@@ -16,8 +24,8 @@ struct DriverRow {
 constexpr DriverRow kDrivers[] = {
     {drivers::makeVitaleDriver, drivers::registerVitaleSimProfiles},
     {drivers::makeCpsDriver, drivers::registerCpsSimProfiles},
-    {drivers::makeEgkDriver, drivers::registerEgkSimProfiles},
-    {drivers::makeHbaDriver, drivers::registerHbaSimProfiles},
+    {drivers::makeEgkDriver, nullptr},
+    {drivers::makeHbaDriver, nullptr},
 };
 
 }  // namespace
@@ -31,7 +39,9 @@ DriverRegistry makeDefaultRegistry() {
 namespace drivers {
 
 void registerSimProfiles() {
-  for (const DriverRow& row : kDrivers) row.registerSimProfiles();
+  for (const DriverRow& row : kDrivers) {
+    if (row.registerSimProfiles != nullptr) row.registerSimProfiles();
+  }
 }
 
 }  // namespace drivers

@@ -12,7 +12,6 @@
 #include "cps_card_data.hpp"
 #include "cps_pkcs15.hpp"
 #include "hcbridge/atr.hpp"
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 

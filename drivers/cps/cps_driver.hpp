@@ -6,9 +6,19 @@
 // first read costs no separate probe. probe() does the same check.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 #include "hcbridge/bytes.hpp"
+#include "hcbridge/card_driver.hpp"
+
+namespace hcbridge::drivers {
+
+std::unique_ptr<CardDriver> makeCpsDriver();
+
+}  // namespace hcbridge::drivers
 
 namespace hcbridge::drivers::cps {
 

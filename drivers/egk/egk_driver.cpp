@@ -8,7 +8,6 @@
 #include "egk_authenticity.hpp"
 #include "egk_parsers.hpp"
 #include "gematik_card.hpp"
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 
@@ -118,11 +117,5 @@ std::unique_ptr<CardDriver> makeEgkDriver() {
 std::unique_ptr<CardDriver> makeEgkDriver(const gematik::ReadSettings& settings) {
   return std::make_unique<EgkDriver>(settings);
 }
-
-// Nothing to register: the eGK test cards are gematik's card images
-// (../shared/reference-cards/gematik/*.xml), which live outside the
-// repository and are never copied into it or embedded into the binary;
-// sim::loadProfile() loads them by path (it converts any .xml file).
-void registerEgkSimProfiles() {}
 
 }  // namespace hcbridge::drivers

@@ -8,7 +8,6 @@
 #include "egk_parsers.hpp"
 #include "gematik_card.hpp"
 #include "hba_certificate.hpp"
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 
@@ -79,7 +78,8 @@ class HbaDriver final : public CardDriver {
     model.registrationNumber = identity.registrationNumber;
     // The HBA's admission registrationNumber is its Telematik-ID.
     model.telematikId = identity.registrationNumber;
-    if (!model.telematikId.empty()) model.professionalId = TypedId{"telematik-id", model.telematikId};
+    if (!model.telematikId.empty())
+      model.professionalId = TypedId{"telematik-id", model.telematikId};
     model.pinBlockedHint =
         "Unblock the PIN with the card's PUK (in the HBA issuer's card software) or ask the card "
         "issuer (Landesaerztekammer) for help.";
@@ -117,9 +117,5 @@ std::unique_ptr<CardDriver> makeHbaDriver() {
 std::unique_ptr<CardDriver> makeHbaDriver(const gematik::ReadSettings& settings) {
   return std::make_unique<HbaDriver>(settings);
 }
-
-// Nothing to register: the HBA test cards are gematik's card images, loaded
-// by path (see registerEgkSimProfiles()).
-void registerHbaSimProfiles() {}
 
 }  // namespace hcbridge::drivers

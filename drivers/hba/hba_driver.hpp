@@ -1,5 +1,6 @@
-// The HBA driver with non-default READ BINARY sizes (drivers::makeHbaDriver()
-// in hcbridge/drivers.hpp uses the defaults: Le 00, extended where allowed).
+// The HBA driver (factory: drivers::makeHbaDriver()). Like the eGK it
+// registers no simulator profiles: its test cards are gematik's card images,
+// loaded by path (see egk_driver.hpp).
 #pragma once
 
 #include <memory>
@@ -9,6 +10,10 @@
 
 namespace hcbridge::drivers {
 
+// The default READ BINARY sizes: Le 00, extended where allowed.
+std::unique_ptr<CardDriver> makeHbaDriver();
+
+// Non-default READ BINARY sizes (see makeEgkDriver(settings)).
 std::unique_ptr<CardDriver> makeHbaDriver(const gematik::ReadSettings& settings);
 
 }  // namespace hcbridge::drivers

@@ -8,7 +8,6 @@
 
 #include "card_io.hpp"
 #include "hcbridge/atr.hpp"
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 #include "vitale_data.hpp"

@@ -7,12 +7,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "hcbridge/card_driver.hpp"
 #include "hcbridge/card_model.hpp"
 #include "hcbridge/transport.hpp"
+
+namespace hcbridge::drivers {
+
+std::unique_ptr<CardDriver> makeVitaleDriver();
+
+}  // namespace hcbridge::drivers
 
 namespace hcbridge::drivers::vitale {
 

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "hba_driver.hpp"
 #include "hcbridge/core/card_service.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"

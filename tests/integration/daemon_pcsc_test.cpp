@@ -8,11 +8,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "cps_sim_profiles.hpp"
 #include "daemon_process.hpp"
 #include "event_stream.hpp"
-#include "hcbridge/drivers.hpp"
 #include "pcscd_control.hpp"
 #include "sim_fixture.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge::testing {
 namespace {

@@ -13,12 +13,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cps_sim_profiles.hpp"
 #include "daemon_process.hpp"
 #include "event_stream.hpp"
-#include "hcbridge/drivers.hpp"
+#include "hba_driver.hpp"
 #include "hcbridge/sim/gematik_image.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 #include "sim_fixture.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge::testing {
 namespace {

@@ -9,9 +9,12 @@
 
 #include <memory>
 
-#include "hcbridge/drivers.hpp"
+#include "cps_driver.hpp"
+#include "cps_sim_profiles.hpp"
 #include "hcbridge/error.hpp"
 #include "sim_fixture.hpp"
+#include "vitale_driver.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge::testing {
 namespace {

@@ -4,7 +4,8 @@
 
 #include <filesystem>
 
-#include "hcbridge/drivers.hpp"
+#include "egk_driver.hpp"
+#include "hba_driver.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 #include "sim_fixture.hpp"

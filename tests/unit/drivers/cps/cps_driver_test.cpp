@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "cps_card_data.hpp"
-#include "hcbridge/drivers.hpp"
+#include "cps_sim_profiles.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "cps_driver.hpp"
-#include "hcbridge/drivers.hpp"
+#include "cps_sim_profiles.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "egk_driver.hpp"
 #include "german_test_support.hpp"
-#include "hcbridge/drivers.hpp"
+#include "hba_driver.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 #include "hcbridge_test/recording_connection.hpp"
 #include "hcbridge_test/verify_proof.hpp"

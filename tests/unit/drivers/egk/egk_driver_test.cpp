@@ -5,7 +5,7 @@
 
 #include "egk_parsers.hpp"
 #include "german_test_support.hpp"
-#include "hcbridge/drivers.hpp"
+#include "hba_driver.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 
 namespace hcbridge::testing {

@@ -1,10 +1,12 @@
 // The HBA driver against gematik's card images served by the simulator.
+#include "hba_driver.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/asn1.h>
 
 #include "../egk/german_test_support.hpp"
+#include "egk_driver.hpp"
 #include "hba_certificate.hpp"
-#include "hcbridge/drivers.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 
 namespace hcbridge::testing {

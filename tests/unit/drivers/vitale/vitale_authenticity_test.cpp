@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
@@ -21,6 +20,7 @@
 #include "hcbridge_test/recording_connection.hpp"
 #include "hcbridge_test/verify_proof.hpp"
 #include "vitale_driver.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge::drivers::vitale {
 namespace {

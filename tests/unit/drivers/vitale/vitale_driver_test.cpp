@@ -5,7 +5,6 @@
 
 #include <memory>
 
-#include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
@@ -13,6 +12,7 @@
 #include "hcbridge/tlv.hpp"
 #include "hcbridge_test/expect_error.hpp"
 #include "vitale_data.hpp"
+#include "vitale_sim_profiles.hpp"
 
 namespace hcbridge::drivers::vitale {
 namespace {
