@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "daemon.hpp"
+#include "daemon_options.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/version.hpp"
 
@@ -28,9 +29,9 @@ int main(int argc, char** argv) {
   hcbridge::SignalWaiter signals;  // first: every later thread inherits the blocked signals
   Settings settings;
   try {
-    const CommandLine commandLine = parseCommandLine({argv + 1, argv + argc});
+    const CommandLine commandLine = parseOptions({argv + 1, argv + argc});
     if (commandLine.help) {
-      std::cout << usage();
+      std::cout << helpText();
       return 0;
     }
     if (commandLine.version) {

@@ -1,4 +1,5 @@
-// hcbridged's command line, config file and the settings resolved from them.
+// hcbridged's config file and the settings resolved from it and the command
+// line (the command line itself: daemon_options_test.cpp).
 #include "daemon_config.hpp"
 
 #include <gtest/gtest.h>
@@ -26,31 +27,6 @@ GetEnv environment(std::map<std::string, std::string> values) {
 
 FileConfig parse(const std::string& text) {
   return parseConfig(text, "/etc/test.json");
-}
-
-TEST(DaemonCommandLine, ReadsEveryOption) {
-  const auto line =
-      parseCommandLine({"--listen", "9000", "--config=/tmp/c.json", "--simulate", "--allow-origin",
-                        "http://a.example", "--allow-origin", "http://b.example"});
-  EXPECT_EQ(line.listenPort, 9000);
-  EXPECT_EQ(line.configFile, "/tmp/c.json");
-  EXPECT_TRUE(line.simulate);
-  EXPECT_EQ(line.allowOrigins, (std::vector<std::string>{"http://a.example", "http://b.example"}));
-  EXPECT_FALSE(line.help);
-  EXPECT_TRUE(parseCommandLine({"--help"}).help);
-  EXPECT_TRUE(parseCommandLine({"--version"}).version);
-  EXPECT_EQ(parseCommandLine({"--listen", "0"}).listenPort, 0);
-}
-
-TEST(DaemonCommandLine, RefusesWhatItDoesNotKnow) {
-  expectError([] { parseCommandLine({"--listen", "http"}); }, Errc::BadRequest, "--listen 'http'");
-  expectError([] { parseCommandLine({"--listen", "70000"}); }, Errc::BadRequest, "70000");
-  expectError([] { parseCommandLine({"--listen"}); }, Errc::BadRequest, "needs a value");
-  expectError([] { parseCommandLine({"--simulated"}); }, Errc::BadRequest, "'--simulated'");
-}
-
-TEST(DaemonCommandLine, UsageNamesTheDefaultPort) {
-  EXPECT_NE(usage().find("8732"), std::string::npos);
 }
 
 TEST(DaemonConfig, ReadsEveryKey) {
