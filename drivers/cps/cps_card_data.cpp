@@ -6,11 +6,10 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-#include <climits>
-#include <memory>
 #include <vector>
 
 #include "card_io.hpp"
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/tlv.hpp"
 
@@ -25,10 +24,6 @@ constexpr std::size_t kMaxCertificateSize = 16384;
               "The CPS card's content is not as expected. If the card works in other software, "
               "report it with the output of 'hcbridge readers --json'.");
 }
-
-struct X509Deleter {
-  void operator()(X509* cert) const noexcept { X509_free(cert); }
-};
 
 // The UTF-8 value of a name entry; control characters -> '?', capped.
 std::string entryText(const X509_NAME_ENTRY* entry) {
@@ -125,14 +120,10 @@ PractitionerIdentity parseCertificateIdentity(ByteView der, std::string_view wha
   if (der.empty() || der.size() > kMaxCertificateSize) {
     invalid(what, "not a DER X.509 certificate (size " + std::to_string(der.size()) + ")");
   }
-  const unsigned char* cursor = der.data();
-  std::unique_ptr<X509, X509Deleter> cert(
-      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!cert) {
-    ERR_clear_error();
-    invalid(what, "not a DER X.509 certificate");
-  }
-  if (cursor != der.data() + der.size()) invalid(what, "bytes after the certificate");
+  const base::X509DerPrefix parsed = base::parseX509DerPrefix(der);
+  if (!parsed.certificate) invalid(what, "not a DER X.509 certificate");
+  if (parsed.length != der.size()) invalid(what, "bytes after the certificate");
+  const base::X509Handle& cert = parsed.certificate;
   const X509_NAME* subject = X509_get_subject_name(cert.get());
   if (subject == nullptr) invalid(what, "no subject");
 

@@ -6,9 +6,9 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
-#include <memory>
 #include <optional>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::drivers::egk {
@@ -135,19 +135,6 @@ void checkSize(const Object& object, std::size_t min, std::size_t max, std::stri
   }
 }
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
-struct BuildFree {
-  void operator()(OSSL_PARAM_BLD* bld) const noexcept { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamsFree {
-  void operator()(OSSL_PARAM* params) const noexcept { OSSL_PARAM_free(params); }
-};
-
 }  // namespace
 
 CvCertificate parseCvCertificate(ByteView der, std::string_view fileName) {
@@ -203,8 +190,8 @@ Bytes brainpoolP256r1PublicKeyInfo(ByteView point, std::string_view fileName) {
   if (point.size() != kBrainpoolP256Point || point[0] != 0x04) {
     invalid(fileName, "the public key is not a 256-bit uncompressed point");
   }
-  std::unique_ptr<OSSL_PARAM_BLD, BuildFree> build(OSSL_PARAM_BLD_new());
-  std::unique_ptr<OSSL_PARAM, ParamsFree> params;
+  base::OsslParamBldHandle build(OSSL_PARAM_BLD_new());
+  base::OsslParamHandle params;
   if (build &&
       OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "brainpoolP256r1",
                                       0) == 1 &&
@@ -213,17 +200,16 @@ Bytes brainpoolP256r1PublicKeyInfo(ByteView point, std::string_view fileName) {
     params.reset(OSSL_PARAM_BLD_to_param(build.get()));
   }
   if (!params) throw Error(Errc::Internal, "OpenSSL: cannot build EC key parameters");
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     ERR_clear_error();
     invalid(fileName, "the public key is not a point on brainpoolP256r1");
   }
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(raw);
+  base::EvpPkeyHandle key(raw);
   // EVP_PKEY_fromdata does not check that the point is on the curve.
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> check(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  base::EvpPkeyCtxHandle check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     ERR_clear_error();
     invalid(fileName, "the public key is not a point on brainpoolP256r1");

@@ -1,13 +1,13 @@
 #include "gematik_card.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include "hcbridge/atr.hpp"
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 
@@ -133,11 +133,7 @@ std::optional<Bytes> readObjectFile(CardConnection& card, std::uint8_t sfi, std:
 }
 
 void checkCertificate(ByteView der, std::string_view name) {
-  const unsigned char* cursor = der.data();
-  X509* certificate = d2i_X509(nullptr, &cursor, static_cast<long>(der.size()));
-  const bool whole = certificate != nullptr && cursor == der.data() + der.size();
-  X509_free(certificate);
-  if (!whole) invalid(name, "not an X.509 certificate");
+  if (!base::parseX509Der(der)) invalid(name, "not an X.509 certificate");
 }
 
 PinStatus pinStatus(CardConnection& card, std::uint8_t pinRef) {

@@ -6,19 +6,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
-
+#include "hcbridge/base/openssl_handle.hpp"
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::drivers::hba {
 namespace {
-
-struct X509Deleter {
-  void operator()(X509* certificate) const noexcept { X509_free(certificate); }
-};
-struct AdmissionDeleter {
-  void operator()(ADMISSION_SYNTAX* admission) const noexcept { ADMISSION_SYNTAX_free(admission); }
-};
 
 [[noreturn]] void invalid(std::string_view file, const std::string& detail) {
   ERR_clear_error();
@@ -56,12 +49,8 @@ std::string oidText(const ASN1_OBJECT* object) {
 }  // namespace
 
 HbaIdentity parseHbaCertificate(ByteView der, std::string_view fileName) {
-  const unsigned char* cursor = der.data();
-  std::unique_ptr<X509, X509Deleter> certificate(
-      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!certificate || cursor != der.data() + der.size()) {
-    invalid(fileName, "not an X.509 certificate");
-  }
+  const base::X509Handle certificate = base::parseX509Der(der);
+  if (!certificate) invalid(fileName, "not an X.509 certificate");
   HbaIdentity identity;
   const X509_NAME* subject = X509_get_subject_name(certificate.get());
   identity.givenName = nameEntry(subject, NID_givenName);
@@ -72,7 +61,7 @@ HbaIdentity parseHbaCertificate(ByteView der, std::string_view fileName) {
 
   if (X509_get_ext_by_NID(certificate.get(), NID_x509ExtAdmission, -1) < 0) return identity;
   int critical = 0;
-  std::unique_ptr<ADMISSION_SYNTAX, AdmissionDeleter> admission(static_cast<ADMISSION_SYNTAX*>(
+  const base::AdmissionSyntaxHandle admission(static_cast<ADMISSION_SYNTAX*>(
       X509_get_ext_d2i(certificate.get(), NID_x509ExtAdmission, &critical, nullptr)));
   if (!admission) invalid(fileName, "the admission extension does not parse");
   const STACK_OF(ADMISSIONS)* contents =

@@ -7,10 +7,10 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
-#include <memory>
 #include <string>
 
 #include "card_io.hpp"
+#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/iso_commands.hpp"
 #include "vitale_data.hpp"
@@ -38,20 +38,11 @@ const char* const kHint =
   throwCardDataInvalid(what, detail, kHint);
 }
 
-struct X509Free {
-  void operator()(X509* certificate) const noexcept { X509_free(certificate); }
-};
-
 // The certificate's SubjectPublicKeyInfo, which must be an EC key: the
 // invented function signs with ECDSA.
 Bytes ecPublicKeyInfo(const Bytes& der) {
-  const unsigned char* cursor = der.data();
-  std::unique_ptr<X509, X509Free> certificate(
-      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!certificate || cursor != der.data() + der.size()) {
-    ERR_clear_error();
-    invalid(kFileName, "not an X.509 certificate");
-  }
+  const base::X509Handle certificate = base::parseX509Der(der);
+  if (!certificate) invalid(kFileName, "not an X.509 certificate");
   EVP_PKEY* key = X509_get0_pubkey(certificate.get());
   if (key == nullptr || !EVP_PKEY_is_a(key, "EC")) {
     ERR_clear_error();

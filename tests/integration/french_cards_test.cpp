@@ -7,10 +7,9 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
 #include "cps_driver.hpp"
 #include "cps_sim_profiles.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 #include "sim_fixture.hpp"
 #include "vitale_driver.hpp"
@@ -30,11 +29,9 @@ class FrenchCardsTest : public PcscIntegrationTest {
 
 bool signatureVerifies(const Bytes& certificate, const Bytes& hash, const Bytes& signature) {
   const unsigned char* cursor = certificate.data();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())), X509_free);
+  const base::X509Handle cert(d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())));
   if (!cert) return false;
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new(X509_get0_pubkey(cert.get()), nullptr), EVP_PKEY_CTX_free);
+  const base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new(X509_get0_pubkey(cert.get()), nullptr));
   return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
          EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
          EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&

@@ -10,8 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/bytes.hpp"
 
 namespace hcbridge::testing {
@@ -21,24 +20,22 @@ namespace hcbridge::testing {
 inline bool signatureVerifies(const Bytes& publicKeyInfo, const Bytes& digest,
                               const Bytes& signature) {
   const unsigned char* cursor = publicKeyInfo.data();
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      d2i_PUBKEY(nullptr, &cursor, static_cast<long>(publicKeyInfo.size())), EVP_PKEY_free);
+  const base::EvpPkeyHandle key(
+      d2i_PUBKEY(nullptr, &cursor, static_cast<long>(publicKeyInfo.size())));
   if (!key || cursor != publicKeyInfo.data() + publicKeyInfo.size()) return false;
   Bytes der = signature;
   if (EVP_PKEY_is_a(key.get(), "EC")) {
     if (signature.empty() || signature.size() % 2 != 0) return false;
     const int half = static_cast<int>(signature.size() / 2);
-    ECDSA_SIG* sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(signature.data(), half, nullptr),
+    const base::EcdsaSigHandle sig(ECDSA_SIG_new());
+    ECDSA_SIG_set0(sig.get(), BN_bin2bn(signature.data(), half, nullptr),
                    BN_bin2bn(signature.data() + half, half, nullptr));
     unsigned char* out = nullptr;
-    const int length = i2d_ECDSA_SIG(sig, &out);
+    const int length = i2d_ECDSA_SIG(sig.get(), &out);
     der.assign(out, out + length);
     OPENSSL_free(out);
-    ECDSA_SIG_free(sig);
   }
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new(key.get(), nullptr), EVP_PKEY_CTX_free);
+  const base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
   bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
             EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1;
   if (ok && EVP_PKEY_is_a(key.get(), "RSA")) {

@@ -6,8 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
+#include "hcbridge/base/openssl_handle.hpp"
 #include "test_support.hpp"
 
 namespace hcbridge::drivers::cps {
@@ -20,7 +19,7 @@ using testing::pkiFile;
 // openssl knows them), DER.
 Bytes certificateWith(const std::vector<std::pair<std::string, std::string>>& subject) {
   static EVP_PKEY* key = EVP_RSA_gen(1024);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  const base::X509Handle cert(X509_new());
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
@@ -162,7 +161,8 @@ TEST(CpsIdentity, TypesTheProfessionalId) {
   EXPECT_EQ(adeli.professionalId->idType, "idnat");
   EXPECT_EQ(adeli.professionalId->id, "0751234567");
   // Eleven digits after an 8 make an RPPS number; twelve do not.
-  const auto longer = parseCertificateIdentity(certificateWith({{"serialNumber", "8123456789012"}}));
+  const auto longer =
+      parseCertificateIdentity(certificateWith({{"serialNumber", "8123456789012"}}));
   ASSERT_TRUE(longer.professionalId);
   EXPECT_EQ(longer.professionalId->idType, "idnat");
   EXPECT_FALSE(parseCertificateIdentity(certificateWith({{"O", "TEST"}})).professionalId);

@@ -11,6 +11,7 @@
 
 #include "cps_card_data.hpp"
 #include "cps_sim_profiles.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
@@ -83,13 +84,11 @@ class CpsDriverTest : public ::testing::Test {
   static void expectSignatureVerifies(const Bytes& certificate, const Bytes& hash,
                                       const Bytes& signature) {
     const unsigned char* cursor = certificate.data();
-    std::unique_ptr<X509, decltype(&X509_free)> cert(
-        d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())), X509_free);
+    const base::X509Handle cert(d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())));
     ASSERT_TRUE(cert);
     EVP_PKEY* key = X509_get0_pubkey(cert.get());
     ASSERT_NE(key, nullptr);
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr),
-                                                                    EVP_PKEY_CTX_free);
+    const base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new(key, nullptr));
     ASSERT_EQ(EVP_PKEY_verify_init(ctx.get()), 1);
     ASSERT_EQ(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING), 1);
     ASSERT_EQ(EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()), 1);

@@ -15,6 +15,7 @@
 
 #include "cps_driver.hpp"
 #include "cps_sim_profiles.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
@@ -43,19 +44,16 @@ const Expected kProfiles[] = {
     {"cps-cloned", "cps-demo-auth", "DURAND-TEST", "Hélène", "810101201234", false},
 };
 
-using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
-
-X509Ptr certificateOf(const Bytes& der) {
+base::X509Handle certificateOf(const Bytes& der) {
   const unsigned char* cursor = der.data();
-  return X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())), X509_free);
+  return base::X509Handle(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
 }
 
 // PKCS#1 v1.5 over a SHA-256 hash, with the certificate's public key.
 bool verifies(const Bytes& certificate, const Bytes& hash, const Bytes& signature) {
-  X509Ptr cert = certificateOf(certificate);
+  const base::X509Handle cert = certificateOf(certificate);
   if (!cert) return false;
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new(X509_get0_pubkey(cert.get()), nullptr), EVP_PKEY_CTX_free);
+  const base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new(X509_get0_pubkey(cert.get()), nullptr));
   return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
          EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
          EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
@@ -64,7 +62,7 @@ bool verifies(const Bytes& certificate, const Bytes& hash, const Bytes& signatur
 }
 
 std::string issuerCommonName(const Bytes& der) {
-  X509Ptr cert = certificateOf(der);
+  const base::X509Handle cert = certificateOf(der);
   if (!cert) return {};
   char name[256] = {};
   X509_NAME_get_text_by_NID(X509_get_issuer_name(cert.get()), NID_commonName, name, sizeof name);
@@ -139,10 +137,10 @@ TEST(CpsTestProfileCertificates, FailForTheirReason) {
   EXPECT_EQ(issuerCommonName(pkiFile("cps-wrong-ca-auth.cert.der")), "TEST hcbridge Other Root CA");
   EXPECT_EQ(issuerCommonName(pkiFile("cps-revoked-auth.cert.der")),
             "TEST hcbridge CPS Intermediate CA");
-  X509Ptr usage = certificateOf(pkiFile("cps-wrong-usage-auth.cert.der"));
+  const base::X509Handle usage = certificateOf(pkiFile("cps-wrong-usage-auth.cert.der"));
   ASSERT_TRUE(usage);
   EXPECT_EQ(X509_get_key_usage(usage.get()), static_cast<std::uint32_t>(KU_KEY_ENCIPHERMENT));
-  X509Ptr expired = certificateOf(pkiFile("cps-expired-auth.cert.der"));
+  const base::X509Handle expired = certificateOf(pkiFile("cps-expired-auth.cert.der"));
   ASSERT_TRUE(expired);
   EXPECT_LT(X509_cmp_current_time(X509_get0_notAfter(expired.get())), 0);
 }

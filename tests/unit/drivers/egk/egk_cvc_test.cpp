@@ -10,10 +10,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <memory>
 #include <string>
 
 #include "german_test_support.hpp"
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/tlv.hpp"
 #include "hcbridge_test/expect_error.hpp"
 #include "hcbridge_test/gematik_images.hpp"
@@ -24,11 +24,9 @@ namespace {
 using drivers::egk::brainpoolP256r1PublicKeyInfo;
 using drivers::egk::parseCvCertificate;
 
-using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-
 // 04 || X || Y of a fresh brainpoolP256r1 key.
 Bytes freshPoint() {
-  PkeyPtr key(EVP_EC_gen("brainpoolP256r1"), EVP_PKEY_free);
+  const base::EvpPkeyHandle key(EVP_EC_gen("brainpoolP256r1"));
   EXPECT_TRUE(key);
   Bytes point(65);
   std::size_t length = 0;
@@ -133,7 +131,7 @@ TEST(EgkCvc, PublicKeyInfoOfAPoint) {
   const Bytes point = freshPoint();
   const Bytes info = brainpoolP256r1PublicKeyInfo(point, "EF.TEST");
   const unsigned char* cursor = info.data();
-  PkeyPtr key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(info.size())), EVP_PKEY_free);
+  const base::EvpPkeyHandle key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(info.size())));
   ASSERT_TRUE(key);
   char group[64] = {};
   std::size_t length = 0;
@@ -175,9 +173,9 @@ TEST_P(EgkImageCvc, AutCvcCertifiesKey09) {
   }
   ASSERT_NE(key09, nullptr);
   const std::string& pem = key09->privateKeyPem;
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  PkeyPtr privateKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  const base::BioHandle bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  const base::EvpPkeyHandle privateKey(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   ASSERT_TRUE(privateKey);
   unsigned char* expected = nullptr;
   const int length = i2d_PUBKEY(privateKey.get(), &expected);

@@ -308,11 +308,10 @@ TEST_F(EgkDriver, CertificatesOfTheFactSheet) {
   EXPECT_EQ(certificates[1].der.size(), 1262u);
   const auto e256 = parseCertificate(certificates[0].der);
   ASSERT_TRUE(e256);
-  BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(e256.get()), nullptr);
-  char* hex = BN_bn2hex(serial);
+  const base::BignumHandle serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(e256.get()), nullptr));
+  char* hex = BN_bn2hex(serial.get());
   EXPECT_STREQ(hex, "16DD8B1F6C1F");
   OPENSSL_free(hex);
-  BN_free(serial);
   char issuer[256];
   X509_NAME_get_text_by_NID(X509_get_issuer_name(e256.get()), NID_commonName, issuer,
                             sizeof issuer);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/gematik_image.hpp"
@@ -117,12 +118,9 @@ inline Bytes gzipOf(std::string_view text) {
   return out;
 }
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-inline std::unique_ptr<X509, X509Free> parseCertificate(const Bytes& der) {
+inline base::X509Handle parseCertificate(const Bytes& der) {
   const unsigned char* cursor = der.data();
-  return std::unique_ptr<X509, X509Free>(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  return base::X509Handle(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
 }
 
 // Verifies a signature over a SHA-256 hash with the certificate's public key:
@@ -135,23 +133,21 @@ inline bool verifiesWith(const Bytes& certificateDer, const Bytes& hash, const B
   Bytes der = signature;
   if (EVP_PKEY_is_a(key, "EC")) {
     const std::size_t half = signature.size() / 2;
-    ECDSA_SIG* sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(signature.data(), static_cast<int>(half), nullptr),
+    const base::EcdsaSigHandle sig(ECDSA_SIG_new());
+    ECDSA_SIG_set0(sig.get(), BN_bin2bn(signature.data(), static_cast<int>(half), nullptr),
                    BN_bin2bn(signature.data() + half, static_cast<int>(half), nullptr));
     unsigned char* out = nullptr;
-    const int length = i2d_ECDSA_SIG(sig, &out);
+    const int length = i2d_ECDSA_SIG(sig.get(), &out);
     der.assign(out, out + length);
     OPENSSL_free(out);
-    ECDSA_SIG_free(sig);
   }
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key, nullptr);
-  bool ok = ctx != nullptr && EVP_PKEY_verify_init(ctx) > 0 &&
-            EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0;
+  const base::EvpPkeyCtxHandle ctx(EVP_PKEY_CTX_new(key, nullptr));
+  bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) > 0 &&
+            EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) > 0;
   if (ok && EVP_PKEY_is_a(key, "RSA")) {
-    ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0;
+    ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) > 0;
   }
-  ok = ok && EVP_PKEY_verify(ctx, der.data(), der.size(), hash.data(), hash.size()) == 1;
-  EVP_PKEY_CTX_free(ctx);
+  ok = ok && EVP_PKEY_verify(ctx.get(), der.data(), der.size(), hash.data(), hash.size()) == 1;
   return ok;
 }
 

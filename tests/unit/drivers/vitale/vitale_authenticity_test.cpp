@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/sim/card.hpp"
 #include "hcbridge/sim/profile.hpp"
@@ -29,7 +30,6 @@ using hcbridge::testing::RecordingConnection;
 
 using hcbridge::testing::expectError;
 using hcbridge::testing::signatureVerifies;
-using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 
 Bytes pkiFile(const std::string& name) {
   std::ifstream in(std::string(HCBRIDGE_TEST_PKI_DIR) + "/" + name, std::ios::binary);
@@ -37,15 +37,15 @@ Bytes pkiFile(const std::string& name) {
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-X509Ptr certificateOf(const Bytes& der) {
+base::X509Handle certificateOf(const Bytes& der) {
   const unsigned char* cursor = der.data();
-  return X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())), X509_free);
+  return base::X509Handle(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
 }
 
 // Whether `issuerFile`'s key signed the certificate.
 bool issuedBy(const Bytes& certificate, const std::string& issuerFile) {
-  X509Ptr cert = certificateOf(certificate);
-  X509Ptr issuer = certificateOf(pkiFile(issuerFile));
+  const base::X509Handle cert = certificateOf(certificate);
+  const base::X509Handle issuer = certificateOf(pkiFile(issuerFile));
   return cert && issuer && X509_verify(cert.get(), X509_get0_pubkey(issuer.get())) == 1;
 }
 
@@ -94,7 +94,7 @@ TEST_F(VitaleAuthenticity, FamilyCardSignsTheChallengeWithItsCertifiedKey) {
 TEST_F(VitaleAuthenticity, PublicKeyInfoIsTheCertificates) {
   insert("vitale-family");
   const CardAuthenticityProof proof = prove(sha256("TEST"));
-  X509Ptr certificate = certificateOf(proof.x509Certificates.at(0));
+  const base::X509Handle certificate = certificateOf(proof.x509Certificates.at(0));
   ASSERT_TRUE(certificate);
   unsigned char* info = nullptr;
   const int length = i2d_PUBKEY(X509_get0_pubkey(certificate.get()), &info);
