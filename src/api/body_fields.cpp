@@ -1,60 +1,58 @@
 #include "body_fields.hpp"
 
-#include <algorithm>
-#include <cstdint>
+#include <utility>
 
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::api {
 
-BodyFields::BodyFields(const nlohmann::json& body, std::string endpoint,
-                       std::vector<std::string> known)
-    : body_(body), endpoint_(std::move(endpoint)) {
-  if (!body_.is_object()) {
-    throw Error(Errc::BadRequest, endpoint_ + " needs a JSON object as its body",
-                "see /v1/openapi.json for its fields");
-  }
-  for (const auto& item : body_.items()) {
-    if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
-      std::string valid;
-      for (const auto& name : known) valid += (valid.empty() ? "" : ", ") + name;
-      throw Error(Errc::BadRequest,
-                  "unknown field '" + item.key() + "' for " + endpoint_ + "; valid: " + valid);
+base::JsonLocator bodyLocator(std::string endpoint) {
+  return [endpoint = std::move(endpoint)](const base::JsonFault& fault) {
+    using Kind = base::JsonFaultKind;
+    switch (fault.kind) {
+      case Kind::NotObject:
+        if (fault.path.empty()) {
+          return Error(Errc::BadRequest, endpoint + " needs a JSON object as its body",
+                       "see /v1/openapi.json for its fields");
+        }
+        break;
+      case Kind::UnknownKey: {
+        std::string valid;
+        for (const auto& name : fault.allowed) valid += (valid.empty() ? "" : ", ") + name;
+        return Error(Errc::BadRequest,
+                     "unknown field '" + fault.path + "' for " + endpoint + "; valid: " + valid);
+      }
+      case Kind::Missing:
+        return Error(Errc::BadRequest, endpoint + " needs the field '" + fault.path + "'");
+      case Kind::WrongType:
+      case Kind::OutOfRange:
+        return Error(Errc::BadRequest,
+                     "field '" + fault.path + "' of " + endpoint + " must be " + fault.expected);
+      default:
+        break;
     }
-  }
+    return Error(Errc::BadRequest, endpoint + ": " + fault.message());
+  };
 }
 
+BodyFields::BodyFields(const nlohmann::json& body, std::string endpoint,
+                       std::vector<std::string> known)
+    : reader_(body, std::move(known), bodyLocator(std::move(endpoint)),
+              base::JsonObjectReader::Options{.refuseUnknown = true, .nullIsAbsent = true}) {}
+
 std::optional<std::string> BodyFields::string(const std::string& name, bool required) const {
-  const auto it = body_.find(name);
-  if (it == body_.end() || it->is_null()) {
-    if (required) throw Error(Errc::BadRequest, endpoint_ + " needs the field '" + name + "'");
-    return std::nullopt;
-  }
-  if (!it->is_string()) {
-    throw Error(Errc::BadRequest, "field '" + name + "' of " + endpoint_ + " must be a string");
-  }
-  return it->get<std::string>();
+  if (required) return reader_.requiredString(name);
+  return reader_.optionalString(name);
 }
 
 bool BodyFields::boolean(const std::string& name, bool fallback) const {
-  const auto it = body_.find(name);
-  if (it == body_.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) {
-    throw Error(Errc::BadRequest,
-                "field '" + name + "' of " + endpoint_ + " must be true or false");
-  }
-  return it->get<bool>();
+  return reader_.boolean(name, fallback);
 }
 
 std::optional<int> BodyFields::integer(const std::string& name, int min, int max) const {
-  const auto it = body_.find(name);
-  if (it == body_.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer() || it->get<std::int64_t>() < min || it->get<std::int64_t>() > max) {
-    throw Error(Errc::BadRequest, "field '" + name + "' of " + endpoint_ +
-                                      " must be a whole number from " + std::to_string(min) +
-                                      " to " + std::to_string(max));
-  }
-  return static_cast<int>(it->get<std::int64_t>());
+  const auto value = reader_.optionalInteger(name, min, max);
+  if (!value) return std::nullopt;
+  return static_cast<int>(*value);
 }
 
 }  // namespace hcbridge::api

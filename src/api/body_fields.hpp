@@ -1,6 +1,8 @@
 // Reads the fields of a JSON request body: refuses a body that is not an
 // object, a field the endpoint does not know (a typo is not silently
 // ignored) and a field of the wrong type, each with a detail naming it.
+// A thin use of the strict reader (hcbridge/base/json_object.hpp) with the
+// API's wording; a null field reads as absent.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,7 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "hcbridge/base/json_object.hpp"
+
 namespace hcbridge::api {
+
+// The API's locator: every fault is Error(BadRequest) naming the field and
+// `endpoint`.
+base::JsonLocator bodyLocator(std::string endpoint);
 
 class BodyFields {
  public:
@@ -23,8 +31,7 @@ class BodyFields {
   std::optional<int> integer(const std::string& name, int min, int max) const;
 
  private:
-  const nlohmann::json& body_;
-  std::string endpoint_;
+  base::JsonObjectReader reader_;
 };
 
 }  // namespace hcbridge::api

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hcbridge/api/problem.hpp"
+#include "hcbridge/base/json_object.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::api {
@@ -192,36 +193,23 @@ Admission admit(const Request& request, const Policy& policy, const KeyCheck& ch
   return admitApplication(request, checkKey);
 }
 
-namespace {
-struct TooDeep {};
-}  // namespace
-
 nlohmann::json parseJsonBody(std::string_view body, const Limits& limits) {
-  const int maxDepth = limits.maxJsonDepth;
-  // The callback sees every value as it is parsed; throwing stops the
-  // parser before a deeply nested document costs memory.
-  auto depthGuard = [maxDepth](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start ||
-         event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= maxDepth) {
-      throw TooDeep{};
+  const base::JsonLocator locator = [](const base::JsonFault& fault) {
+    switch (fault.kind) {
+      case base::JsonFaultKind::TooDeep:
+        return Error(Errc::BadRequest, "the JSON body is nested deeper than " +
+                                           std::to_string(fault.maxDepth) + " levels");
+      case base::JsonFaultKind::NumberOutOfRange:
+        // Valid syntax, but a number such as 1e400 has no double value.
+        return Error(Errc::BadRequest, "the body holds a number out of range",
+                     "send numbers that fit a 64-bit integer or a double");
+      default:
+        return Error(Errc::BadRequest,
+                     "the body is not valid JSON (byte " + std::to_string(fault.byte) + ")",
+                     "send a JSON document with Content-Type: application/json");
     }
-    return true;
   };
-  try {
-    return nlohmann::json::parse(body.begin(), body.end(), depthGuard);
-  } catch (const TooDeep&) {
-    throw Error(Errc::BadRequest,
-                "the JSON body is nested deeper than " + std::to_string(maxDepth) + " levels");
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(Errc::BadRequest,
-                "the body is not valid JSON (byte " + std::to_string(e.byte) + ")",
-                "send a JSON document with Content-Type: application/json");
-  } catch (const nlohmann::json::out_of_range&) {
-    // Valid syntax, but a number such as 1e400 has no double value.
-    throw Error(Errc::BadRequest, "the body holds a number out of range",
-                "send numbers that fit a 64-bit integer or a double");
-  }
+  return base::parseStrictJson(body, {.maxDepth = limits.maxJsonDepth}, locator);
 }
 
 }  // namespace hcbridge::api
