@@ -7,51 +7,45 @@ namespace {
 
 constexpr std::int64_t kLatestSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 
-const nlohmann::json& requireField(const nlohmann::json& object, const char* field,
-                                   std::string_view where) {
-  const auto found = object.find(field);
-  if (found == object.end()) {
-    throwTokenInvalid("The " + std::string(where) + " has no \"" + field + "\" field");
-  }
-  return *found;
+Error tokenInvalid(const std::string& message) {
+  return Error(Errc::TokenInvalid, message,
+               "Make a new token with hcbridge; a token must reach the verifier unchanged.");
 }
 
 }  // namespace
 
 void throwTokenInvalid(const std::string& message) {
-  throw Error(Errc::TokenInvalid, message,
-              "Make a new token with hcbridge; a token must reach the verifier unchanged.");
+  throw tokenInvalid(message);
 }
 
-const std::string& requireString(const nlohmann::json& object, const char* field,
-                                 std::string_view where) {
-  const auto& value = requireField(object, field, where);
-  if (!value.is_string()) {
-    throwTokenInvalid("The " + std::string(where) + " field \"" + field + "\" is not a string");
-  }
-  return value.get_ref<const std::string&>();
-}
-
-std::int64_t requireSeconds(const nlohmann::json& object, const char* field,
-                            std::string_view where) {
-  const auto& value = requireField(object, field, where);
-  std::int64_t seconds = -1;
-  if (value.is_number_unsigned()) {
-    const auto unsignedValue = value.get<std::uint64_t>();
-    if (unsignedValue <= static_cast<std::uint64_t>(kLatestSeconds)) {
-      seconds = static_cast<std::int64_t>(unsignedValue);
+base::JsonObjectReader tokenFields(const nlohmann::json& object, std::string_view where) {
+  // Tokens read strings and seconds only: a wrong type is either.
+  base::JsonLocator locator = [where = std::string(where)](const base::JsonFault& fault) {
+    const std::string field = "\"" + fault.key + "\"";
+    switch (fault.kind) {
+      case base::JsonFaultKind::NotObject:
+        return tokenInvalid("The " + where + " is not a JSON object");
+      case base::JsonFaultKind::Missing:
+        return tokenInvalid("The " + where + " has no " + field + " field");
+      case base::JsonFaultKind::WrongType:
+        if (fault.expected == "a string") {
+          return tokenInvalid("The " + where + " field " + field + " is not a string");
+        }
+        return tokenInvalid("The " + where + " field " + field +
+                            " is not an integer (seconds since 1970)");
+      case base::JsonFaultKind::OutOfRange:
+        return tokenInvalid("The " + where + " field " + field +
+                            " is not a time between 1970 and 9999");
+      default:
+        return tokenInvalid("The " + where + ": " + fault.message());
     }
-  } else if (value.is_number_integer()) {
-    seconds = value.get<std::int64_t>();
-  } else {
-    throwTokenInvalid("The " + std::string(where) + " field \"" + field +
-                      "\" is not an integer (seconds since 1970)");
-  }
-  if (seconds < 0 || seconds > kLatestSeconds) {
-    throwTokenInvalid("The " + std::string(where) + " field \"" + field +
-                      "\" is not a time between 1970 and 9999");
-  }
-  return seconds;
+  };
+  return base::JsonObjectReader(object, {}, std::move(locator),
+                                base::JsonObjectReader::Options{.refuseUnknown = false});
+}
+
+std::int64_t requireSeconds(const base::JsonObjectReader& fields, std::string_view field) {
+  return fields.requiredInteger(field, 0, kLatestSeconds);
 }
 
 }  // namespace hcbridge::auth::detail

@@ -123,14 +123,15 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
     detail::throwTokenInvalid("The assertion's signature is not base64url without padding");
   }
 
-  if (detail::requireString(header, "typ", kHeader) != kRecordAccessType) {
+  const base::JsonObjectReader headerFields = detail::tokenFields(header, kHeader);
+  if (headerFields.requiredString("typ") != kRecordAccessType) {
     detail::throwTokenInvalid("The JWS header typ is not " + std::string(kRecordAccessType));
   }
   // RFC 7515 §4.1.11: extensions a verifier does not understand must be refused.
   if (header.contains("crit")) {
     detail::throwTokenInvalid("The JWS header has a \"crit\" extension hcbridge does not know");
   }
-  const std::string& algorithmName = detail::requireString(header, "alg", kHeader);
+  const std::string& algorithmName = headerFields.requiredString("alg");
   const auto algorithm = parseJwsAlgorithm(algorithmName);
   if (!algorithm) {
     detail::throwTokenInvalid("The JWS header alg is not one of RS256, PS256, ES256");
@@ -154,14 +155,15 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
     detail::throwTokenInvalid("The assertion's signature does not verify with its certificate");
   }
 
-  const std::string& audience = detail::requireString(claims, "aud", kClaims);
-  const std::string& nonce = detail::requireString(claims, "nonce", kClaims);
-  const std::string& jti = detail::requireString(claims, "jti", kClaims);
-  const std::int64_t iat = detail::requireSeconds(claims, "iat", kClaims);
-  const std::int64_t exp = detail::requireSeconds(claims, "exp", kClaims);
-  checkPurpose(detail::requireString(claims, "purpose", kClaims));
+  const base::JsonObjectReader claimFields = detail::tokenFields(claims, kClaims);
+  const std::string& audience = claimFields.requiredString("aud");
+  const std::string& nonce = claimFields.requiredString("nonce");
+  const std::string& jti = claimFields.requiredString("jti");
+  const std::int64_t iat = detail::requireSeconds(claimFields, "iat");
+  const std::int64_t exp = detail::requireSeconds(claimFields, "exp");
+  checkPurpose(claimFields.requiredString("purpose"));
   const std::string* origin = nullptr;
-  if (claims.contains("origin")) origin = &detail::requireString(claims, "origin", kClaims);
+  if (claims.contains("origin")) origin = &claimFields.requiredString("origin");
 
   if (audience != expect.audience) {
     throw Error(Errc::AudienceMismatch,

@@ -14,8 +14,8 @@ constexpr std::string_view kToken = "token";
 // bounds the work done for a hostile token.
 constexpr std::size_t kMaxFieldLength = 64 * 1024;
 
-Bytes decodeField(const nlohmann::json& token, const char* field) {
-  const std::string& text = detail::requireString(token, field, kToken);
+Bytes decodeField(const base::JsonObjectReader& token, const char* field) {
+  const std::string& text = token.requiredString(field);
   if (text.size() > kMaxFieldLength) {
     detail::throwTokenInvalid("The token field \"" + std::string(field) + "\" is too long");
   }
@@ -41,15 +41,15 @@ VerifiedToken verifyWebEidToken(const nlohmann::json& token, const TokenExpectat
   checkOrigin(expect.origin);
   checkChallengeNonce(expect.challengeNonce);
 
-  if (!token.is_object()) detail::throwTokenInvalid("The token is not a JSON object");
-  const std::string& format = detail::requireString(token, "format", kToken);
+  const base::JsonObjectReader fields = detail::tokenFields(token, kToken);
+  const std::string& format = fields.requiredString("format");
   if (!isFormatVersion1(format)) {
     detail::throwTokenInvalid("The token format is not web-eid:1 (a Web eID token of version 1)");
   }
-  const std::string& algorithmName = detail::requireString(token, "algorithm", kToken);
-  detail::requireString(token, "appVersion", kToken);
-  Bytes certificateDer = decodeField(token, "unverifiedCertificate");
-  const Bytes signature = decodeField(token, "signature");
+  const std::string& algorithmName = fields.requiredString("algorithm");
+  fields.requiredString("appVersion");
+  Bytes certificateDer = decodeField(fields, "unverifiedCertificate");
+  const Bytes signature = decodeField(fields, "signature");
 
   const auto algorithm = parseJwsAlgorithm(algorithmName);
   if (!algorithm) {
