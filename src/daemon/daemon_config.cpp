@@ -1,6 +1,8 @@
 #include "daemon_config.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
@@ -8,6 +10,7 @@
 #include "config_location.hpp"
 #include "hcbridge/app_keys.hpp"
 #include "hcbridge/auth/tokens.hpp"
+#include "hcbridge/base/json_object.hpp"
 #include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 
@@ -42,76 +45,94 @@ struct ConfigSource {
   }
 };
 
-// Reads one value of the expected JSON type, naming the key when it is not.
-template <typename T>
-T valueOf(const json& value, const std::string& key, const ConfigSource& source) {
-  try {
-    return value.get<T>();
-  } catch (const json::exception&) {
-    throw source.error(key, "'" + key + "' has the wrong type");
-  }
+// What a value of the wrong type (or out of range) at `key` must be.
+std::string mustBe(const std::string& key) {
+  if (key == "listen_port") return "'listen_port' must be a port number (0 to 65535)";
+  if (key == "session_idle_seconds") return "'session_idle_seconds' must be 1 to 86400";
+  if (key.starts_with("limits.")) return "'" + key + "' must be a count";
+  return "'" + key + "' has the wrong type";
 }
 
-void parseLimits(const json& object, api::Limits& limits, const ConfigSource& source) {
-  if (!object.is_object()) throw source.error("limits", "'limits' must be an object");
-  for (const auto& item : object.items()) {
-    const std::string& key = item.key();
-    const json& value = item.value();
-    const std::string name = "limits." + key;
-    auto size = [&] {
-      if (!value.is_number_unsigned()) throw source.error(name, "'" + name + "' must be a count");
-      return value.get<std::size_t>();
-    };
-    auto millis = [&] { return std::chrono::milliseconds(static_cast<long>(size())); };
-    if (key == "max_body_bytes") {
-      limits.maxBodyBytes = size();
-    } else if (key == "max_header_count") {
-      limits.maxHeaderCount = size();
-    } else if (key == "max_header_bytes") {
-      limits.maxHeaderBytes = size();
-    } else if (key == "max_json_depth") {
-      limits.maxJsonDepth = static_cast<int>(size());
-    } else if (key == "max_connections") {
-      limits.maxConnections = size();
-    } else if (key == "max_websocket_message_bytes") {
-      limits.maxWebSocketMessageBytes = size();
-    } else if (key == "max_websocket_queue") {
-      limits.maxWebSocketQueue = size();
-    } else if (key == "header_timeout_ms") {
-      limits.headerTimeout = millis();
-    } else if (key == "body_timeout_ms") {
-      limits.bodyTimeout = millis();
-    } else {
-      throw source.error(name, "unknown key '" + name + "'");
+// The config's locator for the strict reader: the file, the line of the key
+// at fault, the config's wording.
+base::JsonLocator configLocator(const ConfigSource& source) {
+  return [source](const base::JsonFault& fault) {
+    using Kind = base::JsonFaultKind;
+    // "allowed_origins[2]" is the key "allowed_origins" in the file.
+    const std::string key = fault.path.substr(0, fault.path.find('['));
+    switch (fault.kind) {
+      case Kind::Syntax:
+        return configError(source.file, lineAtByte(source.text, fault.byte),
+                           jsonErrorReason(fault.reason));
+      case Kind::NumberOutOfRange:  // e.g. 1e400: no line is known
+        return configError(source.file, 0, jsonErrorReason(fault.reason));
+      case Kind::TooDeep:
+        return configError(source.file, 0, fault.message());
+      case Kind::NotObject:
+        if (key.empty()) return configError(source.file, 1, "the top level must be a JSON object");
+        return source.error(key, "'" + key + "' must be an object");
+      case Kind::UnknownKey: {
+        std::string valid;
+        for (const auto& name : fault.allowed) valid += (valid.empty() ? "" : ", ") + name;
+        return source.error(key, "unknown key '" + key + "' (valid: " + valid + ")");
+      }
+      case Kind::Missing:
+        return source.error(key, "'" + key + "' is missing");
+      case Kind::WrongType:
+      case Kind::OutOfRange:
+        break;
     }
-  }
+    return source.error(key, mustBe(key));
+  };
 }
 
-std::vector<fs::path> pathList(const json& value, const std::string& name,
-                               const ConfigSource& source) {
+constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+
+void parseLimits(const base::JsonObjectReader& config, api::Limits& limits) {
+  const auto reader = config.requiredObject(
+      "limits", {"max_body_bytes", "max_header_count", "max_header_bytes", "max_json_depth",
+                 "max_connections", "max_websocket_message_bytes", "max_websocket_queue",
+                 "header_timeout_ms", "body_timeout_ms"});
+  reader.refuseUnknownKeys();
+  auto size = [&](const char* key, std::size_t& target) {
+    if (const auto value = reader.optionalInteger(key, 0, kMaxCount)) {
+      target = static_cast<std::size_t>(*value);
+    }
+  };
+  auto millis = [&](const char* key, std::chrono::milliseconds& target) {
+    if (const auto value = reader.optionalInteger(key, 0, kMaxCount)) {
+      target = std::chrono::milliseconds(static_cast<long>(*value));
+    }
+  };
+  size("max_body_bytes", limits.maxBodyBytes);
+  size("max_header_count", limits.maxHeaderCount);
+  size("max_header_bytes", limits.maxHeaderBytes);
+  if (const auto depth = reader.optionalInteger("max_json_depth", 0, kMaxCount)) {
+    limits.maxJsonDepth = static_cast<int>(*depth);
+  }
+  size("max_connections", limits.maxConnections);
+  size("max_websocket_message_bytes", limits.maxWebSocketMessageBytes);
+  size("max_websocket_queue", limits.maxWebSocketQueue);
+  millis("header_timeout_ms", limits.headerTimeout);
+  millis("body_timeout_ms", limits.bodyTimeout);
+}
+
+std::vector<fs::path> pathList(const base::JsonObjectReader& reader, const char* key) {
   std::vector<fs::path> paths;
-  for (const auto& item : valueOf<std::vector<std::string>>(value, name, source))
+  for (const auto& item : reader.optionalStringList(key).value_or(std::vector<std::string>{}))
     paths.push_back(item);
   return paths;
 }
 
 // {"anchors": [PEM files], "intermediates": [...], "crls": [...]}
-auth::TrustSettings parseTrust(const json& object, const std::string& key,
+auth::TrustSettings parseTrust(const base::JsonObjectReader& config, const std::string& key,
                                const ConfigSource& source) {
-  if (!object.is_object()) throw source.error(key, "'" + key + "' must be an object");
+  const auto reader = config.requiredObject(key, {"anchors", "intermediates", "crls"});
+  reader.refuseUnknownKeys();
   auth::TrustSettings trust;
-  for (const auto& item : object.items()) {
-    const std::string name = key + "." + item.key();
-    if (item.key() == "anchors") {
-      trust.trustAnchors = pathList(item.value(), name, source);
-    } else if (item.key() == "intermediates") {
-      trust.intermediates = pathList(item.value(), name, source);
-    } else if (item.key() == "crls") {
-      trust.crls = pathList(item.value(), name, source);
-    } else {
-      throw source.error(name, "unknown key '" + name + "' (valid: anchors, intermediates, crls)");
-    }
-  }
+  trust.trustAnchors = pathList(reader, "anchors");
+  trust.intermediates = pathList(reader, "intermediates");
+  trust.crls = pathList(reader, "crls");
   if (trust.trustAnchors.empty()) {
     throw source.error(key + ".anchors", "'" + key + ".anchors' names no file");
   }
@@ -205,57 +226,60 @@ std::string usage() {
 
 FileConfig parseConfig(std::string_view text, const fs::path& file) {
   const ConfigSource source{text, file};
-  json document;
-  try {
-    // Comments are allowed so that IT staff can say why a value was chosen.
-    document = json::parse(text, nullptr, true, true);
-  } catch (const json::parse_error& error) {
-    throw configError(file, lineAtByte(text, error.byte), jsonErrorReason(error.what()));
-  } catch (const json::out_of_range& error) {  // e.g. 1e400: no line is known
-    throw configError(file, 0, jsonErrorReason(error.what()));
-  }
-  if (!document.is_object()) throw configError(file, 1, "the top level must be a JSON object");
+  const base::JsonLocator locator = configLocator(source);
+  // Comments are allowed so that IT staff can say why a value was chosen.
+  const json document = base::parseStrictJson(text, {.ignoreComments = true}, locator);
+  // Unknown keys are refused in the file's order, with the other faults.
+  const base::JsonObjectReader reader(
+      document,
+      {"listen_port", "allowed_origins", "require_practitioner_session", "app_keys_file",
+       "audit_log", "serial_key_file", "limits", "practitioner_trust", "patient_card_trust",
+       "verification_time", "session_idle_seconds", "app_origins"},
+      locator, base::JsonObjectReader::Options{.refuseUnknown = false});
   FileConfig config;
   for (const auto& item : document.items()) {
     const std::string& key = item.key();
-    const json& value = item.value();
     if (key == "listen_port") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 65535) {
-        throw source.error(key, "'listen_port' must be a port number (0 to 65535)");
-      }
-      config.listenPort = value.get<std::uint16_t>();
+      config.listenPort = static_cast<std::uint16_t>(reader.requiredInteger(key, 0, 65535));
     } else if (key == "allowed_origins") {
-      config.allowedOrigins = valueOf<std::vector<std::string>>(value, key, source);
+      config.allowedOrigins = reader.requiredStringList(key);
       checkOrigins(config.allowedOrigins, key, source, auth::checkOriginForm);
     } else if (key == "require_practitioner_session") {
-      config.requirePractitionerSession = valueOf<bool>(value, key, source);
+      config.requirePractitionerSession = reader.requiredBoolean(key);
     } else if (key == "app_keys_file") {
-      config.appKeysFile = valueOf<std::string>(value, key, source);
+      config.appKeysFile = reader.requiredString(key);
     } else if (key == "audit_log") {
-      config.auditLog = valueOf<std::string>(value, key, source);
+      config.auditLog = reader.requiredString(key);
     } else if (key == "serial_key_file") {
-      config.serialKeyFile = valueOf<std::string>(value, key, source);
+      config.serialKeyFile = reader.requiredString(key);
     } else if (key == "limits") {
-      parseLimits(value, config.limits, source);
+      parseLimits(reader, config.limits);
     } else if (key == "practitioner_trust") {
-      config.practitionerTrust = parseTrust(value, key, source);
+      config.practitionerTrust = parseTrust(reader, key, source);
     } else if (key == "patient_card_trust") {
-      config.patientCardTrust = parseTrust(value, key, source);
+      config.patientCardTrust = parseTrust(reader, key, source);
     } else if (key == "verification_time") {
-      config.verificationTime = parseUtcTime(valueOf<std::string>(value, key, source), source);
+      config.verificationTime = parseUtcTime(reader.requiredString(key), source);
     } else if (key == "session_idle_seconds") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
-          value.get<std::uint64_t>() > 24 * 3600) {
-        throw source.error(key, "'session_idle_seconds' must be 1 to 86400");
-      }
-      config.sessionIdleTimeout = std::chrono::seconds(value.get<std::uint64_t>());
+      config.sessionIdleTimeout = std::chrono::seconds(reader.requiredInteger(key, 1, 24 * 3600));
     } else if (key == "app_origins") {
-      config.appOrigins = valueOf<std::map<std::string, std::string>>(value, key, source);
+      // App names are free: an object of strings, any keys.
+      const json& value = item.value();
+      const bool strings =
+          value.is_object() && std::all_of(value.begin(), value.end(),
+                                           [](const json& origin) { return origin.is_string(); });
+      if (!strings) {
+        base::JsonFault fault;
+        fault.kind = base::JsonFaultKind::WrongType;
+        fault.path = fault.key = key;
+        reader.fail(fault);
+      }
+      config.appOrigins = value.get<std::map<std::string, std::string>>();
       for (const auto& [app, origin] : config.appOrigins) {
         checkOrigins({origin}, key + "." + app, source, auth::checkOrigin);
       }
     } else {
-      throw source.error(key, "unknown key '" + key + "'");
+      reader.refuseUnknownKeys();
     }
   }
   return config;

@@ -83,6 +83,22 @@ TEST(DaemonConfig, WrongTypesAndBadJsonNameTheFile) {
               "config /etc/test.json: not valid JSON: number overflow");
 }
 
+TEST(DaemonConfig, NestedFaultsNameTheFullKey) {
+  expectError([] { parse(R"({"practitioner_trust": {"anchor": []}})"); }, Errc::BadRequest,
+              "unknown key 'practitioner_trust.anchor' (valid: anchors, intermediates, crls)");
+  expectError([] { parse(R"({"limits": {"max_body": 1}})"); }, Errc::BadRequest,
+              "(valid: max_body_bytes, ");
+  expectError([] { parse(R"({"limits": []})"); }, Errc::BadRequest, "'limits' must be an object");
+  expectError([] { parse(R"({"allowed_origins": ["https://a.example", 2]})"); }, Errc::BadRequest,
+              "'allowed_origins' has the wrong type");
+  expectError([] { parse(R"({"app_origins": {"x": 1}})"); }, Errc::BadRequest,
+              "'app_origins' has the wrong type");
+  expectError([] { parse(R"({"session_idle_seconds": 0})"); }, Errc::BadRequest,
+              "'session_idle_seconds' must be 1 to 86400");
+  expectError([] { parse(R"({"patient_card_trust": {"crls": ["a.crl"]}})"); }, Errc::BadRequest,
+              "'patient_card_trust.anchors' names no file");
+}
+
 TEST(DaemonConfig, ErrorsNameTheLineOfTheKeyAtFault) {
   expectError([] { parse("{\n  \"listen_port\": 1,\n  \"listen_prot\": 2\n}"); }, Errc::BadRequest,
               "config /etc/test.json line 3: unknown key 'listen_prot'");
