@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "card_state.hpp"
+#include "hcbridge/base/json_object.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::sim {
@@ -476,14 +477,11 @@ Profile parseProfileDocument(json document, const std::filesystem::path& baseDir
 }  // namespace detail
 
 Profile parseProfile(std::string_view text, const std::filesystem::path& baseDir) {
-  json document;
-  try {
-    document = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    throw Error(Errc::ProfileInvalid, std::string("(profile): not valid JSON: ") + e.what(),
-                std::string(kHint));
-  }
-  return detail::parseProfileDocument(std::move(document), baseDir);
+  const base::JsonLocator locator = [](const base::JsonFault& fault) {
+    const std::string what = fault.reason.empty() ? fault.message() : fault.reason;
+    return Error(Errc::ProfileInvalid, "(profile): not valid JSON: " + what, std::string(kHint));
+  };
+  return detail::parseProfileDocument(base::parseStrictJson(text, {}, locator), baseDir);
 }
 
 }  // namespace hcbridge::sim

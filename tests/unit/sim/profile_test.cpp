@@ -90,6 +90,13 @@ TEST(SimProfile, InvalidJsonSyntax) {
   expectError([] { parseProfile("{\"name\": "); }, Errc::ProfileInvalid, "not valid JSON");
 }
 
+TEST(SimProfile, NumbersOutOfRangeAndDeepNestingAreInvalidJson) {
+  expectError([] { parseProfile(R"({"name": 1e400})"); }, Errc::ProfileInvalid,
+              "(profile): not valid JSON: ");
+  expectError([] { parseProfile(std::string(100000, '[')); }, Errc::ProfileInvalid,
+              "(profile): not valid JSON: nested deeper than 64 levels");
+}
+
 TEST(SimProfile, MissingName) {
   json document = validProfile();
   document.erase("name");
