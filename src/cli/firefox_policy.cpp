@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config_location.hpp"
+#include "hcbridge/base/json_object.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::cli {
@@ -25,31 +26,27 @@ std::string hintFor(const std::filesystem::path& file) {
 // Deeper than any real policies.json: parsing, copying and writing such a
 // document recurses, so deeper ones are refused before they cost the stack.
 constexpr int kMaxPolicyDepth = 64;
-struct TooDeep {};
 
 Json parse(const std::string& text, const std::filesystem::path& file) {
-  const auto depthGuard = [](int depth, Json::parse_event_t event, Json&) {
-    const bool opens =
-        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
-    if (opens && depth >= kMaxPolicyDepth) throw TooDeep{};
-    return true;
+  const base::JsonLocator locator = [&](const base::JsonFault& fault) {
+    switch (fault.kind) {
+      case base::JsonFaultKind::TooDeep:
+        return Error(Errc::Internal,
+                     file.string() + ": nested deeper than " + std::to_string(fault.maxDepth) +
+                         " levels, which no Firefox policy needs",
+                     hintFor(file));
+      case base::JsonFaultKind::NumberOutOfRange:  // e.g. 1e400: no line is known
+        return Error(Errc::Internal, file.string() + ": " + daemon::jsonErrorReason(fault.reason),
+                     hintFor(file));
+      default:
+        return Error(Errc::Internal,
+                     file.string() + " line " +
+                         std::to_string(daemon::lineAtByte(text, fault.byte)) + ": " +
+                         daemon::jsonErrorReason(fault.reason),
+                     hintFor(file));
+    }
   };
-  try {
-    return Json::parse(text, depthGuard);
-  } catch (const TooDeep&) {
-    throw Error(Errc::Internal,
-                file.string() + ": nested deeper than " + std::to_string(kMaxPolicyDepth) +
-                    " levels, which no Firefox policy needs",
-                hintFor(file));
-  } catch (const Json::parse_error& error) {
-    throw Error(Errc::Internal,
-                file.string() + " line " + std::to_string(daemon::lineAtByte(text, error.byte)) +
-                    ": " + daemon::jsonErrorReason(error.what()),
-                hintFor(file));
-  } catch (const Json::out_of_range& error) {  // e.g. 1e400: no line is known
-    throw Error(Errc::Internal, file.string() + ": " + daemon::jsonErrorReason(error.what()),
-                hintFor(file));
-  }
+  return base::parseStrictOrderedJson(text, {.maxDepth = kMaxPolicyDepth}, locator);
 }
 
 // `parent[key]`, which must be an object when present; created when absent.
