@@ -16,12 +16,9 @@ base::JsonLocator bodyLocator(std::string endpoint) {
                        "see /v1/openapi.json for its fields");
         }
         break;
-      case Kind::UnknownKey: {
-        std::string valid;
-        for (const auto& name : fault.allowed) valid += (valid.empty() ? "" : ", ") + name;
-        return Error(Errc::BadRequest,
-                     "unknown field '" + fault.path + "' for " + endpoint + "; valid: " + valid);
-      }
+      case Kind::UnknownKey:
+        return Error(Errc::BadRequest, "unknown field '" + fault.path + "' for " + endpoint +
+                                           "; valid: " + fault.allowedText());
       case Kind::Missing:
         return Error(Errc::BadRequest, endpoint + " needs the field '" + fault.path + "'");
       case Kind::WrongType:

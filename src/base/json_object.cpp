@@ -8,12 +8,6 @@ namespace {
 
 struct TooDeep {};
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
-
 std::string quoted(const std::string& path) {
   return "'" + path + "'";
 }
@@ -26,7 +20,7 @@ std::string JsonFault::message() const {
       return (path.empty() ? std::string("the document") : quoted(path)) + " must be " +
              (expected.empty() ? "a JSON object" : expected);
     case JsonFaultKind::UnknownKey:
-      return "unknown key " + quoted(path) + " (allowed: " + joined(allowed) + ")";
+      return "unknown key " + quoted(path) + " (allowed: " + allowedText() + ")";
     case JsonFaultKind::Missing:
       return "the key " + quoted(path) + " is missing";
     case JsonFaultKind::WrongType:
@@ -77,6 +71,12 @@ Json parseStrict(std::string_view text, const JsonParseOptions& options,
 }
 
 }  // namespace
+
+std::string JsonFault::allowedText() const {
+  std::string text;
+  for (const auto& name : allowed) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
 
 nlohmann::json parseStrictJson(std::string_view text, const JsonParseOptions& options,
                                const JsonLocator& locator) {

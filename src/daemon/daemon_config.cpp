@@ -71,11 +71,8 @@ base::JsonLocator configLocator(const ConfigSource& source) {
       case Kind::NotObject:
         if (key.empty()) return configError(source.file, 1, "the top level must be a JSON object");
         return source.error(key, "'" + key + "' must be an object");
-      case Kind::UnknownKey: {
-        std::string valid;
-        for (const auto& name : fault.allowed) valid += (valid.empty() ? "" : ", ") + name;
-        return source.error(key, "unknown key '" + key + "' (valid: " + valid + ")");
-      }
+      case Kind::UnknownKey:
+        return source.error(key, "unknown key '" + key + "' (valid: " + fault.allowedText() + ")");
       case Kind::Missing:
         return source.error(key, "'" + key + "' is missing");
       case Kind::WrongType:

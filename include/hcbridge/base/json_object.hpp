@@ -57,6 +57,8 @@ struct JsonFault {
   // A plain English sentence, for consumers without wording of their own:
   // "unknown key 'x' (allowed: a, b)", "'limits.port' must be a string".
   std::string message() const;
+  // UnknownKey: the allowed keys as "a, b, c".
+  std::string allowedText() const;
 };
 
 // Turns a fault into the consumer's error; the reader throws the result.

@@ -73,6 +73,7 @@ TEST(JsonObjectReaderTest, UnknownKeyIsRefusedWithTheAllowedOnes) {
   EXPECT_EQ(fault.path, "nmae");
   EXPECT_EQ(fault.allowed, (std::vector<std::string>{"name", "port"}));
   EXPECT_EQ(fault.message(), "unknown key 'nmae' (allowed: name, port)");
+  EXPECT_EQ(fault.allowedText(), "name, port");
 }
 
 TEST(JsonObjectReaderTest, UnknownKeysAreKeptWhenAsked) {
