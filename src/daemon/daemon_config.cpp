@@ -20,18 +20,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::uint16_t parsePort(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const unsigned long port = std::stoul(text, &used);
-    if (used == text.size() && port <= 65535) return static_cast<std::uint16_t>(port);
-  } catch (const std::logic_error&) {
-  }
-  throw Error(
-      Errc::BadRequest, "--listen '" + text + "' is not a port number",
-      "Give 1 to 65535 (0 picks a free port), e.g. --listen " + std::to_string(kDefaultPort) + ".");
-}
-
 // The config file's text, so that an error names the line of the key at fault.
 struct ConfigSource {
   std::string_view text;
@@ -159,67 +147,7 @@ void checkOrigins(const std::vector<std::string>& origins, const std::string& ke
   }
 }
 
-std::optional<std::string> optionValue(const std::vector<std::string>& args, std::size_t& index,
-                                       const std::string& name) {
-  const std::string& arg = args[index];
-  if (arg == name) {
-    if (index + 1 >= args.size()) {
-      throw Error(Errc::BadRequest, name + " needs a value", "See hcbridged --help.");
-    }
-    return args[++index];
-  }
-  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
-  return std::nullopt;
-}
-
 }  // namespace
-
-CommandLine parseCommandLine(const std::vector<std::string>& args) {
-  CommandLine result;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      result.help = true;
-    } else if (args[i] == "--version") {
-      result.version = true;
-    } else if (args[i] == "--simulate") {
-      result.simulate = true;
-    } else if (auto port = optionValue(args, i, "--listen")) {
-      result.listenPort = parsePort(*port);
-    } else if (auto file = optionValue(args, i, "--config")) {
-      result.configFile = *file;
-    } else if (auto origin = optionValue(args, i, "--allow-origin")) {
-      result.allowOrigins.push_back(*origin);
-    } else {
-      throw Error(Errc::BadRequest, "unknown argument '" + args[i] + "'", "See hcbridged --help.");
-    }
-  }
-  return result;
-}
-
-std::string usage() {
-  std::ostringstream out;
-  out << "Usage: hcbridged [--listen PORT] [--config FILE] [--simulate] "
-         "[--allow-origin ORIGIN]...\n\n"
-         "The hcbridge service: the card readers' HTTP/WebSocket API on 127.0.0.1 and [::1].\n\n"
-         "  --listen PORT          port to listen on (default "
-      << kDefaultPort
-      << "; 0 picks a free one)\n"
-         "  --config FILE          config file (default "
-      << kDefaultConfigFile
-      << ", optional)\n"
-         "  --simulate             simulated readers: the demo Vitale card in the first,\n"
-         "                         the demo CPS card (PIN 1234) in the second; trusts their\n"
-         "                         TEST PKI; state files default to $XDG_STATE_HOME/hcbridge\n"
-         "  --allow-origin ORIGIN  also allow this web origin (repeatable), e.g.\n"
-         "                         http://localhost:3000\n"
-         "  --version              print the version\n"
-         "  --help                 show this help\n\n"
-         "Practitioner sessions need \"practitioner_trust\" (the card CA's certificates and\n"
-         "CRLs) in the config; docs/architecture.md lists every config key.\n"
-         "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys and\n"
-         "allowed origins (an invalid config file is refused and the old one kept).\n";
-  return out.str();
-}
 
 FileConfig parseConfig(std::string_view text, const fs::path& file) {
   const ConfigSource source{text, file};

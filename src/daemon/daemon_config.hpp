@@ -22,6 +22,7 @@ inline constexpr const char* kDefaultConfigFile = "/etc/hcbridge/config.json";
 inline constexpr const char* kDefaultAuditLog = "/var/log/hcbridge/audit.log";
 inline constexpr const char* kDefaultSerialKeyFile = "/var/lib/hcbridge/serial.key";
 
+// What hcbridged was started with (daemon_options.hpp parses it).
 struct CommandLine {
   std::optional<std::uint16_t> listenPort;
   std::optional<std::filesystem::path> configFile;
@@ -30,10 +31,6 @@ struct CommandLine {
   bool help = false;
   bool version = false;
 };
-
-// Throws Error(BadRequest) saying which option is wrong.
-CommandLine parseCommandLine(const std::vector<std::string>& args);
-std::string usage();
 
 // What the config file says; unset paths take the mode's defaults.
 struct FileConfig {
