@@ -16,9 +16,9 @@ namespace hcbridge::drivers::cps {
 
 // The practitioner as the certificate subject gives it.
 //
-// The real DN layout of CPS certificates is not public (cps.md §7): this
-// follows the layout hcbridge's TEST PKI defines (tests/pki, documented in
-// docs/cards-french.md), read defensively:
+// The real DN layout of CPS certificates is not public (docs/cards-french.md, CPS "Identity: the
+// test subject layout"): this follows the layout hcbridge's TEST PKI defines (tests/pki, documented
+// in docs/cards-french.md), read defensively:
 //   surname        SN (2.5.4.4); else the upper-case tail of CN
 //   givenNames     GN (2.5.4.42); else the rest of CN
 //   nationalId     serialNumber (2.5.4.5) when 2..32 letters/digits; else a
@@ -61,7 +61,7 @@ struct PinCounters {
   std::optional<int> usesLeft;  // tag 9D, when present
 };
 
-// The answer to GET DATA (CB) on the CHV SDO (cps.md §5):
+// The answer to GET DATA (CB) on the CHV SDO (docs/cards-french.md, CPS "PIN and signature"):
 // 70 { BF 81 <ref> { A0 { 9A max, 9B left, [9C usage max], [9D usage left] } } }.
 // Throws Error(CardDataInvalid) when 9A or 9B is missing or malformed.
 PinCounters parsePinCounters(ByteView response);

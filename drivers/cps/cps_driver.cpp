@@ -19,12 +19,12 @@ namespace hcbridge::drivers {
 namespace cps {
 namespace {
 
-constexpr std::size_t kCps3Chunk = 0xE7;  // cps.md §5: CPS3 reads at most 231 bytes
+constexpr std::size_t kCps3Chunk = 0xE7;  // CPS3 reads at most 231 bytes
 constexpr std::size_t kCps4Chunk = 256;
 constexpr std::size_t kMaxDirectorySize = 4096;
 constexpr std::size_t kMaxCertificateSize = 8192;
-constexpr std::uint8_t kPinRef = 0x01;          // cps.md §5 [I]: the vendor trace's SDO BF 81 01
-constexpr std::uint8_t kCps3AuthKeyRef = 0x82;  // CPS_PRIV_AUT (cps.md §4)
+constexpr std::uint8_t kPinRef = 0x01;          // the vendor trace's SDO BF 81 01
+constexpr std::uint8_t kCps3AuthKeyRef = 0x82;  // CPS_PRIV_AUT
 constexpr std::uint8_t kCps3RsaPkcs1 = 0x02;    // algorithm: RSA PKCS#1 v1.5, the card pads
 constexpr std::uint8_t kBasicChannel = 0x00;    // CLA of the basic logical channel
 constexpr std::uint8_t kChannel1 = 0x01;        // CLA of logical channel 1 (CPS4)
@@ -44,22 +44,25 @@ struct CpsAtr {
   Variant variant;
 };
 
-// cps.md §1. The exact CPS4 ATRs first: the T=0 pre-series one also fits the
-// CPS3 mask.
+// docs/cards-french.md, CPS "Recognition". The exact CPS4 ATRs first: the
+// T=0-only pre-series one also fits the CPS3 mask.
 constexpr CpsAtr kAtrRows[] = {
-    {{"3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44", "", "CPS4 (T=0, pre-series)",
-      "cps.md §1"},
+    {{"3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44", "", "CPS4 (contact)",
+      "ANS Cryptolib CPS"},
      Variant::Cps4},
-    {{"3B 9B 18 80 01 00 12 25 00 64 80 00 04 01 00 90 44", "", "CPS4 (T=0)", "cps.md §1"},
+    {{"3B 9B 18 80 01 00 12 25 00 64 80 00 04 01 00 90 44", "", "CPS4 (pre-series)",
+      "ANS Cryptolib CPS"},
      Variant::Cps4},
-    {{"3B DC 18 FF 00 00 12 25 00 64 80 00 04 01 00 90 00", "", "CPS4 (T=1)", "cps.md §1"},
+    {{"3B DC 18 FF 00 00 12 25 00 64 80 00 04 01 00 90 00", "", "CPS4 (pre-series, T=0 only)",
+      "ANS Cryptolib CPS"},
      Variant::Cps4},
     {{"3B AC 00 40 2A 00 12 25 00 64 80 00 03 10 00 90 00",
-      "FF 00 00 00 00 FF FF FF FF FF FF 00 00 00 FF FF FF", "CPS3 (contact)", "cps.md §1"},
+      "FF 00 00 00 00 FF FF FF FF FF FF 00 00 00 FF FF FF", "CPS3 (contact)",
+      "ANS Cryptolib CPS; OpenSC card-iasecc.c; pcsc-tools"},
      Variant::Cps3Contact},
     {{"3B 8F 80 01 00 31 B8 64 04 B0 EC C1 73 94 01 80 82 90 00 0E",
       "FF FF FF FF FF FF FF FF 00 00 FF C0 FF FF FF FF FF FF FF FF", "CPS3 (contactless)",
-      "cps.md §1"},
+      "ANS Cryptolib CPS; pcsc-tools"},
      Variant::Cps3Contactless},
 };
 
@@ -79,8 +82,8 @@ class Session {
                : ByteView(kPkcs15ContactAid, sizeof kPkcs15ContactAid);
   }
 
-  // CPS4 startup (cps.md §2): the IAS application on channel 1; when the card
-  // refuses, the ANS driver's replay (ISD, CPS2ter applet, IAS again).
+  // CPS4 startup (docs/cards-french.md, CPS "What is read"): the IAS application on channel 1; when
+  // the card refuses, the ANS driver's replay (ISD, CPS2ter applet, IAS again).
   void start() {
     if (variant_ != Variant::Cps4) return;
     const ByteView ias(kCps4IasAid, sizeof kCps4IasAid);
@@ -100,10 +103,10 @@ class Session {
     atApplication_ = true;
   }
 
-  // Selects the EF a PKCS#15 path names (cps.md §5): CPS3 sends the whole
-  // path with P1 09, 3F00 included; CPS4 strips the MF and sends one FID
-  // (P1 00) or the path from the MF (P1 08). Relative paths start at the
-  // PKCS#15 application DF (selected first when needed), sent with P1 09.
+  // Selects the EF a PKCS#15 path names (docs/cards-french.md, CPS "What is read"): CPS3 sends the
+  // whole path with P1 09, 3F00 included; CPS4 strips the MF and sends one FID (P1 00) or the path
+  // from the MF (P1 08). Relative paths start at the PKCS#15 application DF (selected first when
+  // needed), sent with P1 09.
   void selectFile(const Path& path, const std::string& name) {
     constexpr auto kNoAnswer = apdu::SelectAnswer::None;
     apdu::CommandApdu select;
@@ -301,7 +304,8 @@ class CpsDriver final : public CardDriver {
         return status;
       }
     }
-    // CPS4 (and a CPS3 without the SDO): VERIFY without data (cps.md §5).
+    // CPS4 (and a CPS3 without the SDO): VERIFY without data (docs/cards-french.md, CPS "PIN and
+    // signature").
     status.maxTries = 3;  // assumed, as the ANS driver does
     const std::uint16_t sw = card.transmit(apdu::verificationStatus(kPinRef, session.cla())).sw;
     if (!readRetryCounter(sw, status)) {
@@ -318,7 +322,8 @@ class CpsDriver final : public CardDriver {
     for (const std::uint8_t c : digits) wellFormed = wellFormed && c >= '0' && c <= '9';
     if (!wellFormed) throw Error(Errc::BadRequest, "A CPS PIN has 4 to 12 digits");
     session.start();
-    // cps.md §5: VERIFY ref 01 with the ASCII digits (no padding known).
+    // docs/cards-french.md, CPS "PIN and signature": VERIFY ref 01 with the ASCII digits (no
+    // padding known).
     apdu::CommandApdu verify = apdu::verify(kPinRef, digits, session.cla());
     struct Wipe {
       Bytes& bytes;
@@ -387,8 +392,8 @@ class CpsDriver final : public CardDriver {
     }
   }
 
-  // CPS3: SELECT MF, then GET DATA (CB) on the CHV SDO BF 81 01 (cps.md §5).
-  // nullopt when the card does not know the command.
+  // CPS3: SELECT MF, then GET DATA (CB) on the CHV SDO BF 81 01 (docs/cards-french.md, CPS "PIN and
+  // signature"). nullopt when the card does not know the command.
   static std::optional<PinCounters> readPinCounters(Session& session) {
     CardConnection& card = session.card();
     // The MF as the CPS3 takes it: the path 3F00 from the current DF.

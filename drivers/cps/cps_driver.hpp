@@ -1,9 +1,9 @@
 // The CPS3/CPS4 driver (factory: drivers::makeCpsDriver()).
 //
-// Recognition: the masked ATR tables of cps.md §1 answer AtrMatch::Yes; the
-// second check (EF.SN.ICC names the ANS as issuer, 80 25 00 00 01) is the
-// first step of read(), which throws Error(CardUnsupported) otherwise, so a
-// first read costs no separate probe. probe() does the same check.
+// Recognition: the masked ATR rows of docs/cards-french.md, CPS "Recognition", answer
+// AtrMatch::Yes; the second check (EF.SN.ICC names the ANS as issuer, 80 25 00 00 01) is the first
+// step of read(), which throws Error(CardUnsupported) otherwise, so a first read costs no separate
+// probe. probe() does the same check.
 #pragma once
 
 #include <cstdint>

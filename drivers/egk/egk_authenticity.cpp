@@ -10,10 +10,10 @@
 namespace hcbridge::drivers::egk {
 namespace {
 
-// In the MF (egk-hba.md, gematik images): EF.C.eGK.AUT_CVC.E256 is FID 2F06,
-// SFI 06, readable ALW; PrK.eGK.AUT_CVC.E256 has keyIdentifier 09 and allows
-// INTERNAL AUTHENTICATE (00 88 00 00) ALW. A key of the MF is addressed by its
-// keyIdentifier alone (a DF-specific one would be 80 | id).
+// In the MF (docs/cards-german.md "Card authenticity", gematik images): EF.C.eGK.AUT_CVC.E256 is
+// FID 2F06, SFI 06, readable ALW; PrK.eGK.AUT_CVC.E256 has keyIdentifier 09 and allows INTERNAL
+// AUTHENTICATE (00 88 00 00) ALW. A key of the MF is addressed by its keyIdentifier alone (a
+// DF-specific one would be 80 | id).
 constexpr std::uint8_t kSfiAutCvc = 0x06;
 constexpr std::string_view kAutCvcFile = "EF.C.eGK.AUT_CVC.E256";
 constexpr std::string_view kAutCvcKey = "PrK.eGK.AUT_CVC.E256";

@@ -1,6 +1,7 @@
 // The eGK driver (elektronische Gesundheitskarte G2 / G2.1): the insured
-// person's data without PIN (cards/egk-hba.md §2-§5), and PIN, certificates
-// and signatures with the authentication keys of DF.ESIGN (§6).
+// person's data without PIN (docs/cards-german.md "What the eGK driver reads"), and PIN,
+// certificates and signatures with the authentication keys of DF.ESIGN ("PIN, certificates,
+// signatures").
 #include "egk_driver.hpp"
 
 #include <string>

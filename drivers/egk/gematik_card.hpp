@@ -1,6 +1,7 @@
 // APDU sequences the German cards (eGK, HBA) share: recognition, reading
 // with the largest chunks, certificates, PIN status and VERIFY, signatures
-// with the authentication keys. Commands as in cards/egk-hba.md §2-§6.
+// with the authentication keys. Commands as in docs/cards-german.md "What the eGK driver reads" and
+// "PIN, certificates, signatures".
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // The HBA driver (Heilberufsausweis G2 / G2.1): the practitioner's identity
 // from the authentication certificate (no PIN), PIN.CH, certificates and
-// signatures with PrK.HP.AUT.* (cards/egk-hba.md §1, §2, §6).
+// signatures with PrK.HP.AUT.* (docs/cards-german.md "What the HBA driver reads", "PIN,
+// certificates, signatures").
 #include "hba_driver.hpp"
 
 #include <string>

@@ -2,9 +2,9 @@
 // fuzzers call them directly). Every input is untrusted card data: any
 // malformation throws Error(CardDataInvalid) naming the file.
 //
-// Layouts (shared/cards/vitale.md): the pointer file EF 2001 of the VITALE
-// application, and BER-TLV data files holding beneficiary templates (65) and
-// the card template (66).
+// Layouts (docs/cards-french.md, Carte Vitale 2 "What is read"): the pointer file EF 2001 of the
+// VITALE application, and BER-TLV data files holding beneficiary templates (65) and the card
+// template (66).
 #pragma once
 
 #include <cstdint>
@@ -17,14 +17,14 @@
 
 namespace hcbridge::drivers::vitale {
 
-// AIDs of the two applications (public, vitale.md §2).
+// AIDs of the two applications (public; docs/cards-french.md, Carte Vitale 2 "What is read").
 inline constexpr std::uint8_t kVitaleAid[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56,
                                               0x49, 0x54, 0x41, 0x4C, 0x45};
 inline constexpr std::uint8_t kMfVitaleAid[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x4D, 0x46,
                                                 0x5F, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
 inline constexpr std::uint16_t kPointerFid = 0x2001;
-// EF 2F02 in MF_VITALE: cardpeek reads it as the "PAN" (vitale.md §3); its
-// content format is not public.
+// EF 2F02 in MF_VITALE: cardpeek reads it as the "PAN" (docs/cards-french.md, Carte Vitale 2 "What
+// is read"); its content format is not public.
 inline constexpr std::uint16_t kPanFid = 0x2F02;
 
 // Limits that keep a hostile card from making us read forever.
@@ -64,7 +64,7 @@ struct VitaleData {
 };
 
 // False for files cardpeek shows raw instead of as BER-TLV: empty, first byte
-// 00, or starting 04 00 (vitale.md §4).
+// 00, or starting 04 00 (docs/cards-french.md, Carte Vitale 2 "What is read").
 bool isTlvFile(ByteView content);
 
 // Adds the beneficiary templates (65) and the first card template (66) of one

@@ -31,8 +31,8 @@ std::string fidName(std::uint16_t fid) {
   return text;
 }
 
-// As cardpeek sends them (vitale.md §5): P2 00 (FCI) with Le 00. The FCI is
-// not used; on a T=0 card the transport fetches it with GET RESPONSE.
+// As cardpeek sends them (docs/cards-french.md, Carte Vitale 2 "What is read"): P2 00 (FCI) with Le
+// 00. The FCI is not used; on a T=0 card the transport fetches it with GET RESPONSE.
 apdu::CommandApdu selectByAid(ByteView aid) {
   return apdu::selectByAid(aid, apdu::SelectAnswer::Fci);
 }
@@ -52,11 +52,11 @@ bool applicationMissing(std::uint16_t status) {
          status == kClaNotSupported || status == kFunctionNotSupported;
 }
 
-// vitale.md §1. The byte after 09 varies in its high nibble, the one before
-// it entirely.
+// docs/cards-french.md, Carte Vitale 2 "Recognition". The byte after 09 varies in its high nibble,
+// the one before it entirely.
 constexpr atr::MaskedAtr kAtrRows[] = {
     {"3B 75 13 00 00 00 09 0A 90 00", "FF FF FF FF FF 00 FF 0F FF FF", "Carte Vitale 2",
-     "vitale.md §1 (3B 75 13 00 00 ?? 09 ?A 90 00)"},
+     "pcsc-tools smartcard_list.txt: 3B 75 13 00 00 ?? 09 ?A 90 00"},
 };
 
 Bytes readCurrentEf(CardConnection& card, std::string_view name) {

@@ -828,7 +828,7 @@ TEST_F(PractitionerSessionTest, ACardWithACopiedVitaleCertificateFails) {
       << read.result.card["authenticity"].dump();
 }
 
-// The broken CV certificate file of EGK_G2_1_ecc.xml (shared/cards/egk-hba.md
+// The broken CV certificate file of EGK_G2_1_ecc.xml (docs/cards-german.md "Card authenticity"
 // section 9): the card proves nothing, its data is still served.
 TEST_F(PractitionerSessionTest, AnEgkWithAMalformedCvCertificateReadsWithAuthenticityFailed) {
   HCBRIDGE_SKIP_WITHOUT_GEMATIK_IMAGES();

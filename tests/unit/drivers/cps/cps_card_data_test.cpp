@@ -122,7 +122,8 @@ TEST(CpsSnIcc, SerialAndIssuer) {
 }
 
 TEST(CpsPinCounters, ParsesTheVendorTraceAnswer) {
-  // cps.md §5: a real card's answer (tries max 3, left 3, then access rules A1).
+  // A real card's answer from a vendor APDU trace (docs/cards-french.md, CPS "PIN and signature")
+  // (tries max 3, left 3, then access rules A1).
   const PinCounters counters = parsePinCounters(
       fromHex("70 16 BF 81 01 12 A0 10 9A 01 03 9B 01 03 A1 08 8C 06 F3 00 00 13 FF 00"));
   EXPECT_EQ(counters.maxTries, 3);

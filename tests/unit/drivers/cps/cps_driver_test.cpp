@@ -157,10 +157,10 @@ TEST_F(CpsDriverTest, ReadsTheDemoCardWithTheMinimumOfApdus) {
   const Bytes authCert = pkiFile("cps-demo-auth.cert.der");
   EXPECT_EQ(card.certificates[0].der, authCert);
 
-  // The minimum cps.md implies for a CPS3 (T=0: each answer with data costs
-  // a GET RESPONSE; no data on SELECT with P2 0C): SELECT EF.SN.ICC + READ,
-  // SELECT PKCS#15 DF, SELECT ODF + READ, SELECT CDF + READ, SELECT the
-  // authentication certificate + its 231-byte READs.
+  // The minimum docs/cards-french.md (CPS "What is read") implies for a CPS3 (T=0: each answer with
+  // data costs a GET RESPONSE; no data on SELECT with P2 0C): SELECT EF.SN.ICC + READ, SELECT
+  // PKCS#15 DF, SELECT ODF + READ, SELECT CDF + READ, SELECT the authentication certificate + its
+  // 231-byte READs.
   const std::size_t expected = 1 + 2 + 1 + 1 + 2 + 1 + 2 + 1 + 2 * ceilDiv(authCert.size(), 231);
   EXPECT_EQ(card_->commandCount(), expected);
 }

@@ -68,7 +68,8 @@ TEST_F(EgkAuthenticityCases, ApduList) {
   std::cout << "  " << rawCount << " APDUs\n";
 }
 
-// EGK_G2_1_ecc.xml holds X.509 bodies in its CVC files (egk-hba.md §9).
+// EGK_G2_1_ecc.xml holds X.509 bodies in its CVC files (docs/cards-german.md "The simulator:
+// gematik card images").
 TEST_F(EgkAuthenticityCases, BrokenCvcFileOfTheEccImage) {
   SimCard sim(kEgkEcc);
   expectError([&] { drivers::makeEgkDriver()->proveAuthenticity(*sim.connection, sha256("TEST")); },

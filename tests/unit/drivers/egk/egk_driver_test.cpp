@@ -164,7 +164,7 @@ TEST_F(EgkDriver, RecognisesTheCardByAidProbe) {
   EXPECT_FALSE(hba->probe(*sim.connection));
 }
 
-// cards/egk-hba.md §3: SELECT MF, EF.Version2, EF.GDO, SELECT DF.HCA,
+// docs/cards-german.md "APDUs of a first read": SELECT MF, EF.Version2, EF.GDO, SELECT DF.HCA,
 // EF.StatusVD, then EF.PD and EF.VD up to their declared lengths.
 TEST_F(EgkDriver, FirstReadSendsTheMinimumOfApdus) {
   {

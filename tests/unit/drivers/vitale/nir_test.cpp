@@ -1,4 +1,5 @@
-// NIR key rule and every test vector of shared/cards/ins-dmp.md §1.
+// NIR key rule and every test vector of the NIR key rule (docs/cards-french.md, Carte Vitale 2
+// "What is read").
 #include "nir.hpp"
 
 #include <gtest/gtest.h>

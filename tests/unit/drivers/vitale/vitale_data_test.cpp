@@ -12,13 +12,13 @@ namespace {
 
 using testing::expectError;
 
-// The synthetic pointer file of shared/cards/vitale.md §3.
+// A synthetic pointer file as docs/cards-french.md (Carte Vitale 2 "What is read") lays it out.
 const char* const kFactSheetPointer =
     "E0 35 A0 25 82 0F 00 01 00 00 D2 50 00 00 02 56 49 54 41 4C 45"
     "82 12 00 02 00 00 D2 50 00 00 02 4D 46 5F 56 49 54 41 4C 45"
     "80 0C 45 46 5F 54 45 53 54 31 00 01 20 02";
 
-// The synthetic beneficiary of shared/cards/vitale.md §4.
+// A synthetic beneficiary as docs/cards-french.md (Carte Vitale 2 "What is read") lays it out.
 const char* const kFactSheetBeneficiary =
     "65 28 80 04 54 45 53 54 81 05 41 4C 49 43 45 82 08 31 39 37 39 30 33 32 38"
     "93 0F 32 37 39 30 33 35 31 32 31 35 31 38 39 38 39";
