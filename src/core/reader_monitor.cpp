@@ -120,6 +120,15 @@ void ReaderMonitor::cardLeftLocked(const std::string& reader, const std::string&
   if (cardLeft_) cardLeft_(reader, reason);
 }
 
+void ReaderMonitor::forgetCardLocked(ReaderState& state, const nlohmann::json& readerData) {
+  if (state.insertionAnnounced) events_.publishLocked("card.removed", readerData);
+  state.authenticity.reset();
+  state.cardType.clear();
+  state.cardKind.reset();
+  state.insertionAnnounced = false;
+  ++state.cardGeneration;  // work still queued for the old card finds it gone
+}
+
 void ReaderMonitor::apply(const ReaderEvent& event) {
   // The cache first: a read that starts after this event must not get the
   // previous card's model.
@@ -149,13 +158,9 @@ void ReaderMonitor::apply(const ReaderEvent& event) {
         state = &readers_.back();
       }
       cardLeftLocked(event.reader, "card-removed");
-      if (state->insertionAnnounced) events_.publishLocked("card.removed", readerData);
+      forgetCardLocked(*state, readerData);
       state->cardPresent = true;
-      state->authenticity.reset();
-      state->cardType.clear();
-      state->cardKind.reset();
-      state->insertionAnnounced = false;
-      const auto generation = ++state->cardGeneration;
+      const auto generation = state->cardGeneration;
       // card.inserted goes out once the reader's worker knows the card type.
       const std::string name = event.reader;
       workers_->post(name, [this, name, generation] { identifyCard(name, generation); });
@@ -164,13 +169,8 @@ void ReaderMonitor::apply(const ReaderEvent& event) {
     case ReaderEventKind::CardRemoved:
       cardLeftLocked(event.reader, "card-removed");
       if (auto* state = findReader(event.reader)) {
-        if (state->insertionAnnounced) events_.publishLocked("card.removed", readerData);
+        forgetCardLocked(*state, readerData);
         state->cardPresent = false;
-        state->authenticity.reset();
-        state->cardType.clear();
-        state->cardKind.reset();
-        state->insertionAnnounced = false;
-        ++state->cardGeneration;
       }
       break;
     case ReaderEventKind::ServiceLost:

@@ -93,6 +93,9 @@ class ReaderMonitor : public SessionCards {
   void apply(const ReaderEvent& event);
   void identifyCard(const std::string& reader, std::uint64_t generation);
   void cardLeftLocked(const std::string& reader, const std::string& reason);
+  // The reader's card is gone (pulled, or replaced by a new one): card.removed
+  // if it was announced, and nothing of it is kept.
+  void forgetCardLocked(ReaderState& state, const nlohmann::json& readerData);
   void snapshotLocked(const EventChannel::Listener& listener) const;
   ReaderState* findReader(const std::string& name);
   const ReaderState* findReader(const std::string& name) const;
