@@ -26,6 +26,53 @@ constexpr std::uint16_t kSwTransportPin = 0x62C1;
 constexpr std::uint16_t kSwEmptyPin = 0x62C7;
 constexpr std::uint16_t kSwPinDisabled = 0x62D0;
 
+// The ATRs of gematik's published card images (ref-OpenHealthCardKit, the
+// coldAnswerToReset and warmAnswerToReset of each image), each row exact
+// (empty mask); one ATR can name an eGK and an HBA, so a row answers Maybe.
+// docs/cards-german.md "Recognising the cards".
+constexpr atr::MaskedAtr kAtrRows[] = {
+    {"3B D0 96 FF 81 B1 FE 45 1F 03 2E", "", "eGK G2.1 (cold reset)",
+     "gematik ref-OpenHealthCardKit card images EGK_G2_1_ecc, EGK_G2_1_80276883110000095711_GuD"},
+    {"3B D0 95 FF 81 B1 FE 45 1F 03 2D", "", "eGK G2.1 (warm reset)",
+     "gematik ref-OpenHealthCardKit card images EGK_G2_1_ecc, EGK_G2_1_80276883110000095711_GuD"},
+    {"3B 90 96 81 B1 FE 45 1F 03 91", "", "eGK G2 (E021D) or HBA G2.1 (cold reset)",
+     "gematik ref-OpenHealthCardKit card images E021D-A5Tp_432_80276883110000218486, "
+     "HBA_G2_1_80276883110000205690_gema5"},
+    {"3B 90 18 81 B1 FE 45 1F 03 1F", "", "eGK G2 or HBA G2 (cold reset)",
+     "gematik ref-OpenHealthCardKit card images EGKG2_80276883110000017222_gema5, "
+     "EGKG2_80276883110000017333_gema5, HBAG2_80276883110000017289_gema5"},
+    {"3B 90 95 81 B1 FE 45 1F 03 92", "", "eGK G2, HBA G2 or HBA G2.1 (warm reset)",
+     "gematik ref-OpenHealthCardKit card images E021D-A5Tp_432_80276883110000218486, "
+     "EGKG2_80276883110000017222_gema5, EGKG2_80276883110000017333_gema5, "
+     "HBAG2_80276883110000017289_gema5, HBA_G2_1_80276883110000205690_gema5"},
+};
+
+// The rule the rows above cannot express, unchanged: any ATR atr::parse
+// accepts (TS 3B or 3F, at most 33 bytes, a right TCK) that has no
+// historical bytes and offers T=1, whatever its interface bytes. It is not a
+// set of rows for two reasons:
+// - The interface bytes have no fixed layout: each TDi's high nibble says
+//   which of TAi+1..TDi+1 follow, so the rule takes ATRs of 4 to 33 bytes in
+//   every layout, and a row has one length and one layout.
+// - Offering T=1 makes TCK mandatory, and TCK is the XOR of T0 up to the
+//   byte before it. A mask keeps or frees each bit on its own and cannot tie
+//   one byte to the others: a row that frees any bit either accepts wrong
+//   TCKs (which atr::parse refuses: wider than the rule) or fixes every byte,
+//   i.e. lists the ATRs one by one, and they are far too many to list.
+// So the rows name the published ATRs and this rule keeps accepting exactly
+// what it accepted before. Every row lies inside it (checked by
+// tests/unit/drivers/egk/gematik_atr_test.cpp): the rows widen nothing.
+bool hasGematikShape(ByteView atr) {
+  try {
+    const atr::Atr parsed = atr::parse(atr);
+    const bool t1 =
+        std::find(parsed.protocols.begin(), parsed.protocols.end(), 1) != parsed.protocols.end();
+    return parsed.historical.empty() && t1;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 constexpr std::string_view kHint =
     "The card's content is not what a German health card (eGK/HBA) should hold. If the card "
     "works elsewhere, report it with the output of 'hcbridge readers --json'.";
@@ -82,15 +129,13 @@ void checkHash(ByteView hash) {
 
 }  // namespace
 
+std::span<const atr::MaskedAtr> atrRows() {
+  return kAtrRows;
+}
+
 AtrMatch matchAtr(ByteView atr) {
-  try {
-    const atr::Atr parsed = atr::parse(atr);
-    const bool t1 =
-        std::find(parsed.protocols.begin(), parsed.protocols.end(), 1) != parsed.protocols.end();
-    return parsed.historical.empty() && t1 ? AtrMatch::Maybe : AtrMatch::No;
-  } catch (const Error&) {
-    return AtrMatch::No;
-  }
+  if (atr::findMatch(atr, kAtrRows) != nullptr) return AtrMatch::Maybe;
+  return hasGematikShape(atr) ? AtrMatch::Maybe : AtrMatch::No;
 }
 
 bool select(CardConnection& card, ByteView aid, std::string_view name) {

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "card_io.hpp"
+#include "hcbridge/atr.hpp"
 #include "hcbridge/card_driver.hpp"
 
 namespace hcbridge::drivers::gematik {
@@ -27,8 +29,14 @@ inline constexpr std::uint8_t kSfiGdo = 0x02;
 // The PIN.CH counter: 3 tries on every G2/G2.1 card.
 inline constexpr int kPinMaxTries = 3;
 
-// eGK and HBA ATRs carry no historical bytes (e.g. 3B D0 96 FF 81 B1 FE 45
-// 1F 03 2E) and offer T=1: Maybe, the AID probe decides. Anything else: No.
+// The ATR rows of docs/cards-german.md "Recognising the cards": the ATRs
+// gematik publishes in its card images, each one exact. eGK and HBA share
+// them, so a row says Maybe and the AID probe decides.
+std::span<const atr::MaskedAtr> atrRows();
+
+// Maybe for an ATR of atrRows() and for any other well-formed ATR
+// (atr::parse) without historical bytes that offers T=1: the rule the rows
+// cannot express (see gematik_card.cpp). Anything else: No.
 AtrMatch matchAtr(ByteView atr);
 
 // SELECT of a DF by AID (P2 0C); false on 6A82. Other answers throw as

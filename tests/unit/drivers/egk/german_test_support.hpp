@@ -12,9 +12,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "hcbridge/base/openssl_handle.hpp"
@@ -46,6 +49,18 @@ inline sim::Profile gematikImage(const std::string& file) {
   if (it == cache.end())
     it = cache.emplace(file, sim::loadGematikImage(kGematikImages / file)).first;
   return it->second;
+}
+
+// The ATR an image publishes in its attribute `id` ("coldAnswerToReset",
+// "warmAnswerToReset"), read from the XML file itself.
+inline Bytes imageAtr(const std::string& file, const std::string& id) {
+  std::ifstream in(kGematikImages / file, std::ios::binary);
+  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = xml.find("id=\"" + id + "\"");
+  const std::size_t start = at == std::string::npos ? at : xml.find('>', at);
+  const std::size_t end = start == std::string::npos ? start : xml.find('<', start);
+  if (end == std::string::npos) throw std::runtime_error("no " + id + " in " + file);
+  return fromHex(std::string_view(xml).substr(start + 1, end - start - 1));
 }
 
 // The EF `fid` in the DF reached through `dfAids` (empty: the MF).

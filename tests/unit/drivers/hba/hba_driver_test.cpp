@@ -6,7 +6,9 @@
 
 #include "../egk/german_test_support.hpp"
 #include "egk_driver.hpp"
+#include "gematik_card.hpp"
 #include "hba_certificate.hpp"
+#include "hcbridge/atr.hpp"
 #include "hcbridge_test/gematik_images.hpp"
 
 namespace hcbridge::testing {
@@ -83,6 +85,29 @@ TEST_F(HbaDriver, RecognisesTheCardByAidProbe) {
   EXPECT_FALSE(egk->probe(*sim.connection));
   EXPECT_EQ(hba->kind(), CardKind::Practitioner);
   expectError([&] { egk->read(*sim.connection); }, Errc::CardUnsupported, "not an eGK");
+}
+
+// docs/cards-german.md "Recognising the cards": the ATRs both HBA images
+// publish (cold and warm reset) are rows naming an HBA; the probe decides.
+TEST_F(HbaDriver, RecognisesThePublishedHbaAtrs) {
+  const auto hba = drivers::makeHbaDriver();
+  for (const char* image : {kHbaG21, kHbaG2}) {
+    for (const char* reset : {"coldAnswerToReset", "warmAnswerToReset"}) {
+      SCOPED_TRACE(std::string(image) + " " + reset);
+      const Bytes atr = imageAtr(image, reset);
+      const atr::MaskedAtr* row = atr::findMatch(atr, drivers::gematik::atrRows());
+      ASSERT_NE(row, nullptr);
+      EXPECT_NE(row->product.find("HBA"), std::string_view::npos);
+      EXPECT_EQ(hba->matchAtr(atr), AtrMatch::Maybe);
+    }
+  }
+  EXPECT_EQ(hba->matchAtr(fromHex("3B 90 96 81 B1 FE 45 1F 03 91")), AtrMatch::Maybe);
+  EXPECT_EQ(hba->matchAtr(fromHex("3B 80 01 81")), AtrMatch::Maybe);  // the rule, not a row
+  EXPECT_EQ(hba->matchAtr(fromHex("3B 90 96 81 B1 FE 45 1F 03 90")), AtrMatch::No);  // wrong TCK
+  // Historical bytes (a CPS4), then T=0 only.
+  EXPECT_EQ(hba->matchAtr(fromHex("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44")),
+            AtrMatch::No);
+  EXPECT_EQ(hba->matchAtr(fromHex("3B 00")), AtrMatch::No);
 }
 
 TEST_F(HbaDriver, FirstReadSendsTheMinimumOfApdus) {
