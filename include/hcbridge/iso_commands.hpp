@@ -1,8 +1,12 @@
 // The APDU vocabulary: named ISO/IEC 7816-4 (and 7816-8) commands, so a
 // driver says what it sends instead of spelling bytes. Clause numbers are
-// those of ISO/IEC 7816-4:2005 and ISO/IEC 7816-8:2004. Every builder takes
-// the class byte last (default 00, interindustry, no secure messaging, basic
-// channel): CPS4 cards talk on logical channel 1 (CLA 01).
+// those of ISO/IEC 7816-4:2020 (edition 4), each one checked against public
+// texts that cite that edition (gematik lib-smartcards, swICC, the edition's
+// published table of contents); a command whose 2020 clause none of them
+// confirmed is cited by name and edition only. PERFORM SECURITY OPERATION is
+// ISO/IEC 7816-8:2021 (edition 5), cited by name. Every builder takes the
+// class byte (5.4) last (default 00, interindustry, no secure messaging,
+// basic channel): CPS4 cards talk on logical channel 1 (CLA 01).
 // Builders throw Error(ApduInvalid) on arguments the encoding cannot carry.
 #pragma once
 
@@ -15,7 +19,7 @@
 
 namespace hcbridge::apdu {
 
-// Named status words (7816-4 5.1.3) the drivers test for.
+// Named status words (7816-4 5.6, status bytes) the drivers test for.
 namespace sw {
 inline constexpr std::uint16_t kSuccess = 0x9000;
 inline constexpr std::uint16_t kEndOfFile = 0x6282;              // fewer than Ne bytes
@@ -30,7 +34,7 @@ inline constexpr std::uint16_t kReferenceNotFound = 0x6A88;  // e.g. no such key
 inline constexpr std::uint16_t kOffsetOutside = 0x6B00;      // offset beyond the EF
 inline constexpr std::uint16_t kInsNotSupported = 0x6D00;
 inline constexpr std::uint16_t kClaNotSupported = 0x6E00;
-// 63Cx: verification failed, x tries left (VERIFY, 7.5.6).
+// 63Cx: verification failed, x tries left (VERIFY, 11.6.6).
 constexpr bool isRetryCounter(std::uint16_t word) {
   return (word & 0xFFF0) == 0x63C0;
 }
@@ -39,7 +43,7 @@ constexpr int retriesOf(std::uint16_t word) {
 }
 }  // namespace sw
 
-// --- SELECT (7816-4 7.1.1) --------------------------------------------------
+// --- SELECT (7816-4 11.2.2) -------------------------------------------------
 
 // P2 b4-b1: what the card answers with. Fci/Fcp/Fmd send Le 00 (Ne 256); on
 // a T=0 card the transport fetches the answer with GET RESPONSE.
@@ -75,7 +79,7 @@ CommandApdu selectByPath(ByteView path, PathStart start, SelectAnswer answer,
 // SELECT of the MF: P1 00 without command data.
 CommandApdu selectMf(SelectAnswer answer, std::uint8_t cla = 0x00);
 
-// --- READ BINARY (7816-4 7.2.3) ---------------------------------------------
+// --- READ BINARY (7816-4 11.3.3) --------------------------------------------
 
 // From the current EF at a 15-bit offset (P1 b8 = 0, P1-P2 = offset 0..32767).
 // Ne 1..65536; more than 256 makes the APDU extended.
@@ -85,17 +89,18 @@ CommandApdu readBinary(std::size_t offset, std::size_t ne, std::uint8_t cla = 0x
 CommandApdu readBinaryBySfi(std::uint8_t sfi, std::size_t offset, std::size_t ne,
                             std::uint8_t cla = 0x00);
 
-// --- Security (7816-4 7.5) --------------------------------------------------
+// --- Security ---------------------------------------------------------------
 
-// VERIFY (7.5.6) of reference data `reference` (P2; b8 = 1: DF-specific)
+// VERIFY (7816-4 11.6.6) of reference data `reference` (P2; b8 = 1: DF-specific)
 // with the PIN (block) in `verificationData`, P1 00.
 CommandApdu verify(std::uint8_t reference, ByteView verificationData, std::uint8_t cla = 0x00);
-// VERIFY without command data (7.5.6): asks whether verification is needed;
+// VERIFY without command data (11.6.6): asks whether verification is needed;
 // the card answers 9000 (verified), 63Cx (x tries left) or 6983 (blocked).
 CommandApdu verificationStatus(std::uint8_t reference, std::uint8_t cla = 0x00);
 
-// MANAGE SECURITY ENVIRONMENT (7.5.11), P1 b4-b1 = 0001 (SET). P1 b8-b5:
-// which operations the environment is for.
+// MANAGE SECURITY ENVIRONMENT (ISO/IEC 7816-4:2020, by name: no public text
+// confirmed its 2020 clause), P1 b4-b1 = 0001 (SET). P1 b8-b5: which
+// operations the environment is for.
 enum class SecurityUse : std::uint8_t {
   Computation = 0x41,   // computation, decipherment, internal authentication, key agreement
   Verification = 0x81,  // verification, encipherment, external authentication, key agreement
@@ -124,27 +129,30 @@ CommandApdu manageSecurityEnvironmentSet(SecurityUse use, ControlTemplate crt,
                                          std::initializer_list<ControlReference> references,
                                          std::uint8_t cla = 0x00);
 
-// INTERNAL AUTHENTICATE (7.5.2), P1 P2 00 00 (algorithm and key from the
+// INTERNAL AUTHENTICATE (ISO/IEC 7816-4:2020, by name: no public text
+// confirmed its 2020 clause), P1 P2 00 00 (algorithm and key from the
 // security environment): the card signs `challenge`.
 CommandApdu internalAuthenticate(ByteView challenge, std::size_t ne = kShortMaxNe,
                                  std::uint8_t cla = 0x00);
-// GET CHALLENGE (7.5.3): Ne random bytes.
+// GET CHALLENGE (7816-4 11.6.3): Ne random bytes.
 CommandApdu getChallenge(std::size_t ne, std::uint8_t cla = 0x00);
 
-// PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE (ISO/IEC 7816-8:2004
-// PSO, P1 9E = digital signature out, P2 9A = data to be signed in).
+// PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE (ISO/IEC 7816-8:2021,
+// by name; P1 9E = digital signature out, P2 9A = data to be signed in).
 CommandApdu psoComputeDigitalSignature(ByteView input, std::size_t ne = kShortMaxNe,
                                        std::uint8_t cla = 0x00);
 
-// --- GET DATA (7816-4 7.4.2) ------------------------------------------------
+// --- GET DATA ---------------------------------------------------------------
 
-// Even INS CA: the data object `tag` (P1-P2, 0000..FFFF) of the current context.
+// GET DATA with even INS CA (7816-4 11.5.3): the data object `tag` (P1-P2,
+// 0000..FFFF) of the current context.
 CommandApdu getData(std::uint16_t tag, std::size_t ne, std::uint8_t cla = 0x00);
 // P1-P2 3FFF of GET DATA with odd INS: the current DF.
 inline constexpr std::uint16_t kCurrentDf = 0x3FFF;
-// Odd INS CB: data objects in file `fileId` (kCurrentDf for the current DF)
-// that the command data (e.g. tag list 5C, header list 5D, extended header
-// list 4D) names.
+// GET DATA with odd INS CB (ISO/IEC 7816-4:2020, by name: the public texts
+// checked confirm 11.5.3 for INS CA only): data objects in file `fileId` (kCurrentDf
+// for the current DF) that the command data (e.g. tag list 5C, header list
+// 5D, extended header list 4D) names.
 CommandApdu getDataFromFile(std::uint16_t fileId, ByteView references, std::size_t ne,
                             std::uint8_t cla = 0x00);
 

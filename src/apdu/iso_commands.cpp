@@ -1,5 +1,5 @@
 // The named ISO/IEC 7816-4 / 7816-8 commands (see iso_commands.hpp for the
-// clause of each).
+// edition and clause of each).
 #include "hcbridge/iso_commands.hpp"
 
 #include <optional>
