@@ -115,6 +115,7 @@ JsonObjectReader::JsonObjectReader(const nlohmann::json& object, std::vector<std
 
 void JsonObjectReader::refuseUnknownKeys() const {
   for (const auto& item : object_.items()) {
+    if (options_.freeKey != nullptr && options_.freeKey(item.key())) continue;
     if (std::find(allowed_.begin(), allowed_.end(), item.key()) == allowed_.end()) {
       JsonFault fault;
       fault.kind = JsonFaultKind::UnknownKey;
@@ -196,7 +197,16 @@ std::int64_t JsonObjectReader::integerIn(std::string_view key, const nlohmann::j
                                          std::int64_t min, std::int64_t max) const {
   const std::string expected =
       "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!value.is_number_integer()) wrongType(key, expected);
+  JsonFault fault;
+  fault.key = std::string(key);
+  fault.path = pathOf(key);
+  fault.expected = expected;
+  fault.min = min;
+  fault.max = max;
+  if (!value.is_number_integer()) {
+    fault.kind = JsonFaultKind::WrongType;
+    throw locator_(fault);
+  }
   bool inRange = false;
   std::int64_t number = 0;
   if (value.is_number_unsigned()) {
@@ -210,13 +220,7 @@ std::int64_t JsonObjectReader::integerIn(std::string_view key, const nlohmann::j
     inRange = number >= min && number <= max;
   }
   if (!inRange) {
-    JsonFault fault;
     fault.kind = JsonFaultKind::OutOfRange;
-    fault.key = std::string(key);
-    fault.path = pathOf(key);
-    fault.expected = expected;
-    fault.min = min;
-    fault.max = max;
     throw locator_(fault);
   }
   return number;

@@ -1,5 +1,8 @@
 // Profile JSON -> sim::Profile, with an error naming the JSON path of every
-// malformed field. The format is described in docs/sim-profiles.md.
+// malformed field. The format is described in docs/sim-profiles.md. Fields are
+// read with base::JsonObjectReader (unknown keys, types, integer ranges,
+// missing keys); the profile's own checks (hex, sizes, PINs, records) word
+// their failures as its locator does: "<json path>: <what>".
 #include "profile_json.hpp"
 
 #include <openssl/crypto.h>
@@ -7,10 +10,12 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <initializer_list>
-#include <iterator>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "card_state.hpp"
 #include "hcbridge/base/json_object.hpp"
@@ -19,6 +24,7 @@
 namespace hcbridge::sim {
 namespace {
 
+using base::JsonObjectReader;
 using nlohmann::json;
 
 constexpr std::size_t kMaxFileSize = 65535;
@@ -27,49 +33,84 @@ constexpr std::size_t kMaxDepth = 8;
 constexpr std::size_t kMaxPinLength = 64;
 constexpr std::string_view kHint = "See docs/sim-profiles.md for the profile format.";
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw Error(Errc::ProfileInvalid, path + ": " + what, std::string(kHint));
+Error profileError(const std::string& path, const std::string& what) {
+  return Error(Errc::ProfileInvalid, path + ": " + what, std::string(kHint));
 }
 
-std::string member(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw profileError(path, what);
+}
+
+// "comment" and names starting with "_" are free text, never refused.
+bool isFreeKey(std::string_view key) {
+  return key == "comment" || key.starts_with('_');
+}
+
+// The reader's faults in the profile's wording. Profiles read strings and
+// integers through the reader; arrays and hex are checked below.
+Error locate(const base::JsonFault& fault) {
+  using Kind = base::JsonFaultKind;
+  switch (fault.kind) {
+    case Kind::NotObject:
+      if (fault.path.empty()) return profileError("(profile)", "expected a JSON object");
+      return profileError(fault.path, "expected an object");
+    case Kind::UnknownKey:
+      return profileError(fault.path,
+                          "unknown field (expected one of: " + fault.allowedText() + ")");
+    case Kind::Missing:
+      return profileError(fault.path, "missing");
+    case Kind::WrongType:
+      if (fault.expected == "a string") return profileError(fault.path, "expected a string");
+      [[fallthrough]];  // an integer
+    case Kind::OutOfRange:
+      return profileError(fault.path, "expected an integer from " + std::to_string(fault.min) +
+                                          " to " + std::to_string(fault.max));
+    case Kind::TooDeep:
+    case Kind::Syntax:
+    case Kind::NumberOutOfRange:
+      break;
+  }
+  const std::string what = fault.reason.empty() ? fault.message() : fault.reason;
+  return profileError("(profile)", "not valid JSON: " + what);
+}
+
+// Unknown keys refused, free keys let through.
+constexpr JsonObjectReader::Options kFields{.freeKey = isFreeKey};
+
+// The fields of the object at `path` (an array element), with `allowed` keys.
+JsonObjectReader fieldsAt(const json& value, const std::string& path,
+                          std::vector<std::string> allowed) {
+  return JsonObjectReader(value, std::move(allowed), locate, kFields, path);
 }
 
 std::string element(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-// Rejects misspelt fields. "comment" and names starting with "_" are free text.
-void allowOnly(const json& object, const std::string& path,
-               std::initializer_list<std::string_view> allowed) {
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    const std::string& key = it.key();
-    if (key == "comment" || (!key.empty() && key[0] == '_')) continue;
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string list;
-    for (const auto name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-    fail(member(path, key), "unknown field (expected one of: " + list + ")");
-  }
-}
-
-const json* optionalField(const json& object, std::string_view key) {
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-const json& requiredField(const json& object, const std::string& path, std::string_view key) {
-  const json* value = optionalField(object, key);
-  if (value == nullptr) fail(member(path, key), "missing");
-  return *value;
-}
-
-const std::string& stringValue(const json& value, const std::string& path) {
+// An array element that must be a string.
+const std::string& stringAt(const json& value, const std::string& path) {
   if (!value.is_string()) fail(path, "expected a string");
   return value.get_ref<const std::string&>();
 }
 
-Bytes hexValue(const json& value, const std::string& path, const std::string& expectation) {
-  const std::string& text = stringValue(value, path);
+// The array under `key`; null when absent.
+const json* optionalArray(const JsonObjectReader& object, std::string_view key) {
+  const json* value = object.find(key);
+  if (value != nullptr && !value->is_array()) fail(object.pathOf(key), "expected an array");
+  return value;
+}
+
+const json& requiredArray(const JsonObjectReader& object, std::string_view key) {
+  const json* value = optionalArray(object, key);
+  if (value == nullptr) {
+    object.fail({.kind = base::JsonFaultKind::Missing,
+                 .path = object.pathOf(key),
+                 .key = std::string(key)});
+  }
+  return *value;
+}
+
+Bytes hexValue(const std::string& text, const std::string& path, const std::string& expectation) {
   try {
     return fromHex(text);
   } catch (const Error&) {
@@ -77,49 +118,42 @@ Bytes hexValue(const json& value, const std::string& path, const std::string& ex
   }
 }
 
-Bytes hexBytes(const json& value, const std::string& path, std::size_t minSize,
+Bytes hexBytes(const std::string& text, const std::string& path, std::size_t minSize,
                std::size_t maxSize) {
   const std::string expectation =
       "hex bytes (" + std::to_string(minSize) + " to " + std::to_string(maxSize) + " bytes)";
-  Bytes bytes = hexValue(value, path, expectation);
+  Bytes bytes = hexValue(text, path, expectation);
   if (bytes.size() < minSize || bytes.size() > maxSize) {
     fail(path, "expected " + expectation + ", got " + std::to_string(bytes.size()) + " bytes");
   }
   return bytes;
 }
 
-std::uint16_t fidValue(const json& value, const std::string& path) {
-  const Bytes bytes = hexValue(value, path, "4 hex digits");
+// The hex string under `key`, from minSize to maxSize bytes.
+Bytes hexField(const JsonObjectReader& object, std::string_view key, std::size_t minSize,
+               std::size_t maxSize) {
+  return hexBytes(object.requiredString(key), object.pathOf(key), minSize, maxSize);
+}
+
+std::uint16_t fidValue(const std::string& text, const std::string& path) {
+  const Bytes bytes = hexValue(text, path, "4 hex digits");
   if (bytes.size() != 2) fail(path, "expected 4 hex digits");
   return static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
 }
 
-std::uint8_t byteValue(const json& value, const std::string& path) {
-  const Bytes bytes = hexValue(value, path, "2 hex digits");
+std::optional<std::uint16_t> optionalFid(const JsonObjectReader& object) {
+  if (!object.has("fid")) return std::nullopt;
+  return fidValue(object.requiredString("fid"), object.pathOf("fid"));
+}
+
+std::uint8_t byteField(const JsonObjectReader& object, std::string_view key) {
+  const std::string path = object.pathOf(key);
+  const Bytes bytes = hexValue(object.requiredString(key), path, "2 hex digits");
   if (bytes.size() != 1) fail(path, "expected 2 hex digits");
   return bytes[0];
 }
 
-int intValue(const json& value, const std::string& path, int min, int max) {
-  const std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!value.is_number_integer()) fail(path, "expected " + range);
-  const auto number = value.get<long long>();
-  if (number < min || number > max) fail(path, "expected " + range);
-  return static_cast<int>(number);
-}
-
-const json& arrayValue(const json& value, const std::string& path) {
-  if (!value.is_array()) fail(path, "expected an array");
-  return value;
-}
-
-const json& objectValue(const json& value, const std::string& path) {
-  if (!value.is_object()) fail(path, "expected an object");
-  return value;
-}
-
-AccessRule accessRule(const json& value, const std::string& path) {
-  const std::string& text = stringValue(value, path);
+AccessRule accessRule(const std::string& text, const std::string& path) {
   if (text == "always") return AccessRule::always();
   if (text == "never") return AccessRule::never();
   if (text.rfind("pin:", 0) == 0) {
@@ -137,27 +171,30 @@ class Parser {
   explicit Parser(std::filesystem::path baseDir) : baseDir_(std::move(baseDir)) {}
 
   Profile parse(const json& document) {
-    if (!document.is_object()) fail("(profile)", "expected a JSON object");
-    allowOnly(document, "",
-              {"name", "description", "atr", "protocol", "mf", "pins", "keys", "dataObjects"});
+    const JsonObjectReader fields(
+        document, {"name", "description", "atr", "protocol", "mf", "pins", "keys", "dataObjects"},
+        locate, kFields);
     Profile profile;
-    profile.name = stringValue(requiredField(document, "", "name"), "name");
-    if (profile.name.empty()) fail("name", "must not be empty");
-    profile.description = stringValue(requiredField(document, "", "description"), "description");
+    profile.name = fields.requiredString("name");
+    if (profile.name.empty()) fail(fields.pathOf("name"), "must not be empty");
+    profile.description = fields.requiredString("description");
     if (!mentionsTest(profile.description)) {
-      fail("description", "must say which data is invented TEST data (no \"test\" in it)");
+      fail(fields.pathOf("description"),
+           "must say which data is invented TEST data (no \"test\" in it)");
     }
-    profile.atr = hexBytes(requiredField(document, "", "atr"), "atr", 2, 33);
+    profile.atr = hexField(fields, "atr", 2, 33);
     if (profile.atr[0] != 0x3B && profile.atr[0] != 0x3F) {
-      fail("atr", "must start with 3B (direct) or 3F (inverse convention)");
+      fail(fields.pathOf("atr"), "must start with 3B (direct) or 3F (inverse convention)");
     }
-    profile.protocol = protocol(document);
-    if (const json* pins = optionalField(document, "pins")) profile.pins = parsePins(*pins);
-    profile.mf = parseMf(requiredField(document, "", "mf"));
-    if (const json* keys = optionalField(document, "keys")) profile.keys = parseKeys(*keys);
-    if (const json* objects = optionalField(document, "dataObjects")) {
-      profile.dataObjects = parseDataObjects(*objects);
+    profile.protocol = protocol(fields);
+    if (const json* pins = optionalArray(fields, "pins")) {
+      profile.pins = parsePins(*pins, fields.pathOf("pins"));
     }
+    profile.mf = parseMf(fields.requiredObject("mf", {"type", "fid", "aid", "children"}));
+    if (const json* keys = optionalArray(fields, "keys")) {
+      profile.keys = parseKeys(*keys, fields.pathOf("keys"));
+    }
+    profile.dataObjects = parseDataObjects(fields);
     return profile;
   }
 
@@ -169,141 +206,151 @@ class Parser {
     return lower.find("test") != std::string::npos;
   }
 
-  static Protocol protocol(const json& document) {
-    const json* value = optionalField(document, "protocol");
-    if (value == nullptr) return Protocol::T1;
-    const std::string& text = stringValue(*value, "protocol");
-    if (text == "T=0") return Protocol::T0;
-    if (text == "T=1") return Protocol::T1;
-    fail("protocol", "expected \"T=0\" or \"T=1\"");
+  static Protocol protocol(const JsonObjectReader& fields) {
+    const auto text = fields.optionalString("protocol");
+    if (!text) return Protocol::T1;
+    if (*text == "T=0") return Protocol::T0;
+    if (*text == "T=1") return Protocol::T1;
+    fail(fields.pathOf("protocol"), "expected \"T=0\" or \"T=1\"");
   }
 
-  AccessRule rule(const json& object, const std::string& path, std::string_view key) {
-    const json* value = optionalField(object, key);
-    if (value == nullptr) return {};
-    AccessRule parsed = accessRule(*value, member(path, key));
+  // The access rule under `key`, which must be there.
+  AccessRule definedRule(const JsonObjectReader& object, std::string_view key) {
+    const std::string path = object.pathOf(key);
+    AccessRule parsed = accessRule(object.requiredString(key), path);
     if (parsed.kind == AccessRule::Kind::Pin && pinRefs_.count(parsed.pinRef) == 0) {
-      fail(member(path, key),
-           "PIN " + toHex(ByteView(&parsed.pinRef, 1)) + " is not defined in pins");
+      fail(path, "PIN " + toHex(ByteView(&parsed.pinRef, 1)) + " is not defined in pins");
     }
     return parsed;
   }
 
-  Bytes aid(const json& object, const std::string& path) {
-    const json* value = optionalField(object, "aid");
-    if (value == nullptr) return {};
-    Bytes parsed = hexBytes(*value, member(path, "aid"), 1, 16);
-    if (!aids_.insert(parsed).second) fail(member(path, "aid"), "AID used twice in the profile");
+  // The access rule under `key`; absent: the default.
+  AccessRule rule(const JsonObjectReader& object, std::string_view key) {
+    if (!object.has(key)) return {};
+    return definedRule(object, key);
+  }
+
+  Bytes aid(const JsonObjectReader& object) {
+    if (!object.has("aid")) return {};
+    Bytes parsed = hexField(object, "aid", 1, 16);
+    if (!aids_.insert(parsed).second) fail(object.pathOf("aid"), "AID used twice in the profile");
     return parsed;
   }
 
-  FileNode parseMf(const json& value) {
-    objectValue(value, "mf");
-    allowOnly(value, "mf", {"type", "fid", "aid", "children"});
-    if (const json* type = optionalField(value, "type")) {
-      if (stringValue(*type, "mf.type") != "DF") fail("mf.type", "the MF is a \"DF\"");
+  FileNode parseMf(const JsonObjectReader& fields) {
+    if (const auto type = fields.optionalString("type"); type && *type != "DF") {
+      fail(fields.pathOf("type"), "the MF is a \"DF\"");
     }
     FileNode mf;
     mf.type = FileNode::Type::DF;
     mf.fid = 0x3F00;
-    if (const json* fid = optionalField(value, "fid")) {
-      if (fidValue(*fid, "mf.fid") != 0x3F00) fail("mf.fid", "the MF's FID is 3F00");
+    if (const auto fid = optionalFid(fields); fid && *fid != 0x3F00) {
+      fail(fields.pathOf("fid"), "the MF's FID is 3F00");
     }
-    mf.aid = aid(value, "mf");
-    if (const json* children = optionalField(value, "children")) {
-      mf.children = parseChildren(*children, "mf.children", 1);
+    mf.aid = aid(fields);
+    if (const json* children = optionalArray(fields, "children")) {
+      mf.children = parseChildren(*children, fields.pathOf("children"), 1);
     }
     return mf;
   }
 
   std::vector<FileNode> parseChildren(const json& value, const std::string& path,
                                       std::size_t depth) {
-    arrayValue(value, path);
     if (depth > kMaxDepth) fail(path, "DFs nested deeper than " + std::to_string(kMaxDepth));
     std::vector<FileNode> children;
     std::set<std::uint16_t> fids;
     std::set<std::uint8_t> sfis;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      const std::string childPath = element(path, i);
-      FileNode child = parseFile(value[i], childPath, depth);
+      // The keys a file may have depend on its type: parseFile refuses the others.
+      const JsonObjectReader file(value[i], {}, locate, {.refuseUnknown = false}, element(path, i));
+      FileNode child = parseFile(value[i], file, depth);
       if (child.fid && (*child.fid == 0x3F00 || !fids.insert(*child.fid).second)) {
-        fail(member(childPath, "fid"), *child.fid == 0x3F00 ? "3F00 is reserved for the MF"
-                                                            : "FID used twice in the same DF");
+        fail(file.pathOf("fid"), *child.fid == 0x3F00 ? "3F00 is reserved for the MF"
+                                                      : "FID used twice in the same DF");
       }
       if (child.sfi && !sfis.insert(*child.sfi).second) {
-        fail(member(childPath, "sfi"), "SFI used twice in the same DF");
+        fail(file.pathOf("sfi"), "SFI used twice in the same DF");
       }
       children.push_back(std::move(child));
     }
     return children;
   }
 
-  FileNode parseFile(const json& value, const std::string& path, std::size_t depth) {
-    objectValue(value, path);
-    const std::string& type = stringValue(requiredField(value, path, "type"), member(path, "type"));
+  // The keys a file of `type` may have.
+  static std::vector<std::string> fileKeys(const JsonObjectReader& file, const std::string& type) {
+    if (type == "DF") return {"type", "fid", "aid", "children"};
+    if (type == "EF") return {"type", "fid", "sfi", "data", "text", "read", "update"};
+    if (type == "records") return {"type", "fid", "sfi", "records", "read", "update"};
+    fail(file.pathOf("type"), "expected \"DF\", \"EF\" or \"records\"");
+  }
+
+  // `file` reads `value` without refusing keys; the keys are checked here once
+  // the type is known.
+  FileNode parseFile(const json& value, const JsonObjectReader& file, std::size_t depth) {
+    const std::string& type = file.requiredString("type");
     FileNode node;
-    if (const json* fid = optionalField(value, "fid"))
-      node.fid = fidValue(*fid, member(path, "fid"));
+    node.fid = optionalFid(file);
+    const std::vector<std::string> keys = fileKeys(file, type);
+    const JsonObjectReader fields = fieldsAt(value, file.path(), keys);
+    const std::string& path = fields.path();
     if (type == "DF") {
-      allowOnly(value, path, {"type", "fid", "aid", "children"});
       node.type = FileNode::Type::DF;
-      node.aid = aid(value, path);
+      node.aid = aid(fields);
       if (!node.fid && node.aid.empty()) fail(path, "a DF needs a fid or an aid");
-      if (const json* children = optionalField(value, "children")) {
-        node.children = parseChildren(*children, member(path, "children"), depth + 1);
+      if (const json* children = optionalArray(fields, "children")) {
+        node.children = parseChildren(*children, fields.pathOf("children"), depth + 1);
       }
       return node;
     }
     if (type == "EF") {
-      allowOnly(value, path, {"type", "fid", "sfi", "data", "text", "read", "update"});
       node.type = FileNode::Type::TransparentEF;
-      const json* data = optionalField(value, "data");
-      const json* text = optionalField(value, "text");
-      if (data != nullptr && text != nullptr) fail(path, "give either data or text, not both");
-      if (data != nullptr) node.data = hexBytes(*data, member(path, "data"), 0, kMaxFileSize);
-      if (text != nullptr) {
-        const std::string& content = stringValue(*text, member(path, "text"));
-        if (content.size() > kMaxFileSize) fail(member(path, "text"), "longer than 65535 bytes");
+      const bool hasData = fields.has("data");
+      const bool hasText = fields.has("text");
+      if (hasData && hasText) fail(path, "give either data or text, not both");
+      if (hasData) node.data = hexField(fields, "data", 0, kMaxFileSize);
+      if (hasText) {
+        const std::string& content = fields.requiredString("text");
+        if (content.size() > kMaxFileSize) fail(fields.pathOf("text"), "longer than 65535 bytes");
         node.data.assign(content.begin(), content.end());
       }
-    } else if (type == "records") {
-      allowOnly(value, path, {"type", "fid", "sfi", "records", "read", "update"});
+    } else {
       node.type = FileNode::Type::RecordEF;
-      const std::string recordsPath = member(path, "records");
-      const json& records = arrayValue(requiredField(value, path, "records"), recordsPath);
+      const std::string recordsPath = fields.pathOf("records");
+      const json& records = requiredArray(fields, "records");
       if (records.size() > kMaxRecords) fail(recordsPath, "more than 254 records");
       for (std::size_t i = 0; i < records.size(); ++i) {
-        node.records.push_back(hexBytes(records[i], element(recordsPath, i), 1, kMaxFileSize));
+        const std::string recordPath = element(recordsPath, i);
+        node.records.push_back(
+            hexBytes(stringAt(records[i], recordPath), recordPath, 1, kMaxFileSize));
       }
-    } else {
-      fail(member(path, "type"), "expected \"DF\", \"EF\" or \"records\"");
     }
-    if (const json* sfi = optionalField(value, "sfi")) {
-      node.sfi = byteValue(*sfi, member(path, "sfi"));
-      if (*node.sfi < 1 || *node.sfi > 30) fail(member(path, "sfi"), "expected 01 to 1E");
+    if (fields.has("sfi")) {
+      node.sfi = byteField(fields, "sfi");
+      if (*node.sfi < 1 || *node.sfi > 30) fail(fields.pathOf("sfi"), "expected 01 to 1E");
     }
     if (!node.fid && !node.sfi) fail(path, "an EF needs a fid or an sfi");
-    node.read = rule(value, path, "read");
-    node.update = rule(value, path, "update");
+    node.read = rule(fields, "read");
+    node.update = rule(fields, "update");
     return node;
   }
 
   // A PIN or PUK: "value" (text, encoded per format) or "valueHex" (raw bytes).
-  static Bytes secret(const json& object, const std::string& path, std::string_view textKey,
+  static Bytes secret(const JsonObjectReader& pin, std::string_view textKey,
                       std::string_view hexKey, bool format2, bool required) {
-    const json* text = optionalField(object, textKey);
-    const json* hex = optionalField(object, hexKey);
-    if (text != nullptr && hex != nullptr) {
-      fail(path,
+    const bool hasText = pin.has(textKey);
+    const bool hasHex = pin.has(hexKey);
+    if (hasText && hasHex) {
+      fail(pin.path(),
            "give either " + std::string(textKey) + " or " + std::string(hexKey) + ", not both");
     }
-    if (hex != nullptr) return hexBytes(*hex, member(path, hexKey), 1, kMaxPinLength);
-    if (text == nullptr) {
-      if (required) fail(member(path, textKey), "missing (or give " + std::string(hexKey) + ")");
+    if (hasHex) return hexField(pin, hexKey, 1, kMaxPinLength);
+    if (!hasText) {
+      if (required) fail(pin.pathOf(textKey), "missing (or give " + std::string(hexKey) + ")");
       return {};
     }
-    const std::string fieldPath = member(path, textKey);
-    const std::string& value = stringValue(*text, fieldPath);
+    const std::string fieldPath = pin.pathOf(textKey);
+    // A reference into the document, which is wiped afterwards: no copy.
+    const std::string& value = pin.requiredString(textKey);
     if (!format2) {
       if (value.empty() || value.size() > kMaxPinLength)
         fail(fieldPath, "expected 1 to 64 characters");
@@ -326,50 +373,43 @@ class Parser {
     return block;
   }
 
-  std::vector<PinSpec> parsePins(const json& value) {
-    arrayValue(value, "pins");
+  std::vector<PinSpec> parsePins(const json& value, const std::string& path) {
     std::vector<PinSpec> pins;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      const std::string path = element("pins", i);
-      const json& entry = objectValue(value[i], path);
-      allowOnly(entry, path,
-                {"ref", "value", "valueHex", "format", "maxTries", "triesLeft", "puk", "pukHex",
-                 "pukMaxTries", "pukTriesLeft"});
+      const JsonObjectReader entry =
+          fieldsAt(value[i], element(path, i),
+                   {"ref", "value", "valueHex", "format", "maxTries", "triesLeft", "puk", "pukHex",
+                    "pukMaxTries", "pukTriesLeft"});
       PinSpec pin;
-      pin.ref = byteValue(requiredField(entry, path, "ref"), member(path, "ref"));
-      if (!pinRefs_.insert(pin.ref).second) fail(member(path, "ref"), "PIN reference used twice");
+      pin.ref = byteField(entry, "ref");
+      if (!pinRefs_.insert(pin.ref).second) {
+        fail(entry.pathOf("ref"), "PIN reference used twice");
+      }
       bool format2 = false;
-      if (const json* format = optionalField(entry, "format")) {
-        const std::string& name = stringValue(*format, member(path, "format"));
-        if (name != "ascii" && name != "format2") {
-          fail(member(path, "format"), "expected \"ascii\" or \"format2\"");
+      if (const auto format = entry.optionalString("format")) {
+        if (*format != "ascii" && *format != "format2") {
+          fail(entry.pathOf("format"), "expected \"ascii\" or \"format2\"");
         }
-        format2 = name == "format2";
+        format2 = *format == "format2";
       }
-      pin.value = secret(entry, path, "value", "valueHex", format2, true);
-      if (const json* tries = optionalField(entry, "maxTries")) {
-        pin.maxTries = intValue(*tries, member(path, "maxTries"), 1, 15);
-      }
-      pin.triesLeft = pin.maxTries;
-      if (const json* tries = optionalField(entry, "triesLeft")) {
-        pin.triesLeft = intValue(*tries, member(path, "triesLeft"), 0, pin.maxTries);
-      }
-      Bytes puk = secret(entry, path, "puk", "pukHex", format2, false);
+      pin.value = secret(entry, "value", "valueHex", format2, true);
+      pin.maxTries =
+          static_cast<int>(entry.optionalInteger("maxTries", 1, 15).value_or(pin.maxTries));
+      pin.triesLeft = static_cast<int>(
+          entry.optionalInteger("triesLeft", 0, pin.maxTries).value_or(pin.maxTries));
+      Bytes puk = secret(entry, "puk", "pukHex", format2, false);
       if (!puk.empty()) pin.puk = std::move(puk);
-      if (const json* tries = optionalField(entry, "pukMaxTries")) {
-        pin.pukMaxTries = intValue(*tries, member(path, "pukMaxTries"), 1, 15);
-      }
-      pin.pukTriesLeft = pin.pukMaxTries;
-      if (const json* tries = optionalField(entry, "pukTriesLeft")) {
-        pin.pukTriesLeft = intValue(*tries, member(path, "pukTriesLeft"), 0, pin.pukMaxTries);
-      }
+      pin.pukMaxTries =
+          static_cast<int>(entry.optionalInteger("pukMaxTries", 1, 15).value_or(pin.pukMaxTries));
+      pin.pukTriesLeft = static_cast<int>(
+          entry.optionalInteger("pukTriesLeft", 0, pin.pukMaxTries).value_or(pin.pukMaxTries));
       pins.push_back(std::move(pin));
     }
     return pins;
   }
 
-  std::string readPemFile(const json& value, const std::string& path) const {
-    const std::filesystem::path given(stringValue(value, path));
+  std::string readPemFile(const std::string& name, const std::string& path) const {
+    const std::filesystem::path given(name);
     const std::filesystem::path file =
         given.is_absolute() || baseDir_.empty() ? given : baseDir_ / given;
     std::ifstream in(file, std::ios::binary);
@@ -379,63 +419,63 @@ class Parser {
     return text.str();
   }
 
-  std::vector<KeySpec> parseKeys(const json& value) {
-    arrayValue(value, "keys");
+  std::vector<KeySpec> parseKeys(const json& value, const std::string& path) {
     std::vector<KeySpec> keys;
     std::set<std::uint8_t> refs;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      const std::string path = element("keys", i);
-      const json& entry = objectValue(value[i], path);
-      allowOnly(entry, path, {"ref", "pem", "pemFile", "use", "authenticate"});
+      const JsonObjectReader entry =
+          fieldsAt(value[i], element(path, i), {"ref", "pem", "pemFile", "use", "authenticate"});
       KeySpec key;
-      key.ref = byteValue(requiredField(entry, path, "ref"), member(path, "ref"));
-      if (!refs.insert(key.ref).second) fail(member(path, "ref"), "key reference used twice");
-      const json* pem = optionalField(entry, "pem");
-      const json* pemFile = optionalField(entry, "pemFile");
-      if ((pem == nullptr) == (pemFile == nullptr))
-        fail(path, "give exactly one of pem or pemFile");
+      key.ref = byteField(entry, "ref");
+      if (!refs.insert(key.ref).second) fail(entry.pathOf("ref"), "key reference used twice");
+      const json* pem = entry.find("pem");
+      const bool hasPemFile = entry.has("pemFile");
+      if ((pem != nullptr) == hasPemFile) fail(entry.path(), "give exactly one of pem or pemFile");
       std::string keyPath;
       if (pem != nullptr) {
-        keyPath = member(path, "pem");
+        keyPath = entry.pathOf("pem");
         if (pem->is_array()) {  // one string per line, for readability
           for (std::size_t line = 0; line < pem->size(); ++line) {
-            key.privateKeyPem += stringValue((*pem)[line], element(keyPath, line)) + "\n";
+            key.privateKeyPem += stringAt((*pem)[line], element(keyPath, line)) + "\n";
           }
         } else {
-          key.privateKeyPem = stringValue(*pem, keyPath);
+          key.privateKeyPem = entry.requiredString("pem");
         }
       } else {
-        keyPath = member(path, "pemFile");
-        key.privateKeyPem = readPemFile(*pemFile, keyPath);
+        keyPath = entry.pathOf("pemFile");
+        key.privateKeyPem = readPemFile(entry.requiredString("pemFile"), keyPath);
       }
       if (!detail::parsePrivateKeyPem(key.privateKeyPem)) {
         fail(keyPath, "not an unencrypted RSA or EC private key in PEM format");
       }
-      requiredField(entry, path, "use");
-      key.use = rule(entry, path, "use");
+      key.use = definedRule(entry, "use");
       // A card-authentication key answers INTERNAL AUTHENTICATE under its own
       // rule (often without PIN) while PSO signatures keep `use`.
-      if (optionalField(entry, "authenticate") != nullptr)
-        key.authenticate = rule(entry, path, "authenticate");
+      if (entry.has("authenticate")) key.authenticate = definedRule(entry, "authenticate");
       keys.push_back(std::move(key));
     }
     return keys;
   }
 
-  static std::map<std::uint16_t, Bytes> parseDataObjects(const json& value) {
-    objectValue(value, "dataObjects");
+  // "dataObjects": named by tag, so every key but the free ones is read here.
+  static std::map<std::uint16_t, Bytes> parseDataObjects(const JsonObjectReader& profile) {
     std::map<std::uint16_t, Bytes> objects;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      const std::string path = member("dataObjects", it.key());
-      if (it.key() == "comment" || (!it.key().empty() && it.key()[0] == '_')) continue;
+    const json* value = profile.find("dataObjects");
+    if (value == nullptr) return objects;
+    const JsonObjectReader fields(*value, {}, locate, {.refuseUnknown = false},
+                                  profile.pathOf("dataObjects"));
+    for (const auto& item : value->items()) {
+      if (isFreeKey(item.key())) continue;
       Bytes tag;
       try {
-        tag = fromHex(it.key());
+        tag = fromHex(item.key());
       } catch (const Error&) {
       }
-      if (tag.size() != 2) fail(path, "expected 4 hex digits (P1 P2 of GET DATA) as the name");
+      if (tag.size() != 2) {
+        fail(fields.pathOf(item.key()), "expected 4 hex digits (P1 P2 of GET DATA) as the name");
+      }
       objects[static_cast<std::uint16_t>((tag[0] << 8) | tag[1])] =
-          hexBytes(it.value(), path, 1, kMaxFileSize);
+          hexField(fields, item.key(), 1, kMaxFileSize);
     }
     return objects;
   }
@@ -477,11 +517,7 @@ Profile parseProfileDocument(json document, const std::filesystem::path& baseDir
 }  // namespace detail
 
 Profile parseProfile(std::string_view text, const std::filesystem::path& baseDir) {
-  const base::JsonLocator locator = [](const base::JsonFault& fault) {
-    const std::string what = fault.reason.empty() ? fault.message() : fault.reason;
-    return Error(Errc::ProfileInvalid, "(profile): not valid JSON: " + what, std::string(kHint));
-  };
-  return detail::parseProfileDocument(base::parseStrictJson(text, {}, locator), baseDir);
+  return detail::parseProfileDocument(base::parseStrictJson(text, {}, locate), baseDir);
 }
 
 }  // namespace hcbridge::sim

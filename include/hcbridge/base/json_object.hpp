@@ -46,8 +46,9 @@ struct JsonFault {
   // "true or false", "a whole number from 1 to 65535", "a list of strings".
   std::string expected;
   std::vector<std::string> allowed;  // UnknownKey: the keys the object may have
-  std::int64_t min = 0;              // OutOfRange
-  std::int64_t max = 0;              // OutOfRange
+  // OutOfRange, and WrongType from an integer getter: the range asked for.
+  std::int64_t min = 0;
+  std::int64_t max = 0;
   int maxDepth = 0;                  // TooDeep
   std::size_t byte = 0;              // Syntax
   // Syntax/NumberOutOfRange: nlohmann's own text, e.g. "[json.exception.
@@ -87,6 +88,9 @@ class JsonObjectReader {
     // A null value reads as an absent key (API bodies); otherwise null is a
     // value of the wrong type.
     bool nullIsAbsent = false;
+    // Keys the refusal lets through, unlisted (free text in files people
+    // edit: sim profiles allow "comment" and any "_name"); null for none.
+    bool (*freeKey)(std::string_view key) = nullptr;
   };
 
   // Throws the locator's error for NotObject and, with refuseUnknown,
@@ -97,9 +101,13 @@ class JsonObjectReader {
   JsonObjectReader(const nlohmann::json& object, std::vector<std::string> allowed,
                    JsonLocator locator)
       : JsonObjectReader(object, std::move(allowed), std::move(locator), Options{}) {}
+  // A reader of an object that sits at `path` in a larger document (an array
+  // element: "mf.children[2]"); its faults and pathOf() start from there.
+  JsonObjectReader(const nlohmann::json& object, std::vector<std::string> allowed,
+                   JsonLocator locator, Options options, std::string path);
 
-  // The first key outside `allowed`, refused (what the constructor does with
-  // refuseUnknown).
+  // The first key outside `allowed` (and not free), refused (what the
+  // constructor does with refuseUnknown).
   void refuseUnknownKeys() const;
 
   bool has(std::string_view key) const;
@@ -120,7 +128,7 @@ class JsonObjectReader {
   }
 
   // A JSON integer (not 1.0) in [min, max]; WrongType otherwise, OutOfRange
-  // for an integer outside.
+  // for an integer outside (both faults carry min and max).
   std::int64_t requiredInteger(std::string_view key, std::int64_t min, std::int64_t max) const;
   std::optional<std::int64_t> optionalInteger(std::string_view key, std::int64_t min,
                                               std::int64_t max) const;
@@ -139,8 +147,6 @@ class JsonObjectReader {
   const nlohmann::json* find(std::string_view key) const;
 
  private:
-  JsonObjectReader(const nlohmann::json& object, std::vector<std::string> allowed,
-                   JsonLocator locator, Options options, std::string path);
   const nlohmann::json* present(std::string_view key) const;  // honours nullIsAbsent
   const nlohmann::json& required(std::string_view key) const;
   [[noreturn]] void wrongType(std::string_view key, std::string expected) const;

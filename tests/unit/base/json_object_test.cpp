@@ -190,6 +190,57 @@ TEST(JsonObjectReaderTest, NestedPathGrowsInTheFault) {
   EXPECT_EQ(fault.key, "deep");
 }
 
+TEST(JsonObjectReaderTest, AReaderStartsAtAGivenPath) {
+  const json object = R"({"fid":"3F","sub":{"x":1}})"_json;
+  RecordingLocator recorder;
+  const JsonObjectReader reader(object, {"fid", "sub"}, recorder.locator(), {}, "cards[2]");
+  EXPECT_EQ(reader.path(), "cards[2]");
+  EXPECT_EQ(reader.pathOf("fid"), "cards[2].fid");
+  auto fault = faultOf([&](JsonLocator locator) {
+    JsonObjectReader(object, {"fid", "sub"}, locator, {}, "cards[2]").requiredInteger("fid", 0, 1);
+  });
+  EXPECT_EQ(fault.kind, JsonFaultKind::WrongType);
+  EXPECT_EQ(fault.path, "cards[2].fid");
+  EXPECT_EQ(fault.key, "fid");
+  fault = faultOf([&](JsonLocator locator) {
+    JsonObjectReader(object, {"fid", "sub"}, locator, {}, "cards[2]").requiredObject("sub", {});
+  });
+  EXPECT_EQ(fault.kind, JsonFaultKind::UnknownKey);
+  EXPECT_EQ(fault.path, "cards[2].sub.x");
+  fault = faultOf([&](JsonLocator locator) {
+    JsonObjectReader(json::array(), {}, locator, {}, "cards[2].files[0]");
+  });
+  EXPECT_EQ(fault.kind, JsonFaultKind::NotObject);
+  EXPECT_EQ(fault.path, "cards[2].files[0]");
+}
+
+TEST(JsonObjectReaderTest, FreeKeysAreNeitherRefusedNorListed) {
+  const json object = R"({"name":"x","comment":"why","_draft":true,"sub":{"_n":1}})"_json;
+  const JsonObjectReader::Options options{
+      .freeKey = [](std::string_view key) { return key == "comment" || key.starts_with('_'); }};
+  RecordingLocator recorder;
+  const JsonObjectReader reader(object, {"name", "sub"}, recorder.locator(), options);
+  EXPECT_EQ(reader.requiredString("name"), "x");
+  EXPECT_NO_THROW(reader.requiredObject("sub", {}));  // nested readers keep the options
+  EXPECT_TRUE(recorder.faults.empty());
+  const json misspelt = R"({"comment":"why","nmae":"x"})"_json;
+  const auto fault =
+      faultOf([&](JsonLocator locator) { JsonObjectReader(misspelt, {"name"}, locator, options); });
+  EXPECT_EQ(fault.kind, JsonFaultKind::UnknownKey);
+  EXPECT_EQ(fault.path, "nmae");
+  EXPECT_EQ(fault.allowedText(), "name");
+}
+
+TEST(JsonObjectReaderTest, AnIntegerOfTheWrongTypeCarriesTheRange) {
+  const json object = R"({"tries":"3"})"_json;
+  const auto fault = faultOf([&](JsonLocator locator) {
+    JsonObjectReader(object, {"tries"}, locator).requiredInteger("tries", 1, 15);
+  });
+  EXPECT_EQ(fault.kind, JsonFaultKind::WrongType);
+  EXPECT_EQ(fault.min, 1);
+  EXPECT_EQ(fault.max, 15);
+}
+
 TEST(JsonObjectReaderTest, StringListElementPath) {
   const json object = R"({"tags":["a",2]})"_json;
   const auto fault = faultOf([&](JsonLocator locator) {
