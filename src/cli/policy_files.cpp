@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "hcbridge/base/atomic_file.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::cli {
@@ -22,24 +22,13 @@ const std::string kWriteHint =
     "the image with --root DIR; to leave a browser out, name the others with --browser. "
     "Nothing was written.";
 
+Error makeFileError(const std::string& what, const fs::path& path, int error) {
+  return Error(Errc::Internal, what + " " + path.string() + ": " + std::strerror(error),
+               kWriteHint);
+}
+
 [[noreturn]] void fileError(const std::string& what, const fs::path& path, int error) {
-  throw Error(Errc::Internal, what + " " + path.string() + ": " + std::strerror(error), kWriteHint);
-}
-
-void writeAll(int fd, std::string_view content, const fs::path& file) {
-  while (!content.empty()) {
-    const ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fileError("Cannot write", file, n < 0 ? errno : ENOSPC);
-    content.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-void syncFolder(const fs::path& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  fsync(fd);
-  ::close(fd);
+  throw makeFileError(what, path, error);
 }
 
 }  // namespace
@@ -102,33 +91,23 @@ std::vector<fs::path> createFolders(const fs::path& folder) {
 }
 
 void replaceFileAtomically(const fs::path& file, std::string_view content) {
-  const fs::path folder = file.parent_path();
-  std::string temporary = (folder / ("." + file.filename().string() + ".XXXXXX")).string();
-  const int fd = mkostemp(temporary.data(), O_CLOEXEC);
-  if (fd < 0) fileError("Cannot create a temporary file in", folder, errno);
-  bool closed = false;
-  try {
-    if (fchmod(fd, 0644) != 0) fileError("Cannot set the mode of", temporary, errno);
-    writeAll(fd, content, temporary);
-    if (fsync(fd) != 0) fileError("Cannot flush", temporary, errno);
-    closed = true;
-    if (::close(fd) != 0) fileError("Cannot write", temporary, errno);
-  } catch (...) {
-    if (!closed) ::close(fd);
-    unlink(temporary.c_str());
-    throw;
-  }
-  if (rename(temporary.c_str(), file.c_str()) != 0) {
-    const int error = errno;
-    unlink(temporary.c_str());
-    fileError("Cannot replace", file, error);
-  }
-  syncFolder(folder);
+  base::writeFileAtomically(
+      file, content, {.mode = 0644}, [&file](const base::FileWriteFault& fault) {
+        switch (fault.step) {
+          case base::FileWriteStep::CreateTemporary:
+            return makeFileError("Cannot create a temporary file in", file.parent_path(),
+                                 fault.error);
+          case base::FileWriteStep::Replace:
+            return makeFileError("Cannot replace", file, fault.error);
+          default:
+            return makeFileError(std::string(fault.action()), fault.temporary, fault.error);
+        }
+      });
 }
 
 void removeFile(const fs::path& file) {
   if (unlink(file.c_str()) != 0 && errno != ENOENT) fileError("Cannot remove", file, errno);
-  syncFolder(file.parent_path());
+  base::syncFolder(file.parent_path());
 }
 
 std::vector<fs::path> removeEmptyFolders(const std::vector<fs::path>& folders) {
