@@ -1,7 +1,10 @@
 #include "audit_line.hpp"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/base/json_object.hpp"
+#include "hcbridge/error.hpp"
 #include "sha256_hex.hpp"
 
 namespace hcbridge::audit {
@@ -55,6 +58,25 @@ std::string missingField(const nlohmann::json& line) {
   return {};
 }
 
+// A line that is not JSON, in the verifier's words; parseLine reports the
+// error's message as the line's reason.
+Error notJson(const base::JsonFault& fault) {
+  switch (fault.kind) {
+    case base::JsonFaultKind::Syntax:
+      return Error(Errc::Internal,
+                   "not JSON (syntax error at byte " + std::to_string(fault.byte) + ")");
+    case base::JsonFaultKind::NumberOutOfRange:
+      // A number such as 1e400 is valid JSON syntax but has no double value.
+      return Error(Errc::Internal, "not JSON (a number out of range)");
+    default:
+      return Error(Errc::Internal, "not JSON (" + fault.message() + ")");
+  }
+}
+
+// No depth limit: a deeply nested line is reported by its shape (not an
+// object, a field missing) like any other malformed line.
+constexpr base::JsonParseOptions kLineParse{.maxDepth = std::numeric_limits<int>::max()};
+
 }  // namespace
 
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
@@ -83,13 +105,9 @@ std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
   }
   nlohmann::json parsed;
   try {
-    parsed = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& error) {
-    reason = "not JSON (syntax error at byte " + std::to_string(error.byte) + ")";
-    return std::nullopt;
-  } catch (const nlohmann::json::out_of_range&) {
-    // A number such as 1e400 is valid JSON syntax but has no double value.
-    reason = "not JSON (a number out of range)";
+    parsed = base::parseStrictJson(line, kLineParse, notJson);
+  } catch (const Error& error) {
+    reason = error.what();
     return std::nullopt;
   }
   if (!parsed.is_object()) {
