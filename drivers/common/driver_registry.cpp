@@ -11,6 +11,19 @@ void DriverRegistry::add(std::unique_ptr<CardDriver> driver) {
   drivers_.push_back(std::move(driver));
 }
 
+std::string DriverRegistry::cardNames(CardKind kind) const {
+  std::vector<std::string_view> names;
+  for (const auto& driver : drivers_) {
+    if (driver->kind() == kind) names.push_back(driver->shortName());
+  }
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? " or " : ", ";
+    text += names[i];
+  }
+  return text;
+}
+
 const CardDriver& DriverRegistry::identify(CardConnection& card) const {
   std::vector<const CardDriver*> maybe;
   for (const auto& driver : drivers_) {

@@ -246,6 +246,7 @@ class CpsDriver final : public CardDriver {
   std::string_view displayName() const override {
     return "CPS3/CPS4 (Carte de Professionnel de Santé)";
   }
+  std::string_view shortName() const override { return "CPS"; }
   CardKind kind() const override { return CardKind::Practitioner; }
 
   AtrMatch matchAtr(ByteView atr) const override {

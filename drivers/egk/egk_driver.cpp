@@ -45,6 +45,7 @@ class EgkDriver final : public CardDriver {
 
   std::string_view id() const override { return "egk"; }
   std::string_view displayName() const override { return "eGK (elektronische Gesundheitskarte)"; }
+  std::string_view shortName() const override { return "eGK"; }
   CardKind kind() const override { return CardKind::Patient; }
 
   AtrMatch matchAtr(ByteView atr) const override { return gematik::matchAtr(atr); }

@@ -35,6 +35,7 @@ class HbaDriver final : public CardDriver {
 
   std::string_view id() const override { return "hba"; }
   std::string_view displayName() const override { return "HBA (Heilberufsausweis)"; }
+  std::string_view shortName() const override { return "HBA"; }
   CardKind kind() const override { return CardKind::Practitioner; }
 
   AtrMatch matchAtr(ByteView atr) const override { return gematik::matchAtr(atr); }

@@ -88,6 +88,7 @@ class VitaleDriver final : public CardDriver {
  public:
   std::string_view id() const override { return "vitale"; }
   std::string_view displayName() const override { return "Carte Vitale 2"; }
+  std::string_view shortName() const override { return "carte Vitale"; }
   CardKind kind() const override { return CardKind::Patient; }
 
   AtrMatch matchAtr(ByteView atr) const override {

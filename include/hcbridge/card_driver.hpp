@@ -47,6 +47,9 @@ class CardDriver {
 
   virtual std::string_view id() const = 0;  // "vitale", "cps", "egk", "hba"
   virtual std::string_view displayName() const = 0;
+  // How people name the card in a sentence ("carte Vitale", "eGK"); hints
+  // such as "Insert a patient card (carte Vitale or eGK)" are built from it.
+  virtual std::string_view shortName() const { return displayName(); }
   virtual CardKind kind() const = 0;
 
   // From the ATR alone (masked ATR tables); sends nothing.
@@ -83,6 +86,8 @@ class DriverRegistry {
   // Throws Error(CardUnsupported) with the ATR and what to send to get the
   // card supported.
   const CardDriver& identify(CardConnection& card) const;
+  // The short names of the drivers of one kind: "carte Vitale or eGK".
+  std::string cardNames(CardKind kind) const;
 
  private:
   std::vector<std::unique_ptr<CardDriver>> drivers_;

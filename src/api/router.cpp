@@ -5,6 +5,7 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/api/model_json.hpp"
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/error.hpp"
 #include "json_text.hpp"
@@ -173,7 +174,7 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
     }
     if (path == "/v1/practitioner/authenticate") return authenticate(body, caller, std::move(done));
     if (path == "/v1/record-access") return recordAccess(body, caller, std::move(done));
-    if (path == "/v1/status") return done(jsonResponse(200, jsonText(backend_.status())));
+    if (path == "/v1/status") return done(jsonResponse(200, jsonText(toJson(backend_.status()))));
     if (path == "/v1/readers") return done(readersResponse(backend_.readers()));
     if (path == "/v1/openapi.json") return done(jsonResponse(200, std::string(openApiDocument())));
     throw Error(Errc::BadRequest, "/v1/events is a WebSocket endpoint",
@@ -243,7 +244,7 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
         }
         entry.cardSerialHash = read.serialHash;
         try {
-          json selected = selectFields(read.card, wanted);
+          json selected = selectFields(toJson(read), wanted);
           entry.fields = topLevelKeys(selected);
           entry.outcome = "ok";
           finish(std::move(entry), jsonResponse(200, jsonText(selected)));
@@ -271,7 +272,7 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
       std::move(reader),
       [done](std::exception_ptr error, CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
-        done(jsonResponse(200, jsonText(read.card)));
+        done(jsonResponse(200, jsonText(toJson(read))));
       });
 }
 

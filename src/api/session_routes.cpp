@@ -5,6 +5,7 @@
 #include <array>
 
 #include "body_fields.hpp"
+#include "hcbridge/api/model_json.hpp"
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/api/router.hpp"
 #include "hcbridge/auth/tokens.hpp"
@@ -97,7 +98,7 @@ void Router::openSession(json& body, const Caller& caller, ResponseHandler done)
   }
   backend_.openPractitionerSession(
       std::move(request),
-      [&backend = backend_, entry, finish](std::exception_ptr error, json result) mutable {
+      [&backend = backend_, entry, finish](std::exception_ptr error, SessionOpened opened) mutable {
         if (error) {
           const Problem problem = Problem::fromException(error);
           entry.outcome = problem.id;
@@ -105,21 +106,21 @@ void Router::openSession(json& body, const Caller& caller, ResponseHandler done)
         }
         entry.practitioner = backend.practitionerSession();
         entry.outcome = "ok";
-        finish(entry, jsonResponse(201, jsonText(result)));
+        finish(entry, jsonResponse(201, jsonText(toJson(opened))));
       });
 }
 
 void Router::closeSession(const Caller& caller, ResponseHandler done) {
   AuditEntry entry = entryFor("practitioner-session.close", caller, backend_.practitionerSession());
   backend_.closePractitionerSession(
-      [audit = audit_, entry, done](std::exception_ptr error, json result) mutable {
+      [audit = audit_, entry, done](std::exception_ptr error, bool wasOpen) mutable {
         if (error) {
           const Problem problem = Problem::fromException(error);
           entry.outcome = problem.id;
           return answerAudited(audit, entry, problem.toResponse(), done);
         }
         entry.outcome = "ok";
-        answerAudited(audit, entry, jsonResponse(200, jsonText(result)), done);
+        answerAudited(audit, entry, jsonResponse(200, jsonText({{"closed", wasOpen}})), done);
       });
 }
 

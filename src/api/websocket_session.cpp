@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/api/model_json.hpp"
 #include "json_text.hpp"
 
 namespace hcbridge::api::detail {
@@ -11,12 +12,6 @@ namespace hcbridge::api::detail {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
-
-namespace {
-std::string eventFrame(const ServiceEvent& event) {
-  return jsonText({{"type", event.type}, {"data", event.data}});
-}
-}  // namespace
 
 WebSocketSession::WebSocketSession(beast::tcp_stream stream, std::shared_ptr<ServerCore> core,
                                    ConnectionSlot slot, std::string caller)
@@ -62,7 +57,7 @@ void WebSocketSession::onAccept(beast::error_code ec) {
   std::weak_ptr<WebSocketSession> weak = weak_from_this();
   net::any_io_executor executor = executor_;
   subscription_ = core_->backend().subscribe([weak, executor](const ServiceEvent& event) {
-    net::post(executor, [weak, frame = eventFrame(event)]() mutable {
+    net::post(executor, [weak, frame = jsonText(toJson(event))]() mutable {
       if (auto self = weak.lock()) self->enqueue(std::move(frame));
     });
   });

@@ -4,7 +4,7 @@
 
 #include "card_output.hpp"
 #include "command.hpp"
-#include "hcbridge/core/model_json.hpp"
+#include "hcbridge/api/model_json.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/pcsc_transport.hpp"
 #include "options.hpp"
@@ -46,7 +46,7 @@ int runRead(const std::vector<std::string>& args, std::ostream& out) {
   const CardDriver& driver = registry.identify(*connection);
   const CardModel model = driver.read(*connection);
   if (options.json) {
-    out << core::toJson(model).dump(2) << "\n";
+    out << api::toJson(model).dump(2) << "\n";
   } else {
     printCard(out, model);
   }
@@ -67,7 +67,7 @@ int runPinStatus(const std::vector<std::string>& args, std::ostream& out) {
   Transaction transaction(*connection);
   const PinStatus status = registry.identify(*connection).pinStatus(*connection);
   if (options.json) {
-    out << core::toJson(status).dump(2) << "\n";
+    out << api::toJson(status).dump(2) << "\n";
   } else {
     printPinStatus(out, status);
   }

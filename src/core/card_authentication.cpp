@@ -11,23 +11,6 @@ constexpr std::size_t kChallengeBytes = 32;
 
 }  // namespace
 
-nlohmann::json practitionerIdentity(const PractitionerCard& card) {
-  nlohmann::json identity = {
-      {"cardType", card.cardType}, {"surname", card.surname}, {"givenNames", card.givenNames}};
-  if (!card.title.empty()) identity["title"] = card.title;
-  if (!card.profession.empty()) identity["profession"] = card.profession;
-  if (!card.professionCode.empty()) identity["professionCode"] = card.professionCode;
-  if (card.professionalId) {
-    identity["idType"] = card.professionalId->idType;
-    identity["id"] = card.professionalId->id;
-    // The card's national id in full when the professional id is only part of it.
-    if (!card.nationalId.empty() && card.nationalId != card.professionalId->id) {
-      identity["nationalId"] = card.nationalId;
-    }
-  }
-  return identity;
-}
-
 ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
                                                 const AuthenticationSettings& settings) {
   if (card.certificates.empty()) {
@@ -38,8 +21,8 @@ ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
   practitioner.validation =
       settings.practitionerTrust.validate(practitioner.certificate, settings.verificationTime());
   practitioner.algorithm = auth::algorithmForCertificate(practitioner.certificate);
-  practitioner.identity = practitionerIdentity(card);
-  practitioner.label = card.cardType + " " + practitioner.identity.value("id", std::string("?"));
+  practitioner.card = card;
+  practitioner.label = card.cardType + " " + (card.professionalId ? card.professionalId->id : "?");
   practitioner.pinBlockedHint =
       card.pinBlockedHint.empty() ? "Unblock the PIN with the card's PUK or ask the card's issuer."
                                   : card.pinBlockedHint;

@@ -4,7 +4,6 @@
 // signature the card returns against its certificate.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "hcbridge/auth/crypto.hpp"
@@ -17,17 +16,13 @@ namespace hcbridge::core {
 
 // The practitioner as proven by the card: what tokens and the audit log name.
 struct ProvenPractitioner {
-  nlohmann::json identity;     // names, profession, idType + id; never the certificates
+  PractitionerCard card;       // as read: names, profession, the typed professional id
   std::string label;           // "cps 810101201234": card type and professional id
   std::string pinBlockedHint;  // the card driver's: who unblocks this card
   Bytes certificate;           // authentication certificate, DER
   auth::JwsAlgorithm algorithm = auth::JwsAlgorithm::RS256;
   auth::ValidationResult validation;
 };
-
-// The identity fields of the card plus the id a record server keys on, as
-// the card's driver typed it (`PractitionerCard::professionalId`).
-nlohmann::json practitionerIdentity(const PractitionerCard& card);
 
 // Checks the authentication certificate against the trust settings before
 // any PIN goes to the card. Throws the certificate-* errors.

@@ -1,7 +1,6 @@
 #include "hcbridge/core/card_service.hpp"
 
 #include "event_channel.hpp"
-#include "hcbridge/core/model_json.hpp"
 #include "hcbridge/error.hpp"
 #include "patient_authenticity.hpp"
 #include "practitioner_session.hpp"
@@ -13,7 +12,8 @@ namespace hcbridge::core {
 CardService::CardService(Transport& transport, const DriverRegistry& registry,
                          const SerialHasher& hasher, std::string transportLabel,
                          std::string version, AuthenticationSettings authentication)
-    : transportLabel_(std::move(transportLabel)),
+    : registry_(registry),
+      transportLabel_(std::move(transportLabel)),
       version_(std::move(version)),
       authentication_(std::move(authentication)),
       events_(std::make_unique<EventChannel>()),
@@ -37,11 +37,8 @@ void CardService::stop() {
   readers_->stopWorkers();
 }
 
-nlohmann::json CardService::status() const {
-  return {{"version", version_},
-          {"transport", transportLabel_},
-          {"transportState", readers_->transportUp() ? "up" : "lost"},
-          {"readers", readers_->readerCount()}};
+api::ServiceStatus CardService::status() const {
+  return {version_, transportLabel_, readers_->transportUp(), readers_->readerCount()};
 }
 
 std::vector<api::ReaderView> CardService::readers() const {
@@ -62,20 +59,20 @@ void CardService::readCard(CardKind kind, std::optional<std::string> reader,
   readers_->withCard(
       kind, std::move(reader),
       [this, kind, done](const std::string& target, const CachedCard& card) {
-        api::CardRead result{toJson(card.model), target, card.serialHash};
-        if (kind == CardKind::Patient)
-          result.card["authenticity"] = patientAuthenticity(target, card);
+        api::CardRead result{card.model, std::nullopt, target, card.serialHash};
+        if (kind == CardKind::Patient) result.authenticity = patientAuthenticity(target, card);
         done(nullptr, std::move(result));
       },
       [done](std::exception_ptr error) { done(error, {}); });
 }
 
 // Once per insertion: the proof costs a few APDUs and a signature.
-nlohmann::json CardService::patientAuthenticity(const std::string& reader, const CachedCard& card) {
+api::PatientAuthenticity CardService::patientAuthenticity(const std::string& reader,
+                                                          const CachedCard& card) {
   std::uint64_t generation = 0;
   if (auto remembered = readers_->rememberedAuthenticity(reader, generation)) return *remembered;
   auto connection = readers_->connect(reader, ShareMode::Shared);
-  nlohmann::json result =
+  api::PatientAuthenticity result =
       checkPatientCardAuthenticity(*connection, *card.driver, authentication_.patientCardTrust,
                                    authentication_.verificationTime());
   readers_->rememberAuthenticity(reader, generation, result);
@@ -86,16 +83,17 @@ std::optional<std::string> CardService::practitionerSession() const {
   return session_->label();
 }
 
-void CardService::openPractitionerSession(api::SessionOpenRequest request, api::JsonHandler done) {
+void CardService::openPractitionerSession(api::SessionOpenRequest request,
+                                          api::SessionOpenHandler done) {
   session_->open(std::move(request), std::move(done));
 }
 
-void CardService::closePractitionerSession(api::JsonHandler done) {
+void CardService::closePractitionerSession(api::SessionCloseHandler done) {
   session_->close(std::move(done));
 }
 
 void CardService::authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                           api::JsonHandler done) {
+                                           api::WebEidTokenHandler done) {
   session_->authenticate(std::move(origin), std::move(challengeNonce), std::move(done));
 }
 
@@ -130,7 +128,8 @@ void CardService::issueRecordAccess(api::RecordAccessRequest request,
         const auto* model = std::get_if<PatientCard>(&card.model);
         if (model == nullptr) {
           throw Error(Errc::CardAbsent, "the card in '" + patientReader + "' is not a patient card",
-                      "Insert the patient's carte Vitale or eGK, or give \"patient\".");
+                      "Insert the patient's " + registry_.cardNames(CardKind::Patient) +
+                          ", or give \"patient\".");
         }
         session_->signRecordAccess(sessionId, request,
                                    patientIdentifierOf(*model, request.beneficiary),

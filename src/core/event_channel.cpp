@@ -12,8 +12,7 @@ class EventChannel::Registration : public api::Subscription {
   std::uint64_t id_;
 };
 
-void EventChannel::publishLocked(const std::string& type, nlohmann::json data) {
-  const api::ServiceEvent event{type, std::move(data)};
+void EventChannel::publishLocked(const api::ServiceEvent& event) {
   for (const auto& [id, listener] : listeners_) listener(event);
 }
 

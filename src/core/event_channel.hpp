@@ -30,7 +30,7 @@ class EventChannel {
   std::mutex& mutex() { return mutex_; }
 
   // Caller holds mutex(). Listeners run here, so they must not block.
-  void publishLocked(const std::string& type, nlohmann::json data);
+  void publishLocked(const api::ServiceEvent& event);
 
   // Snapshots replay in the order added (readers before the session). Add
   // them before anyone subscribes.

@@ -5,22 +5,22 @@
 #pragma once
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 
+#include "hcbridge/api/backend.hpp"
 #include "hcbridge/auth/certificate_validator.hpp"
 #include "hcbridge/card_driver.hpp"
 
 namespace hcbridge::core {
 
-// {"status": "verified"|"unverified"|"failed", "reason": "...", ["method": "..."]}.
-// verified: the signature verifies and the X.509 certificate chains to a
-// trust anchor; unverified: the card offers no usable proof, no trust anchor
-// is configured, or only the key of a CV certificate was checked; failed:
+// Verified: the signature verifies and the X.509 certificate chains to a
+// trust anchor; Unverified: the card offers no usable proof, no trust anchor
+// is configured, or only the key of a CV certificate was checked; Failed:
 // the signature does not verify, the certificate is refused, or the card's
 // proof is malformed (e.g. EGK_G2_1_ecc.xml's broken CV certificate file).
 // Card and reader errors (removed, unresponsive, busy) are thrown.
-nlohmann::json checkPatientCardAuthenticity(CardConnection& card, const CardDriver& driver,
-                                            const auth::CertificateValidator& trust,
-                                            std::chrono::system_clock::time_point at);
+api::PatientAuthenticity checkPatientCardAuthenticity(CardConnection& card,
+                                                      const CardDriver& driver,
+                                                      const auth::CertificateValidator& trust,
+                                                      std::chrono::system_clock::time_point at);
 
 }  // namespace hcbridge::core

@@ -1,7 +1,6 @@
 #include "practitioner_session.hpp"
 
 #include "hcbridge/auth/tokens.hpp"
-#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::core {
@@ -74,14 +73,14 @@ void PractitionerSession::setStage(Stage stage) {
   if (!open_) stage_ = stage;
 }
 
-void PractitionerSession::open(api::SessionOpenRequest request, api::JsonHandler done) {
+void PractitionerSession::open(api::SessionOpenRequest request, api::SessionOpenHandler done) {
   std::string target;
   std::uint64_t generation = 0;
   try {
     target = readers_.resolveReader(CardKind::Practitioner, request.reader);
     generation = readers_.cardGeneration(target);
   } catch (const Error&) {
-    done(std::current_exception(), nullptr);
+    done(std::current_exception(), {});
     return;
   }
   // std::function needs a copyable job: the PIN travels in a shared buffer,
@@ -91,7 +90,7 @@ void PractitionerSession::open(api::SessionOpenRequest request, api::JsonHandler
   readers_.post(
       target,
       [this, target, generation, pin, confirmLastTry, done] {
-        nlohmann::json opened;
+        api::SessionOpened opened;
         try {
           opened = openOnCard(target, generation, std::move(*pin), confirmLastTry);
         } catch (...) {
@@ -100,16 +99,17 @@ void PractitionerSession::open(api::SessionOpenRequest request, api::JsonHandler
         }
         done(nullptr, std::move(opened));
       },
-      [done](std::exception_ptr error) { done(error, nullptr); });
+      [done](std::exception_ptr error) { done(error, {}); });
 }
 
-nlohmann::json PractitionerSession::openOnCard(const std::string& reader, std::uint64_t generation,
-                                               SecretBytes pin, bool confirmLastTry) {
+api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
+                                                   std::uint64_t generation, SecretBytes pin,
+                                                   bool confirmLastTry) {
   const CachedCard card = readers_.readCard(reader);
   const auto* model = std::get_if<PractitionerCard>(&card.model);
   if (model == nullptr) {
     throw Error(Errc::CardUnsupported, "the card in '" + reader + "' is not a practitioner card",
-                "Insert a CPS or HBA, or name its reader.");
+                "Insert the practitioner card, or name its reader.");
   }
   // The certificate first: no PIN goes to a card hcbridge would not trust.
   auto practitioner =
@@ -153,16 +153,16 @@ nlohmann::json PractitionerSession::openOnCard(const std::string& reader, std::u
   setStage(Stage::PinVerified);
   start(reader, generation, *card.driver, practitioner, connection);
   const Open session = current();
-  return {{"practitioner", practitioner->identity},
-          {"reader", reader},
-          {"algorithm", auth::jwsName(practitioner->algorithm)},
-          {"certificate",
-           {{"subject", practitioner->validation.subject},
-            {"issuer", practitioner->validation.issuer},
-            {"notAfter", practitioner->validation.notAfter},
-            {"revocationChecked", practitioner->validation.revocationChecked}}},
-          {"openedAt", base::utcSecondsText(session.openedAt)},
-          {"idleTimeoutSeconds", settings_.sessionIdleTimeout.count()}};
+  api::SessionOpened opened;
+  opened.practitioner = practitioner->card;
+  opened.reader = reader;
+  opened.algorithm = std::string(auth::jwsName(practitioner->algorithm));
+  opened.certificate = {practitioner->validation.subject, practitioner->validation.issuer,
+                        practitioner->validation.notAfter,
+                        practitioner->validation.revocationChecked};
+  opened.openedAt = session.openedAt;
+  opened.idleTimeout = settings_.sessionIdleTimeout;
+  return opened;
 }
 
 void PractitionerSession::start(const std::string& reader, std::uint64_t generation,
@@ -189,9 +189,7 @@ void PractitionerSession::start(const std::string& reader, std::uint64_t generat
   session.lastUsed = std::chrono::steady_clock::now();
   open_ = session;
   stage_ = Stage::Open;
-  events_.publishLocked(
-      "practitioner.session.opened",
-      {{"reader", reader}, {"idleTimeoutSeconds", settings_.sessionIdleTimeout.count()}});
+  events_.publishLocked(api::ServiceEvent::sessionOpened(reader, settings_.sessionIdleTimeout));
   changed_.notify_all();
 }
 
@@ -203,14 +201,14 @@ void PractitionerSession::touch(std::uint64_t id) {
   }
 }
 
-void PractitionerSession::close(api::JsonHandler done) {
+void PractitionerSession::close(api::SessionCloseHandler done) {
   bool wasOpen = false;
   {
     std::lock_guard lock(events_.mutex());
     wasOpen = open_.has_value();
     if (wasOpen) endLocked("closed", true);
   }
-  done(nullptr, {{"closed", wasOpen}});
+  done(nullptr, wasOpen);
 }
 
 void PractitionerSession::endLocked(const std::string& reason, bool resetCard) {
@@ -221,7 +219,7 @@ void PractitionerSession::endLocked(const std::string& reason, bool resetCard) {
   stage_ = Stage::Closed;
   lastCloseReason_ = reason;
   changed_.notify_all();
-  events_.publishLocked("practitioner.session.closed", {{"reader", reader}, {"reason", reason}});
+  events_.publishLocked(api::ServiceEvent::sessionClosed(reader, reason));
   // On the reader's strand, after any job still using it: reset the card (a
   // card that left lost its PIN state with its power), then disconnect.
   readers_.postCleanup(reader, [connection = std::move(connection), resetCard]() mutable {
@@ -241,9 +239,7 @@ void PractitionerSession::onCardLeftLocked(const std::string& reader, const std:
 
 void PractitionerSession::snapshotLocked(const EventChannel::Listener& listener) const {
   if (!open_) return;
-  listener(
-      {"practitioner.session.opened",
-       {{"reader", open_->reader}, {"idleTimeoutSeconds", settings_.sessionIdleTimeout.count()}}});
+  listener(api::ServiceEvent::sessionOpened(open_->reader, settings_.sessionIdleTimeout));
 }
 
 void PractitionerSession::idleTimerLoop() {
@@ -299,12 +295,12 @@ void PractitionerSession::withCard(const Open& session,
 }
 
 void PractitionerSession::authenticate(std::string origin, std::string challengeNonce,
-                                       api::JsonHandler done) {
+                                       api::WebEidTokenHandler done) {
   Open session;
   try {
     session = current();
   } catch (const Error&) {
-    done(std::current_exception(), nullptr);
+    done(std::current_exception(), {});
     return;
   }
   withCard(
@@ -316,7 +312,7 @@ void PractitionerSession::authenticate(std::string origin, std::string challenge
                                                      cardSigner(card, *open.driver, practitioner));
         done(nullptr, std::move(token));
       },
-      [done](std::exception_ptr error) { done(error, nullptr); });
+      [done](std::exception_ptr error) { done(error, {}); });
 }
 
 void PractitionerSession::signRecordAccess(std::uint64_t sessionId,

@@ -48,9 +48,9 @@ class PractitionerSession {
   // The open session's id; throws practitioner-session-required when none is.
   std::uint64_t requireOpen() const;
 
-  void open(api::SessionOpenRequest request, api::JsonHandler done);
-  void close(api::JsonHandler done);
-  void authenticate(std::string origin, std::string challengeNonce, api::JsonHandler done);
+  void open(api::SessionOpenRequest request, api::SessionOpenHandler done);
+  void close(api::SessionCloseHandler done);
+  void authenticate(std::string origin, std::string challengeNonce, api::WebEidTokenHandler done);
   // Signs the record-access assertion for `patient` with the card of session
   // `sessionId` (from requireOpen()); a session replaced meanwhile does not sign.
   void signRecordAccess(std::uint64_t sessionId, api::RecordAccessRequest request,
@@ -70,8 +70,8 @@ class PractitionerSession {
   };
 
   // On the card's strand: the stages from the certificate to the proof of possession.
-  nlohmann::json openOnCard(const std::string& reader, std::uint64_t generation, SecretBytes pin,
-                            bool confirmLastTry);
+  api::SessionOpened openOnCard(const std::string& reader, std::uint64_t generation,
+                                SecretBytes pin, bool confirmLastTry);
   void setStage(Stage stage);
   void start(const std::string& reader, std::uint64_t generation, const CardDriver& driver,
              std::shared_ptr<const ProvenPractitioner> practitioner,

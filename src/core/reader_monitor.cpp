@@ -8,14 +8,16 @@
 namespace hcbridge::core {
 namespace {
 
+using Event = api::ServiceEvent;
+
 std::string_view kindName(CardKind kind) {
   return kind == CardKind::Patient ? "patient" : "practitioner";
 }
 
-std::string cardAbsentHint(CardKind kind) {
-  return kind == CardKind::Patient
-             ? "Insert a patient card (carte Vitale or eGK) in a reader, or name the reader."
-             : "Insert a practitioner card (CPS or HBA) in a reader, or name the reader.";
+// The card names come from the drivers: core names no card type itself.
+std::string cardAbsentHint(const DriverRegistry& registry, CardKind kind) {
+  return "Insert a " + std::string(kindName(kind)) + " card (" + registry.cardNames(kind) +
+         ") in a reader, or name the reader.";
 }
 
 // Failures that mean the card (or reader) left while we looked at it: the
@@ -120,8 +122,9 @@ void ReaderMonitor::cardLeftLocked(const std::string& reader, const std::string&
   if (cardLeft_) cardLeft_(reader, reason);
 }
 
-void ReaderMonitor::forgetCardLocked(ReaderState& state, const nlohmann::json& readerData) {
-  if (state.insertionAnnounced) events_.publishLocked("card.removed", readerData);
+void ReaderMonitor::forgetCardLocked(ReaderState& state, const std::string& reader) {
+  if (state.insertionAnnounced)
+    events_.publishLocked(Event::ofReader(Event::Type::CardRemoved, reader));
   state.authenticity.reset();
   state.cardType.clear();
   state.cardKind.reset();
@@ -134,31 +137,32 @@ void ReaderMonitor::apply(const ReaderEvent& event) {
   // previous card's model.
   cache_.onEvent(event);
   std::lock_guard lock(events_.mutex());
-  const nlohmann::json readerData = {{"reader", event.reader}};
+  const std::string& reader = event.reader;
   switch (event.kind) {
     case ReaderEventKind::ReaderAdded:
       if (findReader(event.reader) == nullptr) {
         readers_.emplace_back().name = event.reader;
-        events_.publishLocked("reader.added", readerData);
+        events_.publishLocked(Event::ofReader(Event::Type::ReaderAdded, reader));
       }
       break;
     case ReaderEventKind::ReaderRemoved:
       cardLeftLocked(event.reader, "reader-removed");
       if (auto* state = findReader(event.reader)) {
-        if (state->insertionAnnounced) events_.publishLocked("card.removed", readerData);
+        if (state->insertionAnnounced)
+          events_.publishLocked(Event::ofReader(Event::Type::CardRemoved, reader));
         std::erase_if(readers_, [&](const ReaderState& s) { return s.name == event.reader; });
-        events_.publishLocked("reader.removed", readerData);
+        events_.publishLocked(Event::ofReader(Event::Type::ReaderRemoved, reader));
       }
       break;
     case ReaderEventKind::CardInserted: {
       auto* state = findReader(event.reader);
       if (state == nullptr) {
         readers_.emplace_back().name = event.reader;
-        events_.publishLocked("reader.added", readerData);
+        events_.publishLocked(Event::ofReader(Event::Type::ReaderAdded, reader));
         state = &readers_.back();
       }
       cardLeftLocked(event.reader, "card-removed");
-      forgetCardLocked(*state, readerData);
+      forgetCardLocked(*state, reader);
       state->cardPresent = true;
       const auto generation = state->cardGeneration;
       // card.inserted goes out once the reader's worker knows the card type.
@@ -169,7 +173,7 @@ void ReaderMonitor::apply(const ReaderEvent& event) {
     case ReaderEventKind::CardRemoved:
       cardLeftLocked(event.reader, "card-removed");
       if (auto* state = findReader(event.reader)) {
-        forgetCardLocked(*state, readerData);
+        forgetCardLocked(*state, reader);
         state->cardPresent = false;
       }
       break;
@@ -177,11 +181,11 @@ void ReaderMonitor::apply(const ReaderEvent& event) {
       // The cards may have been reset with pcscd.
       cardLeftLocked("", "service-lost");
       transportUp_ = false;
-      events_.publishLocked("service.lost", nlohmann::json::object());
+      events_.publishLocked(Event::ofService(Event::Type::ServiceLost));
       break;
     case ReaderEventKind::ServiceRestored:
       transportUp_ = true;
-      events_.publishLocked("service.restored", nlohmann::json::object());
+      events_.publishLocked(Event::ofService(Event::Type::ServiceRestored));
       break;
   }
 }
@@ -206,15 +210,13 @@ void ReaderMonitor::identifyCard(const std::string& reader, std::uint64_t genera
   state->cardType = type;
   state->cardKind = kind;
   state->insertionAnnounced = true;
-  events_.publishLocked("card.inserted", {{"reader", reader}, {"cardType", type}});
+  events_.publishLocked(Event::cardInserted(reader, type));
 }
 
 void ReaderMonitor::snapshotLocked(const EventChannel::Listener& listener) const {
   for (const auto& state : readers_) {
-    listener({"reader.added", {{"reader", state.name}}});
-    if (state.insertionAnnounced) {
-      listener({"card.inserted", {{"reader", state.name}, {"cardType", state.cardType}}});
-    }
+    listener(Event::ofReader(Event::Type::ReaderAdded, state.name));
+    if (state.insertionAnnounced) listener(Event::cardInserted(state.name, state.cardType));
   }
 }
 
@@ -256,11 +258,11 @@ std::string ReaderMonitor::resolveReader(CardKind kind,
                   "no " + std::string(kindName(kind)) + " card hcbridge knows; the card in '" +
                       state.name + "' is of an unknown type",
                   "Send the output of `hcbridge readers --json` to get it supported. " +
-                      cardAbsentHint(kind));
+                      cardAbsentHint(registry_, kind));
     }
   }
   throw Error(Errc::CardAbsent, "no " + std::string(kindName(kind)) + " card in any reader",
-              cardAbsentHint(kind));
+              cardAbsentHint(registry_, kind));
 }
 
 std::uint64_t ReaderMonitor::cardGeneration(const std::string& reader) const {
@@ -309,7 +311,7 @@ void ReaderMonitor::withCard(CardKind kind, std::optional<std::string> reader, C
                       "the card in '" + target + "' is a " +
                           std::string(card.driver->displayName()) + ", not a " +
                           std::string(kindName(kind)) + " card",
-                      cardAbsentHint(kind));
+                      cardAbsentHint(registry_, kind));
         }
         job(target, card);
       },
@@ -324,7 +326,7 @@ std::shared_ptr<CardConnection> ReaderMonitor::connect(const std::string& reader
   return transport_.connect(reader, mode);
 }
 
-std::optional<nlohmann::json> ReaderMonitor::rememberedAuthenticity(
+std::optional<api::PatientAuthenticity> ReaderMonitor::rememberedAuthenticity(
     const std::string& reader, std::uint64_t& generation) const {
   std::lock_guard lock(events_.mutex());
   const ReaderState* state = findReader(reader);
@@ -334,7 +336,7 @@ std::optional<nlohmann::json> ReaderMonitor::rememberedAuthenticity(
 }
 
 void ReaderMonitor::rememberAuthenticity(const std::string& reader, std::uint64_t generation,
-                                         nlohmann::json authenticity) {
+                                         api::PatientAuthenticity authenticity) {
   std::lock_guard lock(events_.mutex());
   ReaderState* state = findReader(reader);
   if (state != nullptr && state->cardGeneration == generation) {

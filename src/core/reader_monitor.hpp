@@ -73,10 +73,10 @@ class ReaderMonitor : public SessionCards {
   std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override;
 
   // Patient-card authenticity, checked once per insertion.
-  std::optional<nlohmann::json> rememberedAuthenticity(const std::string& reader,
-                                                       std::uint64_t& generation) const;
+  std::optional<api::PatientAuthenticity> rememberedAuthenticity(const std::string& reader,
+                                                                 std::uint64_t& generation) const;
   void rememberAuthenticity(const std::string& reader, std::uint64_t generation,
-                            nlohmann::json authenticity);
+                            api::PatientAuthenticity authenticity);
 
  private:
   struct ReaderState {
@@ -86,7 +86,8 @@ class ReaderMonitor : public SessionCards {
     std::optional<CardKind> cardKind;            // set once identified by a driver
     std::uint64_t cardGeneration = 0;            // bumped by each card event
     bool insertionAnnounced = false;             // card.inserted went out for this card
-    std::optional<nlohmann::json> authenticity;  // patient cards: checked once per insertion
+    std::optional<api::PatientAuthenticity>
+        authenticity;  // patient cards: checked once per insertion
   };
 
   void watchLoop();
@@ -95,7 +96,7 @@ class ReaderMonitor : public SessionCards {
   void cardLeftLocked(const std::string& reader, const std::string& reason);
   // The reader's card is gone (pulled, or replaced by a new one): card.removed
   // if it was announced, and nothing of it is kept.
-  void forgetCardLocked(ReaderState& state, const nlohmann::json& readerData);
+  void forgetCardLocked(ReaderState& state, const std::string& reader);
   void snapshotLocked(const EventChannel::Listener& listener) const;
   ReaderState* findReader(const std::string& name);
   const ReaderState* findReader(const std::string& name) const;

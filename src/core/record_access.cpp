@@ -55,15 +55,14 @@ nlohmann::json recordAccessClaims(const ProvenPractitioner& practitioner,
                                   std::chrono::system_clock::time_point now) {
   const auto issuedAt =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json practitionerClaim = {
-      {"idType", practitioner.identity.value("idType", std::string())},
-      {"id", practitioner.identity.value("id", std::string())},
-      {"surname", practitioner.identity.value("surname", std::string())},
-      {"givenNames", practitioner.identity.value("givenNames", std::string())},
-      {"cardType", practitioner.identity.value("cardType", std::string())}};
-  if (practitioner.identity.contains("professionCode")) {
-    practitionerClaim["professionCode"] = practitioner.identity["professionCode"];
-  }
+  const PractitionerCard& card = practitioner.card;
+  const TypedId professionalId = card.professionalId.value_or(TypedId{});
+  nlohmann::json practitionerClaim = {{"idType", professionalId.idType},
+                                      {"id", professionalId.id},
+                                      {"surname", card.surname},
+                                      {"givenNames", card.givenNames},
+                                      {"cardType", card.cardType}};
+  if (!card.professionCode.empty()) practitionerClaim["professionCode"] = card.professionCode;
   nlohmann::json claims = {{"iss", "hcbridge"},
                            {"sub", practitionerClaim["id"]},
                            {"practitioner", practitionerClaim},

@@ -65,12 +65,11 @@ AuditRecord toAuditRecord(const api::AuditEntry& entry) {
 }
 
 std::string describe(const api::ServiceEvent& event) {
-  std::string line = "event " + event.type;
-  if (event.data.contains("reader"))
-    line += " reader='" + event.data["reader"].get<std::string>() + "'";
-  if (event.data.contains("cardType"))
-    line += " cardType=" + event.data["cardType"].get<std::string>();
-  if (event.data.contains("reason")) line += " reason=" + event.data["reason"].get<std::string>();
+  using Type = api::ServiceEvent::Type;
+  std::string line = "event " + std::string(api::eventTypeName(event.type));
+  if (!event.reader.empty()) line += " reader='" + event.reader + "'";
+  if (event.type == Type::CardInserted) line += " cardType=" + event.cardType;
+  if (event.type == Type::SessionClosed) line += " reason=" + event.reason;
   return line;
 }
 

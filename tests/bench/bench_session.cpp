@@ -108,9 +108,11 @@ double millisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-nlohmann::json callJson(const std::function<void(hcbridge::api::JsonHandler)>& call) {
-  std::promise<nlohmann::json> result;
-  call([&](std::exception_ptr error, nlohmann::json value) {
+// Calls a Backend function and waits for its result; an error is rethrown.
+template <typename Result>
+Result await(const std::function<void(std::function<void(std::exception_ptr, Result)>)>& call) {
+  std::promise<Result> result;
+  call([&](std::exception_ptr error, Result value) {
     if (error) {
       result.set_exception(error);
     } else {
@@ -234,7 +236,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < samples; ++i) {
       std::size_t before = practitioner->commandCount();
       auto start = Clock::now();
-      callJson([&](hcbridge::api::JsonHandler done) {
+      await<hcbridge::api::SessionOpened>([&](hcbridge::api::SessionOpenHandler done) {
         manager.openPractitionerSession({hcbridge::SecretBytes(pin), false, kPractitionerReader},
                                         done);
       });
@@ -260,7 +262,8 @@ int main(int argc, char** argv) {
       assertionCardApdus = practitioner->commandCount() - before;
       assertionCommands = log.take();
 
-      callJson([&](hcbridge::api::JsonHandler done) { manager.closePractitionerSession(done); });
+      await<bool>(
+          [&](hcbridge::api::SessionCloseHandler done) { manager.closePractitionerSession(done); });
       std::this_thread::sleep_for(20ms);  // the reset runs on the card's strand
       log.take();
     }

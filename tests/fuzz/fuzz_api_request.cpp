@@ -21,28 +21,40 @@ namespace {
 
 constexpr std::string_view kCanary = "CANARY-VALUE";
 
+// A patient card whose every value is the canary.
+PatientCard canaryCard() {
+  PatientCard card;
+  card.cardType = "vitale";
+  card.cardSerial = std::string(kCanary);
+  Person holder;
+  holder.surname = std::string(kCanary);
+  card.beneficiaries.push_back(holder);
+  card.insurer.name = std::string(kCanary);
+  return card;
+}
+
 class SyncBackend : public Backend {
  public:
-  nlohmann::json status() const override { return {{"version", "0"}, {"readers", 1}}; }
+  ServiceStatus status() const override { return {"0", "simulated", true, 1}; }
   std::vector<ReaderView> readers() const override { return {{"R", true, "vitale"}}; }
   void readPatientCard(std::optional<std::string>, CardReadHandler done) override {
     if (fail) return done(std::make_exception_ptr(Error(Errc::CardAbsent, "no card")), {});
-    done(nullptr, {{{"cardType", "vitale"},
-                    {"holder", std::string(kCanary)},
-                    {"insurer", {{"name", std::string(kCanary)}}}},
-                   "R",
-                   "hash"});
+    done(nullptr, {canaryCard(), std::nullopt, "R", "hash"});
   }
   void readPractitionerCard(std::optional<std::string>, CardReadHandler done) override {
-    done(nullptr, {{{"surname", "DOC"}}, "R", "hash"});
+    PractitionerCard card;
+    card.surname = "DOC";
+    done(nullptr, {card, std::nullopt, "R", "hash"});
   }
   std::optional<std::string> practitionerSession() const override { return session; }
-  void openPractitionerSession(SessionOpenRequest, JsonHandler done) override {
+  void openPractitionerSession(SessionOpenRequest, SessionOpenHandler done) override {
     if (fail) return done(std::make_exception_ptr(PinError(Errc::PinIncorrect, 2, "wrong")), {});
-    done(nullptr, {{"practitioner", {{"surname", "DOC"}}}});
+    SessionOpened opened;
+    opened.practitioner.surname = "DOC";
+    done(nullptr, opened);
   }
-  void closePractitionerSession(JsonHandler done) override { done(nullptr, {{"closed", true}}); }
-  void authenticatePractitioner(std::string, std::string, JsonHandler done) override {
+  void closePractitionerSession(SessionCloseHandler done) override { done(nullptr, true); }
+  void authenticatePractitioner(std::string, std::string, WebEidTokenHandler done) override {
     if (!session) return done(std::make_exception_ptr(Error(Errc::SessionRequired, "none")), {});
     done(nullptr, {{"format", "web-eid:1.0"}});
   }

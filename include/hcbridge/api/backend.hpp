@@ -1,19 +1,36 @@
 // What the HTTP/WebSocket API needs from the service core. The API layer
-// (src/api) knows nothing of readers, drivers or PC/SC; the reader manager
-// (src/core) implements this interface, tests use a fake.
+// (src/api) knows nothing of readers, drivers or PC/SC; the card service
+// (src/core, core::CardService) implements this interface, tests use a fake.
+// Results are typed: src/api alone decides their JSON form. The two signed
+// artefacts (a Web eID token, a record-access assertion's claims) are the
+// exception: they are JSON by nature, made and signed in the core, and the
+// API passes them on unchanged.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "hcbridge/card_model.hpp"
 #include "hcbridge/secret.hpp"
 
 namespace hcbridge::api {
+
+struct ServiceStatus {
+  std::string version;
+  std::string transport;  // "pcsc" | "simulated"
+  bool transportUp = false;
+  std::size_t readers = 0;
+};
 
 struct ReaderView {
   std::string name;
@@ -23,24 +40,117 @@ struct ReaderView {
   std::string cardType;
 };
 
-// One event for WebSocket clients, e.g. {"type":"card.inserted",
-// "data":{"reader":"...","cardType":"vitale"}}. Never carries health data.
+// One event for WebSocket clients. Never carries health data.
 struct ServiceEvent {
-  std::string type;  // reader.added|reader.removed|card.inserted|card.removed|
-                     // practitioner.session.opened|practitioner.session.closed|
-                     // service.lost|service.restored
-  nlohmann::json data;
+  enum class Type {
+    ReaderAdded,
+    ReaderRemoved,
+    CardInserted,
+    CardRemoved,
+    SessionOpened,
+    SessionClosed,
+    ServiceLost,
+    ServiceRestored,
+  };
+  Type type = Type::ServiceLost;
+  std::string reader;    // every type but service.*
+  std::string cardType;  // card.inserted
+  std::string reason;    // practitioner.session.closed: closed, replaced, idle-timeout, ...
+  std::optional<std::chrono::seconds> idleTimeout;  // practitioner.session.opened
+
+  // reader.added, reader.removed, card.removed
+  static ServiceEvent ofReader(Type type, std::string reader) {
+    ServiceEvent event;
+    event.type = type;
+    event.reader = std::move(reader);
+    return event;
+  }
+  static ServiceEvent cardInserted(std::string reader, std::string cardType) {
+    ServiceEvent event = ofReader(Type::CardInserted, std::move(reader));
+    event.cardType = std::move(cardType);
+    return event;
+  }
+  static ServiceEvent sessionOpened(std::string reader, std::chrono::seconds idleTimeout) {
+    ServiceEvent event = ofReader(Type::SessionOpened, std::move(reader));
+    event.idleTimeout = idleTimeout;
+    return event;
+  }
+  static ServiceEvent sessionClosed(std::string reader, std::string reason) {
+    ServiceEvent event = ofReader(Type::SessionClosed, std::move(reader));
+    event.reason = std::move(reason);
+    return event;
+  }
+  // service.lost, service.restored
+  static ServiceEvent ofService(Type type) {
+    ServiceEvent event;
+    event.type = type;
+    return event;
+  }
+};
+
+// The event's name on the wire and in the log: "card.inserted", ...
+constexpr std::string_view eventTypeName(ServiceEvent::Type type) {
+  switch (type) {
+    case ServiceEvent::Type::ReaderAdded:
+      return "reader.added";
+    case ServiceEvent::Type::ReaderRemoved:
+      return "reader.removed";
+    case ServiceEvent::Type::CardInserted:
+      return "card.inserted";
+    case ServiceEvent::Type::CardRemoved:
+      return "card.removed";
+    case ServiceEvent::Type::SessionOpened:
+      return "practitioner.session.opened";
+    case ServiceEvent::Type::SessionClosed:
+      return "practitioner.session.closed";
+    case ServiceEvent::Type::ServiceLost:
+      return "service.lost";
+    case ServiceEvent::Type::ServiceRestored:
+      return "service.restored";
+  }
+  return "unknown";
+}
+
+// Whether a patient card proved itself genuine (once per insertion).
+struct PatientAuthenticity {
+  enum class Status { Verified, Unverified, Failed };
+  Status status = Status::Unverified;
+  std::string reason;  // for people: why this status
+  std::string method;  // e.g. "x509 challenge-response (...)"; empty when no proof was made
 };
 
 struct CardRead {
-  nlohmann::json card;     // core::toJson(model)
-  std::string reader;      // where it was read
+  CardModel card;
+  std::optional<PatientAuthenticity> authenticity;  // patient cards
+  std::string reader;                               // where it was read
   std::string serialHash;  // core::SerialHasher output: the only serial an audit line may hold
+};
+
+// The practitioner's certificate as checked when the session opened.
+struct CheckedCertificate {
+  std::string subject;
+  std::string issuer;
+  std::string notAfter;  // ISO 8601 UTC
+  bool revocationChecked = false;
+};
+
+struct SessionOpened {
+  // The card as read; the API shows its identity, never its certificates.
+  PractitionerCard practitioner;
+  std::string reader;
+  std::string algorithm;  // the JWS name of the card's key: "RS256" | "ES256"
+  CheckedCertificate certificate;
+  std::chrono::system_clock::time_point openedAt;
+  std::chrono::seconds idleTimeout{0};
 };
 
 // Called exactly once, on any thread: error is null on success.
 using CardReadHandler = std::function<void(std::exception_ptr error, CardRead result)>;
-using JsonHandler = std::function<void(std::exception_ptr error, nlohmann::json result)>;
+using SessionOpenHandler = std::function<void(std::exception_ptr error, SessionOpened result)>;
+// wasOpen: whether a session was open (and is now closed).
+using SessionCloseHandler = std::function<void(std::exception_ptr error, bool wasOpen)>;
+// token: the Web eID authentication token object, as signed.
+using WebEidTokenHandler = std::function<void(std::exception_ptr error, nlohmann::json token)>;
 
 struct SessionOpenRequest {
   SecretBytes pin;
@@ -63,7 +173,7 @@ struct RecordAccessRequest {
 
 struct RecordAccessIssued {
   std::string assertion;          // compact JWS
-  nlohmann::json claims;          // as signed
+  nlohmann::json claims;          // its payload, as signed
   std::string patientSerialHash;  // empty when the patient was given, not read
 };
 using RecordAccessHandler = std::function<void(std::exception_ptr error, RecordAccessIssued)>;
@@ -78,8 +188,7 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // {"version":..., "transport":"pcsc"|"simulated", "transportState":"up"|"lost", "readers":N}
-  virtual nlohmann::json status() const = 0;
+  virtual ServiceStatus status() const = 0;
   virtual std::vector<ReaderView> readers() const = 0;
 
   // Card operations run off the network threads (they take milliseconds to
@@ -95,17 +204,15 @@ class Backend {
 
   // Validates the practitioner card's certificate, sends the PIN once (never
   // retried), proves the card holds the certificate's key, and opens the
-  // session: {"practitioner": {...}, "reader", "openedAt", "expiresAt",
-  // "idleTimeoutSeconds", "algorithm"}. Errors: pin-incorrect (retriesLeft),
-  // pin-last-try, pin-blocked, certificate-*, card-signature-invalid, card-*.
-  virtual void openPractitionerSession(SessionOpenRequest request, JsonHandler done) = 0;
-  // Closes the session and resets the card so its PIN state is gone;
-  // {"closed": true} or {"closed": false} when none was open.
-  virtual void closePractitionerSession(JsonHandler done) = 0;
+  // session. Errors: pin-incorrect (retriesLeft), pin-last-try, pin-blocked,
+  // certificate-*, card-signature-invalid, card-*.
+  virtual void openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) = 0;
+  // Closes the session and resets the card so its PIN state is gone.
+  virtual void closePractitionerSession(SessionCloseHandler done) = 0;
   // The Web eID authentication token for origin + challengeNonce, signed by
   // the card in the open session.
   virtual void authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                        JsonHandler done) = 0;
+                                        WebEidTokenHandler done) = 0;
   // A record-access assertion signed by the card in the open session.
   virtual void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) = 0;
 

@@ -35,15 +35,16 @@ class CardService : public api::Backend {
   CardService(const CardService&) = delete;
   CardService& operator=(const CardService&) = delete;
 
-  nlohmann::json status() const override;
+  api::ServiceStatus status() const override;
   std::vector<api::ReaderView> readers() const override;
   void readPatientCard(std::optional<std::string> reader, api::CardReadHandler done) override;
   void readPractitionerCard(std::optional<std::string> reader, api::CardReadHandler done) override;
   std::optional<std::string> practitionerSession() const override;
-  void openPractitionerSession(api::SessionOpenRequest request, api::JsonHandler done) override;
-  void closePractitionerSession(api::JsonHandler done) override;
+  void openPractitionerSession(api::SessionOpenRequest request,
+                               api::SessionOpenHandler done) override;
+  void closePractitionerSession(api::SessionCloseHandler done) override;
   void authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                api::JsonHandler done) override;
+                                api::WebEidTokenHandler done) override;
   void issueRecordAccess(api::RecordAccessRequest request, api::RecordAccessHandler done) override;
   std::unique_ptr<api::Subscription> subscribe(
       std::function<void(const api::ServiceEvent&)> listener) override;
@@ -54,8 +55,9 @@ class CardService : public api::Backend {
 
  private:
   void readCard(CardKind kind, std::optional<std::string> reader, api::CardReadHandler done);
-  nlohmann::json patientAuthenticity(const std::string& reader, const CachedCard& card);
+  api::PatientAuthenticity patientAuthenticity(const std::string& reader, const CachedCard& card);
 
+  const DriverRegistry& registry_;
   const std::string transportLabel_;
   const std::string version_;
   const AuthenticationSettings authentication_;

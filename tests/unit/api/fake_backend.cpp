@@ -2,27 +2,40 @@
 
 namespace hcbridge::api::testing {
 
+namespace {
+
 // Canary values: tests assert they never reach a log or an audit line.
+PatientCard canaryPatientCard() {
+  PatientCard card;
+  card.cardType = "vitale";
+  card.cardSerial = "CANARY-SERIAL-0042";
+  Person holder;
+  holder.surname = "CANARYSURNAME";
+  holder.givenNames = "Zoe";
+  holder.nir = NirInfo{"2990399999999", true};
+  card.beneficiaries.push_back(holder);
+  card.insurer.name = "CPAM Test";
+  card.insurer.code = "01 751 0000";
+  card.coverageStart = "2024-01-01";
+  card.coverageEnd = "2026-12-31";
+  return card;
+}
+
+PractitionerCard canaryPractitionerCard() {
+  PractitionerCard card;
+  card.cardType = "cps";
+  card.surname = "DOC";
+  card.givenNames = "Ada";
+  return card;
+}
+
+}  // namespace
+
 FakeBackend::FakeBackend()
-    : statusJson({{"version", "0.1.0"},
-                  {"transport", "simulated"},
-                  {"transportState", "up"},
-                  {"readers", 2}}),
+    : statusValue{"0.1.0", "simulated", true, 2},
       readerList({{"Reader A", true, "vitale"}, {"Reader B", false, ""}}),
-      patientCard({{"kind", "patient"},
-                   {"cardType", "vitale"},
-                   {"cardSerial", "CANARY-SERIAL-0042"},
-                   {"beneficiaries",
-                    {{{"surname", "CANARYSURNAME"},
-                      {"givenNames", "Zoe"},
-                      {"nir", {{"value", "2990399999999"}}}}}},
-                   {"insurer", {{"name", "CPAM Test"}, {"code", "01 751 0000"}}},
-                   {"coverageStart", "2024-01-01"},
-                   {"coverageEnd", "2026-12-31"}}),
-      practitionerCard({{"kind", "practitioner"},
-                        {"cardType", "cps"},
-                        {"surname", "DOC"},
-                        {"givenNames", "Ada"}}) {}
+      patientCard(canaryPatientCard()),
+      practitionerCard(canaryPractitionerCard()) {}
 
 FakeBackend::~FakeBackend() {
   for (auto& thread : threads_) thread.join();
@@ -49,22 +62,25 @@ void FakeBackend::readPractitionerCard(std::optional<std::string> reader, CardRe
   complete(practitionerCard, std::move(reader), std::move(done));
 }
 
-void FakeBackend::openPractitionerSession(SessionOpenRequest request, JsonHandler done) {
+void FakeBackend::openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) {
   lastPinLength = request.pin.size();
   const ByteView pin = request.pin.view();
   lastPinWasExpected = std::string(pin.begin(), pin.end()) == expectedPin;
   lastConfirmLastTry = request.confirmLastTry;
-  if (sessionError) return done(sessionError, nullptr);
-  done(nullptr, {{"practitioner", {{"surname", "TEST"}}}, {"reader", "R1"}});
+  if (sessionError) return done(sessionError, {});
+  SessionOpened opened;
+  opened.practitioner.surname = "TEST";
+  opened.reader = "R1";
+  done(nullptr, std::move(opened));
 }
 
-void FakeBackend::closePractitionerSession(JsonHandler done) {
-  if (sessionError) return done(sessionError, nullptr);
-  done(nullptr, {{"closed", session.has_value()}});
+void FakeBackend::closePractitionerSession(SessionCloseHandler done) {
+  if (sessionError) return done(sessionError, false);
+  done(nullptr, session.has_value());
 }
 
 void FakeBackend::authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                           JsonHandler done) {
+                                           WebEidTokenHandler done) {
   lastOrigin = std::move(origin);
   lastNonce = std::move(challengeNonce);
   if (sessionError) return done(sessionError, nullptr);
@@ -77,14 +93,14 @@ void FakeBackend::issueRecordAccess(RecordAccessRequest request, RecordAccessHan
   done(nullptr, {"a.b.c", {{"jti", "J1"}, {"patient", {{"idType", "given"}}}}, serialHash});
 }
 
-void FakeBackend::complete(const nlohmann::json& card, std::optional<std::string> reader,
+void FakeBackend::complete(CardModel card, std::optional<std::string> reader,
                            CardReadHandler done) {
   ++cardReads;
   {
     std::lock_guard lock(mutex_);
     requestedReaders_.push_back(reader);
   }
-  CardRead result{card, reader.value_or("Reader A"), serialHash};
+  CardRead result{std::move(card), std::nullopt, reader.value_or("Reader A"), serialHash};
   if (readDelay.count() == 0) {
     done(readError, std::move(result));
     return;
@@ -102,10 +118,8 @@ std::unique_ptr<Subscription> FakeBackend::subscribe(
   std::lock_guard lock(mutex_);
   // The current state first, as the real reader manager does.
   for (const auto& reader : readerList) {
-    listener({"reader.added", {{"reader", reader.name}}});
-    if (reader.cardPresent) {
-      listener({"card.inserted", {{"reader", reader.name}, {"cardType", reader.cardType}}});
-    }
+    listener(ServiceEvent::ofReader(ServiceEvent::Type::ReaderAdded, reader.name));
+    if (reader.cardPresent) listener(ServiceEvent::cardInserted(reader.name, reader.cardType));
   }
   const int id = nextListenerId_++;
   listeners_.emplace_back(id, std::move(listener));

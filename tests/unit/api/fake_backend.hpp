@@ -18,16 +18,16 @@ class FakeBackend : public Backend {
   FakeBackend();
   ~FakeBackend() override;
 
-  nlohmann::json status() const override { return statusJson; }
+  ServiceStatus status() const override { return statusValue; }
   std::vector<ReaderView> readers() const override { return readerList; }
   void readPatientCard(std::optional<std::string> reader, CardReadHandler done) override;
   void readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) override;
   std::optional<std::string> practitionerSession() const override { return session; }
   // Synchronous; fail with sessionError when set.
-  void openPractitionerSession(SessionOpenRequest request, JsonHandler done) override;
-  void closePractitionerSession(JsonHandler done) override;
+  void openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) override;
+  void closePractitionerSession(SessionCloseHandler done) override;
   void authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                JsonHandler done) override;
+                                WebEidTokenHandler done) override;
   void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) override;
   std::unique_ptr<Subscription> subscribe(
       std::function<void(const ServiceEvent&)> listener) override;
@@ -36,10 +36,10 @@ class FakeBackend : public Backend {
   std::size_t subscriberCount() const;
   std::vector<std::optional<std::string>> requestedReaders() const;
 
-  nlohmann::json statusJson;
+  ServiceStatus statusValue;
   std::vector<ReaderView> readerList;
-  nlohmann::json patientCard;
-  nlohmann::json practitionerCard;
+  PatientCard patientCard;
+  PractitionerCard practitionerCard;
   std::string serialHash = "c0ffee-serial-hash";
   std::optional<std::string> session = std::string("Dr Test");
   std::exception_ptr readError;
@@ -57,8 +57,7 @@ class FakeBackend : public Backend {
 
  private:
   class FakeSubscription;
-  void complete(const nlohmann::json& card, std::optional<std::string> reader,
-                CardReadHandler done);
+  void complete(CardModel card, std::optional<std::string> reader, CardReadHandler done);
 
   mutable std::mutex mutex_;
   std::vector<std::thread> threads_;

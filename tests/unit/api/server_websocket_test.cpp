@@ -30,8 +30,8 @@ TEST_F(ServerTest, WebSocketGetsTheCurrentStateThenLiveEvents) {
   EXPECT_EQ(frame(client)["type"], "card.inserted");
   EXPECT_EQ(frame(client)["data"]["reader"], "Reader B");
   waitForSubscribers(backend_, 1);
-  backend_.publish({"card.removed", {{"reader", "Reader A"}}});
-  backend_.publish({"practitioner.session.opened", nlohmann::json::object()});
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
+  backend_.publish(ServiceEvent::sessionOpened("Reader A", std::chrono::seconds(900)));
   EXPECT_EQ(frame(client),
             (nlohmann::json{{"type", "card.removed"}, {"data", {{"reader", "Reader A"}}}}));
   EXPECT_EQ(frame(client)["type"], "practitioner.session.opened");
@@ -75,14 +75,15 @@ TEST_F(ServerTest, SlowClientIsDroppedOthersKeepTheirEvents) {
   const std::string padding(64 * 1024, 'p');
   bool dropped = false;
   for (int i = 0; i < 2000 && !dropped; ++i) {
-    backend_.publish({"card.inserted", {{"reader", "Reader A"}, {"padding", padding}}});
+    // A long reader name (64 KiB) fills the slow client's queue fast.
+    backend_.publish(ServiceEvent::cardInserted("Reader A " + padding, "vitale"));
     EXPECT_EQ(frame(fast)["type"], "card.inserted");
     dropped = logContains("ws dropped");
   }
   EXPECT_TRUE(dropped);
   for (int i = 0; i < 200 && backend_.subscriberCount() > 1; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(backend_.subscriberCount(), 1u);
-  backend_.publish({"card.removed", {{"reader", "Reader A"}}});
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
   EXPECT_EQ(frame(fast)["type"], "card.removed");
 }
 

@@ -13,6 +13,7 @@
 #include <future>
 #include <mutex>
 
+#include "hcbridge/api/model_json.hpp"
 #include "hcbridge/auth/certificate_validator.hpp"
 #include "hcbridge/auth/crypto.hpp"
 #include "hcbridge/auth/tokens.hpp"
@@ -178,9 +179,10 @@ class EventLog {
  public:
   std::function<void(const api::ServiceEvent&)> listener() {
     return [this](const api::ServiceEvent& event) {
-      std::string line = event.type;
-      if (event.data.contains("reader")) line += " " + event.data["reader"].get<std::string>();
-      if (event.data.contains("reason")) line += " " + event.data["reason"].get<std::string>();
+      const nlohmann::json data = api::toJson(event)["data"];
+      std::string line(api::eventTypeName(event.type));
+      if (data.contains("reader")) line += " " + data["reader"].get<std::string>();
+      if (data.contains("reason")) line += " " + data["reason"].get<std::string>();
       std::lock_guard lock(mutex_);
       lines_.push_back(line);
     };
@@ -304,15 +306,16 @@ class PractitionerSessionTest : public ::testing::Test {
     api::SessionOpenRequest request;
     request.pin = SecretBytes(pin);
     request.confirmLastTry = confirmLastTry;
-    manager_->openPractitionerSession(std::move(request), [promise](std::exception_ptr e, json r) {
-      promise->set_value({e, std::move(r)});
-    });
+    manager_->openPractitionerSession(std::move(request),
+                                      [promise](std::exception_ptr e, api::SessionOpened r) {
+                                        promise->set_value({e, e ? json() : api::toJson(r)});
+                                      });
     return await(promise->get_future());
   }
   JsonOutcome close() {
     auto promise = std::make_shared<std::promise<JsonOutcome>>();
-    manager_->closePractitionerSession([promise](std::exception_ptr e, json r) {
-      promise->set_value({e, std::move(r)});
+    manager_->closePractitionerSession([promise](std::exception_ptr e, bool wasOpen) {
+      promise->set_value({e, e ? json() : json({{"closed", wasOpen}})});
     });
     return await(promise->get_future());
   }
@@ -709,7 +712,7 @@ TEST_F(PractitionerSessionTest, TheWebEidTokenIsSignedByTheCardForOriginAndNonce
 TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard) {
   const ReadOutcome patient = openSessionAndReadFamilyCard();
   ASSERT_EQ(patient.id(), "ok");
-  const std::string nir = patient.result.card["beneficiaries"][0]["nir"]["value"];
+  const std::string nir = api::toJson(patient.result)["beneficiaries"][0]["nir"]["value"];
 
   const auto before = std::chrono::system_clock::now();
   const RecordOutcome issued = recordAccess();
@@ -746,7 +749,7 @@ TEST_F(PractitionerSessionTest, TheRecordAccessAssertionNamesThePatientOfTheCard
 TEST_F(PractitionerSessionTest, TheAssertionNamesTheChosenBeneficiary) {
   const ReadOutcome patient = openSessionAndReadFamilyCard();
   ASSERT_EQ(patient.id(), "ok");
-  const json& child = patient.result.card["beneficiaries"][2];  // LUCAS, on his parent's NIR
+  const json child = api::toJson(patient.result)["beneficiaries"][2];  // LUCAS, on his parent's NIR
 
   api::RecordAccessRequest request = recordRequest();
   request.beneficiary = 3;
@@ -800,8 +803,8 @@ TEST_F(PractitionerSessionTest, APatientCardIsUnverifiedWithoutPatientCardTrust)
   ASSERT_TRUE(waitForType(kReader1, "vitale"));
   const ReadOutcome read = readPatient();
   ASSERT_EQ(read.id(), "ok");
-  EXPECT_EQ(read.result.card["authenticity"]["status"], "unverified");
-  EXPECT_FALSE(read.result.card["authenticity"]["reason"].get<std::string>().empty());
+  EXPECT_EQ(api::toJson(read.result)["authenticity"]["status"], "unverified");
+  EXPECT_FALSE(api::toJson(read.result)["authenticity"]["reason"].get<std::string>().empty());
 }
 
 TEST_F(PractitionerSessionTest, APatientCardVerifiesWithPatientCardTrust) {
@@ -812,8 +815,8 @@ TEST_F(PractitionerSessionTest, APatientCardVerifiesWithPatientCardTrust) {
   ASSERT_TRUE(waitForType(kReader1, "vitale"));
   const ReadOutcome read = readPatient();
   ASSERT_EQ(read.id(), "ok");
-  EXPECT_EQ(read.result.card["authenticity"]["status"], "verified")
-      << read.result.card["authenticity"].dump();
+  EXPECT_EQ(api::toJson(read.result)["authenticity"]["status"], "verified")
+      << api::toJson(read.result)["authenticity"].dump();
 }
 
 TEST_F(PractitionerSessionTest, ACardWithACopiedVitaleCertificateFails) {
@@ -824,8 +827,8 @@ TEST_F(PractitionerSessionTest, ACardWithACopiedVitaleCertificateFails) {
   ASSERT_TRUE(waitForType(kReader1, "vitale"));
   const ReadOutcome read = readPatient();
   ASSERT_EQ(read.id(), "ok");
-  EXPECT_EQ(read.result.card["authenticity"]["status"], "failed")
-      << read.result.card["authenticity"].dump();
+  EXPECT_EQ(api::toJson(read.result)["authenticity"]["status"], "failed")
+      << api::toJson(read.result)["authenticity"].dump();
 }
 
 // The broken CV certificate file of EGK_G2_1_ecc.xml (docs/cards-german.md "Card authenticity"
@@ -837,9 +840,10 @@ TEST_F(PractitionerSessionTest, AnEgkWithAMalformedCvCertificateReadsWithAuthent
   ASSERT_TRUE(waitForType(kReader1, "egk"));
   const ReadOutcome read = readPatient();
   ASSERT_EQ(read.id(), "ok");
-  EXPECT_EQ(read.result.card["authenticity"]["status"], "failed")
-      << read.result.card["authenticity"].dump();
-  EXPECT_NE(read.result.card["authenticity"]["reason"].get<std::string>().find("card-data-invalid"),
+  EXPECT_EQ(api::toJson(read.result)["authenticity"]["status"], "failed")
+      << api::toJson(read.result)["authenticity"].dump();
+  EXPECT_NE(api::toJson(read.result)["authenticity"]["reason"].get<std::string>().find(
+                "card-data-invalid"),
             std::string::npos);
 }
 

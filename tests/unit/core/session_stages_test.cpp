@@ -88,9 +88,9 @@ class SessionStagesTest : public ::testing::Test {
     session_ = std::make_unique<PractitionerSession>(cards_, events_, settings_);
     subscription_ = events_.subscribe([this](const api::ServiceEvent& event) {
       std::lock_guard lock(mutex_);
-      seen_.push_back(event.type + (event.data.contains("reason")
-                                        ? " " + event.data["reason"].get<std::string>()
-                                        : ""));
+      std::string line(api::eventTypeName(event.type));
+      if (event.type == api::ServiceEvent::Type::SessionClosed) line += " " + event.reason;
+      seen_.push_back(line);
     });
   }
   ~SessionStagesTest() override {
@@ -103,7 +103,7 @@ class SessionStagesTest : public ::testing::Test {
     std::string code = "not called";
     api::SessionOpenRequest request;
     request.pin = SecretBytes(pin);
-    session_->open(std::move(request), [&](std::exception_ptr error, const nlohmann::json&) {
+    session_->open(std::move(request), [&](std::exception_ptr error, const api::SessionOpened&) {
       code = "";
       if (!error) return;
       try {
@@ -139,9 +139,7 @@ TEST_F(SessionStagesTest, OpensWithTheRightPinAndClosesSayingWhy) {
   EXPECT_EQ(session_->label(), "cps 10101201234");
   EXPECT_NO_THROW(session_->requireOpen());
   bool closed = false;
-  session_->close([&](std::exception_ptr, const nlohmann::json& result) {
-    closed = result.value("closed", false);
-  });
+  session_->close([&](std::exception_ptr, bool wasOpen) { closed = wasOpen; });
   EXPECT_TRUE(closed);
   EXPECT_EQ(session_->stage(), Stage::Closed);
   EXPECT_EQ(session_->lastCloseReason(), "closed");

@@ -1,10 +1,11 @@
-#include "hcbridge/core/model_json.hpp"
+#include "hcbridge/api/model_json.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/bytes.hpp"
 
-namespace hcbridge::core {
+namespace hcbridge::api {
 namespace {
 
 using nlohmann::json;
@@ -88,7 +89,7 @@ json toJson(const PractitionerCard& card) {
   for (const auto& c : card.certificates) {
     certificates.push_back({{"label", c.label}, {"der", toHex(c.der)}});
   }
-  json out = {{"kind", "practitioner"},       {"cardType", card.cardType},
+  json out = {{"kind", "practitioner"},        {"cardType", card.cardType},
               {"generation", card.generation}, {"cardSerial", card.cardSerial},
               {"surname", card.surname},       {"givenNames", card.givenNames},
               {"certificates", certificates}};
@@ -113,4 +114,70 @@ json toJson(const PinStatus& s) {
           {"state", s.state}};
 }
 
-}  // namespace hcbridge::core
+json toJson(const PatientAuthenticity& authenticity) {
+  const char* status = authenticity.status == PatientAuthenticity::Status::Verified ? "verified"
+                       : authenticity.status == PatientAuthenticity::Status::Failed ? "failed"
+                                                                                    : "unverified";
+  json out = {{"status", status}, {"reason", authenticity.reason}};
+  putNonEmpty(out, "method", authenticity.method);
+  return out;
+}
+
+json toJson(const CardRead& read) {
+  json out = toJson(read.card);
+  if (read.authenticity) out["authenticity"] = toJson(*read.authenticity);
+  return out;
+}
+
+json toJson(const ServiceStatus& status) {
+  return {{"version", status.version},
+          {"transport", status.transport},
+          {"transportState", status.transportUp ? "up" : "lost"},
+          {"readers", status.readers}};
+}
+
+json practitionerIdentityJson(const PractitionerCard& card) {
+  json identity = {
+      {"cardType", card.cardType}, {"surname", card.surname}, {"givenNames", card.givenNames}};
+  putNonEmpty(identity, "title", card.title);
+  putNonEmpty(identity, "profession", card.profession);
+  putNonEmpty(identity, "professionCode", card.professionCode);
+  if (card.professionalId) {
+    identity["idType"] = card.professionalId->idType;
+    identity["id"] = card.professionalId->id;
+    // The card's national id in full when the professional id is only part of it.
+    if (!card.nationalId.empty() && card.nationalId != card.professionalId->id) {
+      identity["nationalId"] = card.nationalId;
+    }
+  }
+  return identity;
+}
+
+json toJson(const SessionOpened& session) {
+  return {{"practitioner", practitionerIdentityJson(session.practitioner)},
+          {"reader", session.reader},
+          {"algorithm", session.algorithm},
+          {"certificate",
+           {{"subject", session.certificate.subject},
+            {"issuer", session.certificate.issuer},
+            {"notAfter", session.certificate.notAfter},
+            {"revocationChecked", session.certificate.revocationChecked}}},
+          {"openedAt", base::utcSecondsText(session.openedAt)},
+          {"idleTimeoutSeconds", session.idleTimeout.count()}};
+}
+
+json toJson(const ServiceEvent& event) {
+  using Type = ServiceEvent::Type;
+  json data = json::object();
+  if (event.type != Type::ServiceLost && event.type != Type::ServiceRestored) {
+    data["reader"] = event.reader;
+  }
+  if (event.type == Type::CardInserted) data["cardType"] = event.cardType;
+  if (event.type == Type::SessionOpened && event.idleTimeout) {
+    data["idleTimeoutSeconds"] = event.idleTimeout->count();
+  }
+  if (event.type == Type::SessionClosed) data["reason"] = event.reason;
+  return {{"type", eventTypeName(event.type)}, {"data", std::move(data)}};
+}
+
+}  // namespace hcbridge::api
