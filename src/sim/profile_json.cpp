@@ -103,9 +103,11 @@ const json* optionalArray(const JsonObjectReader& object, std::string_view key) 
 const json& requiredArray(const JsonObjectReader& object, std::string_view key) {
   const json* value = optionalArray(object, key);
   if (value == nullptr) {
-    object.fail({.kind = base::JsonFaultKind::Missing,
-                 .path = object.pathOf(key),
-                 .key = std::string(key)});
+    base::JsonFault fault;
+    fault.kind = base::JsonFaultKind::Missing;
+    fault.path = object.pathOf(key);
+    fault.key = std::string(key);
+    object.fail(std::move(fault));
   }
   return *value;
 }
