@@ -10,6 +10,7 @@
 
 #include "hcbridge/card_model.hpp"
 #include "hcbridge/secret.hpp"
+#include "hcbridge/signature_scheme.hpp"
 #include "hcbridge/transport.hpp"
 
 namespace hcbridge {
@@ -18,11 +19,6 @@ enum class AtrMatch {
   No,     // not this card
   Maybe,  // possible: probe() decides (cards whose ATR says little, e.g. eGK/HBA)
   Yes,    // this card type
-};
-
-enum class SignatureScheme {
-  RsaPkcs1Sha256,  // input: SHA-256 hash; the driver builds the DigestInfo if the card needs it
-  EcdsaSha256,     // input: SHA-256 hash; output: plain r||s
 };
 
 // What a patient card shows to prove it is genuine, without PIN: the

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "hcbridge/bytes.hpp"
-#include "hcbridge/card_driver.hpp"
+#include "hcbridge/signature_scheme.hpp"
 
 namespace hcbridge::auth {
 
