@@ -53,6 +53,11 @@ enum class Errc {
   AudienceMismatch,       // an assertion was made for another audience
   NonceMismatch,          // a token or assertion carries another nonce than the one issued
   NonceReplayed,          // the nonce was already used once
+  // The practitioner's authority belongs to the practitioner (session binding, PIN protection).
+  SessionNotYours,      // the session token is missing or wrong, or another caller or user sent it
+  SessionBusy,          // another caller holds the open session: no PIN attempt meanwhile
+  PinAttemptTooSoon,    // a wrong PIN was sent moments ago: the next attempt must wait
+  PatientCardRequired,  // card_absent_access "deny": a record access needs the patient's card
   Internal,               // an unexpected failure of the PC/SC layer or the program
   Count,                  // not an error: the number of codes above; keep it last
 };
@@ -115,6 +120,11 @@ inline constexpr ErrcInfo kErrcCatalogue[] = {
     {Errc::AudienceMismatch, "audience-mismatch", "Assertion made for another audience", 400},
     {Errc::NonceMismatch, "nonce-mismatch", "Nonce does not match", 400},
     {Errc::NonceReplayed, "nonce-replayed", "Nonce already used", 400},
+    {Errc::SessionNotYours, "session-not-yours", "Practitioner session belongs to another caller",
+     403},
+    {Errc::SessionBusy, "session-busy", "Practitioner session in use by another caller", 409},
+    {Errc::PinAttemptTooSoon, "pin-attempt-too-soon", "Too soon after a wrong PIN", 429},
+    {Errc::PatientCardRequired, "patient-card-required", "Patient card required", 403},
     {Errc::Internal, "internal", "Internal error", 500},
 };
 

@@ -4,8 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
+
+#include "hcbridge/base/tcp_table.hpp"
 
 namespace hcbridge::cli {
 namespace {
@@ -25,21 +26,13 @@ std::optional<pid_t> pidOf(const fs::directory_entry& entry) {
   return static_cast<pid_t>(std::stol(name));
 }
 
-// Socket inodes of the listeners on `port` in /proc/net/tcp or tcp6
-// (columns: sl local_address rem_address st ... inode; st 0A = LISTEN).
-std::vector<std::string> listenerInodes(const char* table, std::uint16_t port) {
+// Socket inodes of the listeners on `port`, IPv4 or IPv6.
+std::vector<std::string> listenerInodes(std::uint16_t port) {
   std::vector<std::string> inodes;
-  std::ifstream in(table);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-    fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
-        timeout >> inode;
-    const auto colon = local.rfind(':');
-    if (state != "0A" || colon == std::string::npos) continue;
-    if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) inodes.push_back(inode);
+  for (const base::TcpSocketRow& row : base::readTcpTables()) {
+    if (row.state == base::kTcpListen && row.local.port == port) {
+      inodes.push_back(std::to_string(row.inode));
+    }
   }
   return inodes;
 }
@@ -56,8 +49,7 @@ std::optional<ProcessInfo> findProcess(std::string_view name) {
 }
 
 std::optional<ProcessInfo> tcpListener(std::uint16_t port) {
-  std::vector<std::string> inodes = listenerInodes("/proc/net/tcp", port);
-  for (auto& inode : listenerInodes("/proc/net/tcp6", port)) inodes.push_back(std::move(inode));
+  const std::vector<std::string> inodes = listenerInodes(port);
   if (inodes.empty()) return std::nullopt;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator("/proc", error)) {
