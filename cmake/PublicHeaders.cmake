@@ -11,7 +11,7 @@ set(HCBRIDGE_HEADERS_hcbridge_drivers drivers.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_pcsc pcsc_transport.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_signals signal_waiter.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_apps app_keys.hpp)
-set(HCBRIDGE_HEADERS_hcbridge_audit audit_log.hpp)
+set(HCBRIDGE_HEADERS_hcbridge_audit audit_log.hpp audit_key.hpp audit_access.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_backend api/backend.hpp)
 foreach(folder base auth core sim api)
   file(GLOB headers RELATIVE ${PROJECT_SOURCE_DIR}/include/hcbridge

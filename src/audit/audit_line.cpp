@@ -1,5 +1,7 @@
 #include "audit_line.hpp"
 
+#include <openssl/crypto.h>
+
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -55,7 +57,19 @@ std::string missingField(const nlohmann::json& line) {
   if (!isLowerHex64(line.at("prev").get<std::string>())) {
     return "field 'prev' is not 64 lower-case hex digits";
   }
+  if (const auto mac = line.find("mac"); mac != line.end()) {
+    if (!mac->is_string() || !isLowerHex64(mac->get<std::string>())) {
+      return "field 'mac' is not 64 lower-case hex digits";
+    }
+  }
   return {};
+}
+
+constexpr std::string_view kMacMember = ",\"mac\":\"";
+
+// The suffix a keyed line ends with: ,"mac":"<mac>"}
+std::string macSuffix(std::string_view mac) {
+  return std::string(kMacMember) + std::string(mac) + "\"}";
 }
 
 // A line that is not JSON, in the verifier's words; parseLine reports the
@@ -80,7 +94,7 @@ constexpr base::JsonParseOptions kLineParse{.maxDepth = std::numeric_limits<int>
 }  // namespace
 
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
-                       std::string_view prev) {
+                       std::string_view prev, const AuditKey* key) {
   nlohmann::ordered_json line;
   line["time"] = time;
   line["seq"] = seq;
@@ -95,7 +109,11 @@ std::string formatLine(const AuditRecord& record, std::string_view time, std::ui
   line["prev"] = prev;
   // The caller string comes from an HTTP header: bytes that are not UTF-8
   // become U+FFFD rather than losing the line.
-  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  if (key == nullptr) return text;
+  const std::string mac = key->macHex(text);
+  text.pop_back();  // the closing brace: the MAC member goes last
+  return text + macSuffix(mac);
 }
 
 std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
@@ -116,7 +134,28 @@ std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
   }
   reason = missingField(parsed);
   if (!reason.empty()) return std::nullopt;
-  return ChainLink{parsed.at("seq").get<std::uint64_t>(), parsed.at("prev").get<std::string>()};
+  ChainLink link{parsed.at("seq").get<std::uint64_t>(), parsed.at("prev").get<std::string>(), {}};
+  if (const auto mac = parsed.find("mac"); mac != parsed.end()) {
+    link.mac = mac->get<std::string>();
+    // The MAC covers the bytes before it: it must be the last member, written as ours are.
+    if (!line.ends_with(macSuffix(*link.mac))) {
+      reason = "field 'mac' is not the line's last member";
+      return std::nullopt;
+    }
+  }
+  return link;
+}
+
+std::string headOf(std::string_view line, const ChainLink& link) {
+  return link.mac ? *link.mac : sha256Hex(line);
+}
+
+bool macVerifies(std::string_view line, const ChainLink& link, const AuditKey& key) {
+  if (!link.mac) return false;
+  std::string covered(line.substr(0, line.size() - macSuffix(*link.mac).size()));
+  covered.push_back('}');
+  const std::string expected = key.macHex(covered);
+  return CRYPTO_memcmp(expected.data(), link.mac->data(), expected.size()) == 0;
 }
 
 }  // namespace hcbridge::audit

@@ -22,7 +22,7 @@ namespace {
 constexpr std::size_t kMaxLineBytes = 1 << 20;
 
 const char* const kCheckHint =
-    "Check it with 'hcbridge audit verify FILE'. To start a new log, move the file aside "
+    "Check it with 'sudo hcbridge audit verify FILE'. To start a new log, move the file aside "
     "(keep it: it is evidence) and restart hcbridged.";
 
 [[noreturn]] void fileError(const std::filesystem::path& file, const std::string& what, int error) {
@@ -59,12 +59,44 @@ std::string readLastLine(int fd, std::uint64_t size, const std::filesystem::path
   return line;
 }
 
+[[noreturn]] void keyMismatch(const std::filesystem::path& file) {
+  throw Error(Errc::AuditKeyMismatch,
+              "The audit log " + file.string() +
+                  " was written with another audit key: its last line's MAC does not verify",
+              "Restore the audit key that wrote it (\"audit_key_file\" in the config), or move "
+              "the log aside (keep it: it is evidence, verified with its own key) and restart "
+              "hcbridged to begin a new log.");
+}
+
+// Appends one checkpoint line to the configured file; the fd is opened per
+// checkpoint, rarely enough, so the file may be rotated away.
+void appendCheckpointFile(const std::filesystem::path& file, const std::string& line) {
+  const auto fail = [&file](int error) {
+    throw Error(
+        Errc::Internal,
+        "Cannot write the audit checkpoint file " + file.string() + ": " + std::strerror(error),
+        "Check \"audit_checkpoint_file\" in the config: its folder must exist and be "
+        "writable by the service user (keep it outside the audit log's folder, e.g. "
+        "/var/lib/hcbridge/audit.checkpoints).");
+  };
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) fail(errno);
+  const ssize_t written = ::write(fd, line.data(), line.size());
+  const int error = written < 0 ? errno : EIO;
+  const bool synced = fsync(fd) == 0;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(line.size()) || !synced) fail(error);
+}
+
 }  // namespace
 
-std::unique_ptr<AuditLog> AuditLog::open(const std::filesystem::path& file) {
+std::unique_ptr<AuditLog> AuditLog::open(const std::filesystem::path& file, AuditKey key,
+                                         AuditLogOptions options) {
   // O_RDWR only to read the last line back; every write goes to the end.
   const int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) fileError(file, "Cannot open", errno);
+  std::unique_ptr<AuditLog> log;
+  struct stat info {};
   try {
     // Two writers would fork the chain: the second one is refused.
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -74,17 +106,24 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::filesystem::path& file) {
                   "Only one hcbridged may write an audit log; stop the other one or give this "
                   "one another file.");
     }
-    struct stat info {};
     if (fstat(fd, &info) != 0) fileError(file, "Cannot examine", errno);
     if (!S_ISREG(info.st_mode)) brokenLog(file, "it is not a regular file");
     if ((info.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
       fileError(file, "Cannot make private (mode 0600)", errno);
     }
-    const auto size = static_cast<std::uint64_t>(info.st_size);
-    if (size == 0) {
-      return std::unique_ptr<AuditLog>(
-          new AuditLog(file, fd, 0, 0, std::string(audit::kNoPreviousLine)));
+    if (options.checkpointFile) {
+      // A checkpoint file that cannot be written is a config error: say so at start.
+      appendCheckpointFile(*options.checkpointFile, "");
     }
+    log.reset(new AuditLog(file, fd, std::move(key), std::move(options)));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  log->size_ = size;
+  log->lastHead_ = std::string(audit::kNoPreviousLine);
+  if (size > 0) {
     char lastByte = 0;
     if (pread(fd, &lastByte, 1, static_cast<off_t>(size - 1)) != 1) {
       fileError(file, "Cannot read", errno);
@@ -94,21 +133,17 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::filesystem::path& file) {
     std::string reason;
     const auto link = audit::parseLine(lastLine, reason);
     if (!link) brokenLog(file, "its last line is not an audit line: " + reason);
-    return std::unique_ptr<AuditLog>(
-        new AuditLog(file, fd, size, link->seq, audit::sha256Hex(lastLine)));
-  } catch (...) {
-    ::close(fd);
-    throw;
+    // An unkeyed last line is a log from before the key: keyed lines follow it.
+    if (link->mac && !audit::macVerifies(lastLine, *link, log->key_)) keyMismatch(file);
+    log->lastSeq_ = link->seq;
+    log->lastHead_ = audit::headOf(lastLine, *link);
   }
+  log->checkpoint();
+  return log;
 }
 
-AuditLog::AuditLog(std::filesystem::path path, int fd, std::uint64_t size, std::uint64_t lastSeq,
-                   std::string lastLineHash)
-    : path_(std::move(path)),
-      fd_(fd),
-      size_(size),
-      lastSeq_(lastSeq),
-      lastLineHash_(std::move(lastLineHash)) {}
+AuditLog::AuditLog(std::filesystem::path path, int fd, AuditKey key, AuditLogOptions options)
+    : path_(std::move(path)), fd_(fd), key_(std::move(key)), options_(std::move(options)) {}
 
 AuditLog::~AuditLog() {
   ::close(fd_);
@@ -116,9 +151,11 @@ AuditLog::~AuditLog() {
 
 void AuditLog::append(const AuditRecord& record) {
   std::lock_guard lock(mutex_);
-  std::string line = audit::formatLine(
-      record, base::utcMillisText(std::chrono::system_clock::now()), lastSeq_ + 1, lastLineHash_);
-  std::string lineHash = audit::sha256Hex(line);
+  std::string line =
+      audit::formatLine(record, base::utcMillisText(std::chrono::system_clock::now()), lastSeq_ + 1,
+                        lastHead_, &key_);
+  std::string reason;
+  std::string head = audit::headOf(line, *audit::parseLine(line, reason));
   line.push_back('\n');
 
   // One write() per line: with O_APPEND the line lands whole at the end.
@@ -136,8 +173,43 @@ void AuditLog::append(const AuditRecord& record) {
   }
   size_ += line.size();
   ++lastSeq_;
-  lastLineHash_ = std::move(lineHash);
+  lastHead_ = std::move(head);
   if (fsync(fd_) != 0) fileError(path_, "Cannot flush", errno);
+  if (options_.checkpointEvery != 0 && lastSeq_ % options_.checkpointEvery == 0) checkpointLocked();
+}
+
+void AuditLog::checkpoint() noexcept {
+  std::lock_guard lock(mutex_);
+  checkpointLocked();
+}
+
+void AuditLog::checkpointLocked() noexcept {
+  try {
+    const std::string text = formatCheckpoint({lastSeq_, lastHead_});
+    if (options_.systemLog) options_.systemLog(text + " log=" + path_.string());
+    if (options_.checkpointFile) {
+      appendCheckpointFile(*options_.checkpointFile,
+                           base::utcMillisText(std::chrono::system_clock::now()) + " " + text +
+                               " log=" + path_.string() + "\n");
+    }
+  } catch (const std::exception& error) {
+    // The audit line itself is written; a lost checkpoint only weakens the
+    // truncation check, so it is reported, not fatal.
+    try {
+      if (options_.systemLog) options_.systemLog(std::string("audit: ") + error.what());
+    } catch (...) {
+    }
+  }
+}
+
+std::vector<AuditAccess> AuditLog::cardAccesses(std::string_view cardSerialHash,
+                                                std::size_t limit) const {
+  std::uint64_t bytes = 0;
+  {
+    std::lock_guard lock(mutex_);
+    bytes = size_;  // whole lines only: the file's size after the last append
+  }
+  return findCardAccesses(path_, cardSerialHash, limit, bytes);
 }
 
 }  // namespace hcbridge

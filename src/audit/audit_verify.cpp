@@ -30,28 +30,39 @@ std::vector<std::string_view> splitLines(std::string_view content) {
 }
 
 AuditVerifyResult broken(std::size_t lines, std::size_t line, std::string reason) {
-  return {false, lines, line, std::move(reason)};
+  AuditVerifyResult result;
+  result.lines = lines;
+  result.firstBrokenLine = line;
+  result.reason = std::move(reason);
+  return result;
+}
+
+// The head of a line that may not parse (empty then): for explaining breaks.
+std::string headOfLine(std::string_view line) {
+  std::string reason;
+  const auto link = audit::parseLine(line, reason);
+  return link ? audit::headOf(line, *link) : std::string();
 }
 
 // Line `at` (1-based) is the first whose seq or prev does not follow from the
 // lines before it, all of which are intact. Says which line the evidence
 // points to and why.
 AuditVerifyResult explainBreak(const std::vector<std::string_view>& lines, std::size_t at,
-                               const audit::ChainLink& link, const std::string& previousHash,
-                               const std::string& hashBeforePrevious) {
+                               const audit::ChainLink& link, const std::string& previousHead,
+                               const std::string& headBeforePrevious) {
   const std::size_t count = lines.size();
   const std::string expected = std::to_string(at);
-  if (link.prev == previousHash) {
+  if (link.prev == previousHead) {
     return broken(
         count, at,
         "edited: seq " + std::to_string(link.seq) + " where " + expected + " was expected");
   }
-  if (at >= 2 && link.prev == hashBeforePrevious) {
+  if (at >= 2 && link.prev == headBeforePrevious) {
     return broken(count, at - 1,
                   "inserted: not part of the chain (line " + expected + " follows line " +
                       std::to_string(at - 2) + " in it)");
   }
-  if (at < count && link.prev == audit::sha256Hex(lines[at])) {
+  if (at < count && link.prev == headOfLine(lines[at])) {
     return broken(count, at,
                   "out of order: it follows line " + std::to_string(at + 1) +
                       " in the chain (lines swapped)");
@@ -65,12 +76,77 @@ AuditVerifyResult explainBreak(const std::vector<std::string_view>& lines, std::
   }
   if (link.seq == at) {
     if (at == 1) return broken(count, 1, "edited: the first line's prev is not 64 zeros");
-    return broken(count, at - 1,
-                  "edited: its hash does not match the prev recorded in line " + expected);
+    return broken(
+        count, at - 1,
+        "edited: its head (hash or MAC) does not match the prev recorded in line " + expected);
   }
   return broken(
       count, at,
       "out of order: seq " + std::to_string(link.seq) + " where " + expected + " was expected");
+}
+
+// The first keyed line's MAC does not verify: a wrong key when no keyed line
+// after it verifies either, else that line was edited or forged.
+bool noKeyedLineVerifies(const std::vector<std::string_view>& lines, std::size_t from,
+                         const AuditKey& key) {
+  for (std::size_t i = from; i < lines.size(); ++i) {
+    std::string reason;
+    const auto link = audit::parseLine(lines[i], reason);
+    if (link && link->mac && audit::macVerifies(lines[i], *link, key)) return false;
+  }
+  return true;
+}
+
+AuditVerifyResult badMac(const std::vector<std::string_view>& lines, std::size_t at,
+                         bool firstKeyedLine, const AuditKey& key) {
+  if (firstKeyedLine && noKeyedLineVerifies(lines, at, key)) {
+    return broken(lines.size(), at,
+                  "wrong key: no keyed line verifies with this audit key (give this "
+                  "installation's key, the one that wrote the log)");
+  }
+  return broken(lines.size(), at,
+                at == lines.size()
+                    ? "forged: its MAC does not verify (edited, or appended by someone without "
+                      "the audit key)"
+                    : "edited: its MAC does not verify (changed, or written by someone without "
+                      "the audit key)");
+}
+
+// Once the chain is intact: each checkpoint since the log was last started
+// must fall within the log and name the same head.
+AuditVerifyResult compareCheckpoints(AuditVerifyResult result,
+                                     const std::vector<std::string>& heads,
+                                     const std::vector<AuditCheckpoint>& checkpoints) {
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    if (checkpoints[i].seq == 0) first = i + 1;  // a new, empty log was started there
+  }
+  result.checkpointsOfEarlierLogs = first == 0 ? 0 : first - 1;
+  for (std::size_t i = first; i < checkpoints.size(); ++i) {
+    const AuditCheckpoint& checkpoint = checkpoints[i];
+    const std::string seq = std::to_string(checkpoint.seq);
+    const std::string head = checkpoint.head.substr(0, 12) + "…";
+    if (checkpoint.seq > heads.size()) {
+      const std::uint64_t missing = checkpoint.seq - heads.size();
+      result.ok = false;
+      result.firstBrokenLine = heads.size() + 1;
+      result.reason = "truncated: a checkpoint recorded line " + seq + " (head " + head +
+                      ") but the log ends at line " + std::to_string(heads.size()) + ": " +
+                      std::to_string(missing) + (missing == 1 ? " line" : " lines") +
+                      " cut off the end";
+      return result;
+    }
+    if (heads[checkpoint.seq - 1] != checkpoint.head) {
+      result.ok = false;
+      result.firstBrokenLine = checkpoint.seq;
+      result.reason = "forged: the log up to line " + seq +
+                      " is not the one the checkpoint recorded (head " + head +
+                      "): lines were replaced or the log rewritten";
+      return result;
+    }
+    ++result.checkpointsCompared;
+  }
+  return result;
 }
 
 std::string readWholeFile(const std::filesystem::path& file) {
@@ -99,30 +175,63 @@ std::string readWholeFile(const std::filesystem::path& file) {
 
 }  // namespace
 
-AuditVerifyResult verifyAuditLogContent(std::string_view content) {
+AuditVerifyResult verifyAuditLogContent(std::string_view content,
+                                        const AuditVerifyOptions& options) {
   const std::vector<std::string_view> lines = splitLines(content);
   const bool lastLineComplete = content.empty() || content.back() == '\n';
-  std::string previousHash(audit::kNoPreviousLine);
-  std::string hashBeforePrevious;  // none before the first line
+  std::vector<std::string> heads;
+  heads.reserve(lines.size());
+  std::string previousHead(audit::kNoPreviousLine);
+  std::string headBeforePrevious;  // none before the first line
+  std::size_t unkeyed = 0;
+  bool keyedSeen = false;
+  const auto fail = [&unkeyed](AuditVerifyResult result) {
+    result.unkeyedLines = unkeyed;
+    return result;
+  };
   for (std::size_t at = 1; at <= lines.size(); ++at) {
     const std::string_view line = lines[at - 1];
     if (at == lines.size() && !lastLineComplete) {
-      return broken(lines.size(), at, "truncated: the last line does not end with a newline");
+      return fail(broken(lines.size(), at, "truncated: the last line does not end with a newline"));
     }
     std::string reason;
     const auto link = audit::parseLine(line, reason);
-    if (!link) return broken(lines.size(), at, reason);
-    if (link->seq != at || link->prev != previousHash) {
-      return explainBreak(lines, at, *link, previousHash, hashBeforePrevious);
+    if (!link) return fail(broken(lines.size(), at, reason));
+    if (link->mac) {
+      if (options.key == nullptr) {
+        AuditVerifyResult result = broken(
+            lines.size(), at, "keyed line (HMAC-SHA-256): the audit key is needed to check it");
+        result.keyNeeded = true;
+        return fail(std::move(result));
+      }
+      if (!audit::macVerifies(line, *link, *options.key)) {
+        return fail(badMac(lines, at, !keyedSeen, *options.key));
+      }
+      keyedSeen = true;
+    } else if (keyedSeen) {
+      return fail(broken(lines.size(), at,
+                         "inserted: an unkeyed line after keyed ones (the format never goes "
+                         "back: written without the audit key)"));
+    } else {
+      ++unkeyed;
     }
-    hashBeforePrevious = std::move(previousHash);
-    previousHash = audit::sha256Hex(line);
+    if (link->seq != at || link->prev != previousHead) {
+      return fail(explainBreak(lines, at, *link, previousHead, headBeforePrevious));
+    }
+    heads.push_back(audit::headOf(line, *link));
+    headBeforePrevious = std::move(previousHead);
+    previousHead = heads.back();
   }
-  return {true, lines.size(), 0, {}};
+  AuditVerifyResult result;
+  result.ok = true;
+  result.lines = lines.size();
+  result.unkeyedLines = unkeyed;
+  return compareCheckpoints(std::move(result), heads, options.checkpoints);
 }
 
-AuditVerifyResult verifyAuditLog(const std::filesystem::path& file) {
-  return verifyAuditLogContent(readWholeFile(file));
+AuditVerifyResult verifyAuditLog(const std::filesystem::path& file,
+                                 const AuditVerifyOptions& options) {
+  return verifyAuditLogContent(readWholeFile(file), options);
 }
 
 }  // namespace hcbridge

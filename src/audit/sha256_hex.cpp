@@ -12,12 +12,16 @@ std::string sha256Hex(std::string_view bytes) {
   if (EVP_Q_digest(nullptr, "SHA256", nullptr, bytes.data(), bytes.size(), digest, &length) != 1) {
     throw Error(Errc::Internal, "SHA-256 failed (OpenSSL)");
   }
+  return lowerHex(digest, length);
+}
+
+std::string lowerHex(const unsigned char* bytes, std::size_t length) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * length);
   for (std::size_t i = 0; i < length; ++i) {
-    hex.push_back(kDigits[digest[i] >> 4]);
-    hex.push_back(kDigits[digest[i] & 0x0F]);
+    hex.push_back(kDigits[bytes[i] >> 4]);
+    hex.push_back(kDigits[bytes[i] & 0x0F]);
   }
   return hex;
 }

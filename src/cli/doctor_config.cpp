@@ -84,7 +84,8 @@ CheckResult checkConfig(DoctorContext& context) {
   context.auditLog = config.auditLog.value_or(daemon::kDefaultAuditLog);
   for (const auto& file :
        {config.appKeysFile.value_or(kDefaultAppKeysFile),
-        config.serialKeyFile.value_or(daemon::kDefaultSerialKeyFile), context.auditLog}) {
+        config.serialKeyFile.value_or(daemon::kDefaultSerialKeyFile),
+        config.auditKeyFile.value_or(daemon::kDefaultAuditKeyFile), context.auditLog}) {
     const bool writable =
         std::any_of(kWritableFolders.begin(), kWritableFolders.end(),
                     [&](const fs::path& folder) { return isInside(file, folder); });

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "doctor_checks.hpp"
 #include "hcbridge/audit_log.hpp"
@@ -97,7 +98,23 @@ CheckResult checkAudit(DoctorContext& context) {
   CheckResult result = auditWritable(context, file);
   if (result.status != CheckStatus::Ok) return result;
   try {
-    const AuditVerifyResult chain = verifyAuditLog(file);
+    // The key is readable by root and the service only: without it a keyed
+    // log cannot be checked, which is a warning, not a broken chain.
+    const fs::path keyFile =
+        context.config ? context.config->auditKeyFile.value_or(daemon::kDefaultAuditKeyFile)
+                       : fs::path(daemon::kDefaultAuditKeyFile);
+    std::optional<AuditKey> key;
+    std::string keyProblem;
+    try {
+      key.emplace(AuditKey::load(keyFile));
+    } catch (const Error& failure) {
+      keyProblem = failure.what();
+    }
+    const AuditVerifyResult chain = verifyAuditLog(file, {key ? &*key : nullptr, {}});
+    if (chain.keyNeeded) {
+      return {"audit", CheckStatus::Warn, file.string() + " not checked: " + keyProblem,
+              "run the doctor as root: sudo hcbridge doctor"};
+    }
     if (!chain.ok) {
       return {"audit", CheckStatus::Fail,
               file.string() + " chain broken at line " + std::to_string(chain.firstBrokenLine) +
@@ -106,6 +123,10 @@ CheckResult checkAudit(DoctorContext& context) {
               "docs: /usr/share/doc/hcbridge/install.md, \"Logs and audit\""};
     }
     result.message = file.string() + ": " + std::to_string(chain.lines) + " lines, chain intact";
+    if (chain.unkeyedLines > 0) {
+      result.message += " (" + std::to_string(chain.unkeyedLines) +
+                        " unkeyed lines of the format before the audit key)";
+    }
   } catch (const Error& failure) {
     return {"audit", CheckStatus::Warn, failure.what(),
             "run the doctor as root: sudo hcbridge doctor"};

@@ -51,7 +51,8 @@ std::unique_ptr<Transport> makeSimulatedTransport() {
 
 // --simulate keeps its state in a per-user folder that may not exist yet.
 void createStateFolders(const Settings& settings) {
-  for (const fs::path& file : {settings.appKeysFile, settings.auditLog, settings.serialKeyFile}) {
+  for (const fs::path& file :
+       {settings.appKeysFile, settings.auditLog, settings.serialKeyFile, settings.auditKeyFile}) {
     const fs::path folder = file.parent_path();
     if (folder.empty() || fs::exists(folder)) continue;
     fs::create_directories(folder);
@@ -157,7 +158,14 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   StderrLog log;
   if (settings.simulate) createStateFolders(settings);
   const core::SerialHasher hasher = core::SerialHasher::loadOrCreate(settings.serialKeyFile);
-  const auto audit = AuditLog::open(settings.auditLog);
+  // The audit key is made at the first start like the serial key (the
+  // package makes both); checkpoints of the chain go to the journal.
+  AuditLogOptions auditOptions;
+  auditOptions.checkpointEvery = settings.auditCheckpointEvery;
+  auditOptions.checkpointFile = settings.auditCheckpointFile;
+  auditOptions.systemLog = [&log](const std::string& line) { log(line); };
+  const auto audit = AuditLog::open(
+      settings.auditLog, AuditKey::loadOrCreate(settings.auditKeyFile), std::move(auditOptions));
   // The demo has no web page yet (it comes with the browser issue): a fresh
   // key named "demo" on each simulated start lets a newcomer call the API.
   const std::optional<std::string> demoKey =
@@ -227,6 +235,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   signals.stop();
   eventLog.reset();
   manager.stop();
+  audit->checkpoint();  // the head at stop: a tail cut while stopped is caught
   log("hcbridged stopped");
   return 0;
 }

@@ -158,7 +158,8 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
   const base::JsonObjectReader reader(
       document,
       {"listen_port", "allowed_origins", "require_practitioner_session", "app_keys_file",
-       "audit_log", "serial_key_file", "limits", "practitioner_trust", "patient_card_trust",
+       "audit_log", "serial_key_file", "audit_key_file", "audit_checkpoint_every",
+       "audit_checkpoint_file", "limits", "practitioner_trust", "patient_card_trust",
        "verification_time", "session_idle_seconds", "app_origins"},
       locator, base::JsonObjectReader::Options{.refuseUnknown = false});
   FileConfig config;
@@ -177,6 +178,13 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       config.auditLog = reader.requiredString(key);
     } else if (key == "serial_key_file") {
       config.serialKeyFile = reader.requiredString(key);
+    } else if (key == "audit_key_file") {
+      config.auditKeyFile = reader.requiredString(key);
+    } else if (key == "audit_checkpoint_every") {
+      config.auditCheckpointEvery =
+          static_cast<std::uint64_t>(reader.requiredInteger(key, 0, 1000000));
+    } else if (key == "audit_checkpoint_file") {
+      config.auditCheckpointFile = reader.requiredString(key);
     } else if (key == "limits") {
       parseLimits(reader, config.limits);
     } else if (key == "practitioner_trust") {
@@ -253,8 +261,8 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   settings.sessionIdleTimeout = config.sessionIdleTimeout;
   settings.appOrigins = config.appOrigins;
 
-  const bool needStateDir =
-      commandLine.simulate && (!config.appKeysFile || !config.auditLog || !config.serialKeyFile);
+  const bool needStateDir = commandLine.simulate && (!config.appKeysFile || !config.auditLog ||
+                                                     !config.serialKeyFile || !config.auditKeyFile);
   const fs::path stateDir = needStateDir ? stateDirectory(getEnv) : fs::path();
   auto pick = [&](const std::optional<fs::path>& configured, const char* systemDefault,
                   const char* fileName) {
@@ -264,6 +272,9 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   settings.appKeysFile = pick(config.appKeysFile, kDefaultAppKeysFile, "app-keys.json");
   settings.auditLog = pick(config.auditLog, kDefaultAuditLog, "audit.log");
   settings.serialKeyFile = pick(config.serialKeyFile, kDefaultSerialKeyFile, "serial.key");
+  settings.auditKeyFile = pick(config.auditKeyFile, kDefaultAuditKeyFile, "audit.key");
+  settings.auditCheckpointEvery = config.auditCheckpointEvery;
+  settings.auditCheckpointFile = config.auditCheckpointFile;
   return settings;
 }
 

@@ -21,6 +21,8 @@ inline constexpr std::uint16_t kDefaultPort = 8732;
 inline constexpr const char* kDefaultConfigFile = "/etc/hcbridge/config.json";
 inline constexpr const char* kDefaultAuditLog = "/var/log/hcbridge/audit.log";
 inline constexpr const char* kDefaultSerialKeyFile = "/var/lib/hcbridge/serial.key";
+inline constexpr const char* kDefaultAuditKeyFile = "/var/lib/hcbridge/audit.key";
+inline constexpr std::uint64_t kDefaultAuditCheckpointEvery = 100;
 
 // What hcbridged was started with (daemon_options.hpp parses it).
 struct CommandLine {
@@ -40,6 +42,9 @@ struct FileConfig {
   std::optional<std::filesystem::path> appKeysFile;
   std::optional<std::filesystem::path> auditLog;
   std::optional<std::filesystem::path> serialKeyFile;
+  std::optional<std::filesystem::path> auditKeyFile;
+  std::uint64_t auditCheckpointEvery = kDefaultAuditCheckpointEvery;
+  std::optional<std::filesystem::path> auditCheckpointFile;
   api::Limits limits;
   std::optional<auth::TrustSettings> practitionerTrust;
   std::optional<auth::TrustSettings> patientCardTrust;
@@ -67,6 +72,9 @@ struct Settings {
   std::filesystem::path appKeysFile;
   std::filesystem::path auditLog;
   std::filesystem::path serialKeyFile;
+  std::filesystem::path auditKeyFile;
+  std::uint64_t auditCheckpointEvery = kDefaultAuditCheckpointEvery;  // lines; 0: only at start/stop
+  std::optional<std::filesystem::path> auditCheckpointFile;  // beside the journal, when set
   api::Limits limits;
   // Unset with --simulate: the simulated cards' TEST PKI is trusted.
   std::optional<auth::TrustSettings> practitionerTrust;

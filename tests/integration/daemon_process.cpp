@@ -83,6 +83,7 @@ void DaemonProcess::writeConfig(const nlohmann::json& config) const {
   nlohmann::json full = config.is_null() ? nlohmann::json::object() : config;
   full["audit_log"] = auditLog().string();
   full["serial_key_file"] = (folder_ / "serial.key").string();
+  full["audit_key_file"] = auditKeyFile().string();
   full["app_keys_file"] = appKeysFile().string();
   std::ofstream(configFile()) << full.dump();
 }

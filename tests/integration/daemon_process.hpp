@@ -38,6 +38,7 @@ class DaemonProcess {
   const std::filesystem::path& folder() const { return folder_; }
   std::filesystem::path configFile() const { return folder_ / "config.json"; }
   std::filesystem::path auditLog() const { return folder_ / "audit.log"; }
+  std::filesystem::path auditKeyFile() const { return folder_ / "audit.key"; }
   std::filesystem::path appKeysFile() const { return folder_ / "keys.json"; }
   // Rewrites the config file (`config` plus the state file paths).
   void writeConfig(const nlohmann::json& config) const;

@@ -117,7 +117,8 @@ class DaemonSessionTest : public PcscIntegrationTest {
 
   void expectAuditChainIntact() {
     const auto result =
-        runProcess({HCBRIDGE_CLI_PATH, "audit", "verify", daemon_->auditLog().string()});
+        runProcess({HCBRIDGE_CLI_PATH, "audit", "verify", daemon_->auditLog().string(), "--key",
+                    daemon_->auditKeyFile().string()});
     EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
   }
 

@@ -25,7 +25,7 @@ TEST(AuditLog, WritesOneJsonLineWithEveryField) {
   TempDir dir;
   const auto file = dir / "audit.log";
   AuditRecord record = sampleRecord(1);
-  AuditLog::open(file)->append(record);
+  openLog(file)->append(record);
 
   const auto lines = splitLines(readFile(file));
   ASSERT_EQ(lines.size(), 1u);
@@ -47,7 +47,7 @@ TEST(AuditLog, DetailsAreAnObjectOnlyWhenGivenAndVerify) {
   TempDir dir;
   const auto file = dir / "audit.log";
   {
-    auto log = AuditLog::open(file);
+    auto log = openLog(file);
     log->append(sampleRecord(1));
     AuditRecord issued = sampleRecord(2);
     issued.action = "record-access.issue";
@@ -60,13 +60,13 @@ TEST(AuditLog, DetailsAreAnObjectOnlyWhenGivenAndVerify) {
   EXPECT_FALSE(nlohmann::json::parse(lines[0]).contains("details"));
   EXPECT_EQ(nlohmann::json::parse(lines[1]).at("details"),
             (nlohmann::json{{"audience", "https://dmp.example"}, {"purpose", "normal"}}));
-  EXPECT_TRUE(verifyAuditLog(file).ok) << verifyAuditLog(file).reason;
+  EXPECT_TRUE(verifyAuditLog(file, keyed()).ok) << verifyAuditLog(file, keyed()).reason;
 
   // A detail that is not a string breaks the line even where the chain would not notice.
   std::string content = readFile(file);
-  const std::string edited = std::regex_replace(content, std::regex(R"("purpose":"normal")"),
-                                                R"("purpose":7)");
-  const auto result = verifyAuditLogContent(edited);
+  const std::string edited =
+      std::regex_replace(content, std::regex(R"("purpose":"normal")"), R"("purpose":7)");
+  const auto result = verifyAuditLogContent(edited, keyed());
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.firstBrokenLine, 2u);
   EXPECT_NE(result.reason.find("details.purpose"), std::string::npos) << result.reason;
@@ -74,25 +74,34 @@ TEST(AuditLog, DetailsAreAnObjectOnlyWhenGivenAndVerify) {
 
 TEST(AuditLog, UnknownPractitionerIsNull) {
   TempDir dir;
-  AuditLog::open(dir / "audit.log")->append(sampleRecord(2));
+  openLog(dir / "audit.log")->append(sampleRecord(2));
   const auto json = nlohmann::json::parse(readFile(dir / "audit.log"));
   EXPECT_TRUE(json.at("practitioner").is_null());
 }
 
-TEST(AuditLog, EachLineCarriesTheHashOfTheLineBefore) {
+TEST(AuditLog, EachLineCarriesTheMacOfTheLineBeforeAndItsOwn) {
   TempDir dir;
   const auto file = dir / "audit.log";
   appendRecords(file, 5);
   const auto lines = splitLines(readFile(file));
   ASSERT_EQ(lines.size(), 5u);
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto json = nlohmann::json::parse(lines[i]);
-    EXPECT_EQ(json.at("prev"), audit::sha256Hex(lines[i - 1])) << "line " << i + 1;
+  std::string previousMac(64, '0');
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto json = nlohmann::ordered_json::parse(lines[i]);
+    EXPECT_EQ(json.at("prev"), previousMac) << "line " << i + 1;
     EXPECT_EQ(json.at("seq"), i + 1);
+    // The MAC is the last member and covers every byte before it.
+    const std::string mac = json.at("mac").get<std::string>();
+    const std::string suffix = ",\"mac\":\"" + mac + "\"}";
+    ASSERT_TRUE(lines[i].ends_with(suffix)) << lines[i];
+    EXPECT_EQ(mac,
+              sharedTestKey().macHex(lines[i].substr(0, lines[i].size() - suffix.size()) + "}"));
+    previousMac = mac;
   }
-  const auto result = verifyAuditLog(file);
+  const auto result = verifyAuditLog(file, keyed());
   EXPECT_TRUE(result.ok) << result.reason;
   EXPECT_EQ(result.lines, 5u);
+  EXPECT_EQ(result.unkeyedLines, 0u);
   EXPECT_EQ(result.firstBrokenLine, 0u);
 }
 
@@ -101,7 +110,7 @@ TEST(AuditLog, ReopeningContinuesTheChain) {
   const auto file = dir / "audit.log";
   appendRecords(file, 2);
   appendRecords(file, 3);
-  const auto result = verifyAuditLog(file);
+  const auto result = verifyAuditLog(file, keyed());
   EXPECT_TRUE(result.ok) << "line " << result.firstBrokenLine << ": " << result.reason;
   EXPECT_EQ(result.lines, 5u);
 }
@@ -112,7 +121,7 @@ TEST(AuditLog, ConcurrentAppendsKeepAValidChain) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
   {
-    auto log = AuditLog::open(file);
+    auto log = openLog(file);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&log, t] {
@@ -121,7 +130,7 @@ TEST(AuditLog, ConcurrentAppendsKeepAValidChain) {
     }
     for (auto& thread : threads) thread.join();
   }
-  const auto result = verifyAuditLog(file);
+  const auto result = verifyAuditLog(file, keyed());
   EXPECT_TRUE(result.ok) << "line " << result.firstBrokenLine << ": " << result.reason;
   EXPECT_EQ(result.lines, static_cast<std::size_t>(kThreads * kPerThread));
 }
@@ -129,7 +138,7 @@ TEST(AuditLog, ConcurrentAppendsKeepAValidChain) {
 TEST(AuditLog, FileIsPrivateWhateverTheUmask) {
   TempDir dir;
   const mode_t previous = umask(0);
-  AuditLog::open(dir / "audit.log")->append(sampleRecord(1));
+  openLog(dir / "audit.log")->append(sampleRecord(1));
   umask(previous);
   EXPECT_EQ(modeOf(dir / "audit.log"), 0600u);
 }
@@ -139,17 +148,17 @@ TEST(AuditLog, ExistingFileIsMadePrivate) {
   const auto file = dir / "audit.log";
   writeFile(file, "");
   chmod(file.c_str(), 0644);
-  AuditLog::open(file);
+  openLog(file);
   EXPECT_EQ(modeOf(file), 0600u);
 }
 
 TEST(AuditLog, ASecondWriterIsRefused) {
   TempDir dir;
   const auto file = dir / "audit.log";
-  auto first = AuditLog::open(file);
-  EXPECT_ERRC(AuditLog::open(file), Errc::Internal);
+  auto first = openLog(file);
+  EXPECT_ERRC(openLog(file), Errc::Internal);
   first.reset();
-  EXPECT_NO_THROW(AuditLog::open(file));
+  EXPECT_NO_THROW(openLog(file));
 }
 
 TEST(AuditLog, RefusesToContinueAnIncompleteLastLine) {
@@ -159,7 +168,7 @@ TEST(AuditLog, RefusesToContinueAnIncompleteLastLine) {
   const std::string content = readFile(file);
   writeFile(file, content.substr(0, content.size() - 10));
   try {
-    AuditLog::open(file);
+    openLog(file);
     FAIL() << "continued a log whose last line is cut";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), Errc::Internal);
@@ -172,12 +181,12 @@ TEST(AuditLog, RefusesToContinueAFileThatIsNotAnAuditLog) {
   TempDir dir;
   const auto file = dir / "audit.log";
   writeFile(file, "some other log\n");
-  EXPECT_ERRC(AuditLog::open(file), Errc::Internal);
+  EXPECT_ERRC(openLog(file), Errc::Internal);
 }
 
 TEST(AuditLog, MissingFolderIsAnErrorNamingTheFile) {
   try {
-    AuditLog::open("/nonexistent-folder-hcbridge/audit.log");
+    openLog("/nonexistent-folder-hcbridge/audit.log");
     FAIL() << "opened a log in a folder that does not exist";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), Errc::Internal);
@@ -192,11 +201,11 @@ TEST(AuditLog, CallerThatIsNotUtf8IsKeptReadable) {
   AuditRecord record = sampleRecord(1);
   record.caller = "origin https://\xff\xfe.example";
   {
-    auto log = AuditLog::open(file);
+    auto log = openLog(file);
     log->append(record);
     log->append(sampleRecord(2));
   }
-  EXPECT_TRUE(verifyAuditLog(file).ok);
+  EXPECT_TRUE(verifyAuditLog(file, keyed()).ok);
   const auto json = nlohmann::json::parse(splitLines(readFile(file))[0]);
   EXPECT_EQ(json.at("caller"), "origin https://\xEF\xBF\xBD\xEF\xBF\xBD.example");
 }
@@ -206,9 +215,9 @@ TEST(AuditLog, ControlCharactersCannotSplitALine) {
   const auto file = dir / "audit.log";
   AuditRecord record = sampleRecord(1);
   record.caller = "app evil\n{\"forged\":true}";
-  AuditLog::open(file)->append(record);
+  openLog(file)->append(record);
   EXPECT_EQ(splitLines(readFile(file)).size(), 1u);
-  EXPECT_TRUE(verifyAuditLog(file).ok);
+  EXPECT_TRUE(verifyAuditLog(file, keyed()).ok);
 }
 
 }  // namespace

@@ -4,9 +4,31 @@
 #include <string>
 #include <vector>
 
+#include "audit_line.hpp"
 #include "hcbridge/audit_log.hpp"
+#include "sha256_hex.hpp"
 
 namespace hcbridge::testing {
+
+// A fixed audit key, and another one, for the tests.
+inline AuditKey testKey(char fill = 'k') {
+  return AuditKey(SecretBytes(std::string(kInstallationKeySize, fill)));
+}
+
+inline const AuditKey& sharedTestKey() {
+  static const AuditKey key = testKey();
+  return key;
+}
+
+// Verification with the tests' key.
+inline AuditVerifyOptions keyed(std::vector<AuditCheckpoint> checkpoints = {}) {
+  return {&sharedTestKey(), std::move(checkpoints)};
+}
+
+inline std::unique_ptr<AuditLog> openLog(const std::filesystem::path& file,
+                                         AuditLogOptions options = {}) {
+  return AuditLog::open(file, testKey(), std::move(options));
+}
 
 inline AuditRecord sampleRecord(int number) {
   return {"patient-card.read",
@@ -20,8 +42,22 @@ inline AuditRecord sampleRecord(int number) {
 }
 
 inline void appendRecords(const std::filesystem::path& file, int count) {
-  auto log = AuditLog::open(file);
+  auto log = openLog(file);
   for (int i = 1; i <= count; ++i) log->append(sampleRecord(i));
+}
+
+// A log in the format before the audit key (SHA-256 chain, no "mac"), as
+// hcbridge 0.x wrote it.
+inline std::string unkeyedLog(int count) {
+  std::string content;
+  std::string prev(audit::kNoPreviousLine);
+  for (int i = 1; i <= count; ++i) {
+    const std::string line = audit::formatLine(sampleRecord(i), "2024-05-01T10:00:00.000Z",
+                                               static_cast<std::uint64_t>(i), prev, nullptr);
+    prev = audit::sha256Hex(line);
+    content += line + "\n";
+  }
+  return content;
 }
 
 inline std::vector<std::string> splitLines(const std::string& content) {

@@ -24,7 +24,7 @@ class AuditVerify : public ::testing::Test {
     ASSERT_EQ(lines_.size(), 5u);
   }
   AuditVerifyResult verify(const std::vector<std::string>& lines) {
-    return verifyAuditLogContent(joinLines(lines));
+    return verifyAuditLogContent(joinLines(lines), keyed());
   }
 
   TempDir dir_;
@@ -40,7 +40,7 @@ TEST_F(AuditVerify, IntactChainIsOk) {
 }
 
 TEST_F(AuditVerify, EmptyLogIsOk) {
-  const auto result = verifyAuditLogContent("");
+  const auto result = verifyAuditLogContent("", keyed());
   EXPECT_TRUE(result.ok);
   EXPECT_EQ(result.lines, 0u);
 }
@@ -88,17 +88,19 @@ TEST_F(AuditVerify, SwappedLinesAreReportedAtTheFirstOfThem) {
   EXPECT_TRUE(startsWith(result.reason, "out of order")) << result.reason;
 }
 
-TEST_F(AuditVerify, InsertedLineIsReportedEvenWhenItLinksToTheLineBefore) {
-  // A forger who knows the format makes a line that fits after line 2.
+TEST_F(AuditVerify, InsertedLineWithoutTheKeyIsReportedEvenWhenItLinksToTheLineBefore) {
+  // A forger who knows the format makes a line that fits after line 2 and
+  // renumbers the lines after it, but has no key to MAC them.
   auto forged = nlohmann::ordered_json::parse(lines_[1]);
   forged["seq"] = 3;
   forged["caller"] = "app forged";
-  forged["prev"] = audit::sha256Hex(lines_[1]);
+  forged["prev"] = forged["mac"];
   lines_.insert(lines_.begin() + 2, forged.dump());
   const auto result = verify(lines_);
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.firstBrokenLine, 3u);
-  EXPECT_TRUE(startsWith(result.reason, "inserted")) << result.reason;
+  EXPECT_TRUE(startsWith(result.reason, "edited: its MAC does not verify")) << result.reason;
+  EXPECT_NE(result.reason.find("without the audit key"), std::string::npos) << result.reason;
 }
 
 TEST_F(AuditVerify, DuplicatedLineIsReported) {
@@ -112,7 +114,7 @@ TEST_F(AuditVerify, DuplicatedLineIsReported) {
 TEST_F(AuditVerify, TruncatedLastLineIsReported) {
   std::string content = joinLines(lines_);
   content.resize(content.size() - 20);
-  const auto result = verifyAuditLogContent(content);
+  const auto result = verifyAuditLogContent(content, keyed());
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.lines, 5u);
   EXPECT_EQ(result.firstBrokenLine, 5u);
@@ -122,7 +124,7 @@ TEST_F(AuditVerify, TruncatedLastLineIsReported) {
 TEST_F(AuditVerify, MissingFinalNewlineIsATruncatedLine) {
   std::string content = joinLines(lines_);
   content.pop_back();
-  const auto result = verifyAuditLogContent(content);
+  const auto result = verifyAuditLogContent(content, keyed());
   EXPECT_EQ(result.firstBrokenLine, 5u);
   EXPECT_TRUE(startsWith(result.reason, "truncated")) << result.reason;
 }
@@ -168,14 +170,14 @@ TEST_F(AuditVerify, JsonThatIsNotAnObjectIsReported) {
 }
 
 TEST_F(AuditVerify, ReadsTheFile) {
-  const auto result = verifyAuditLog(dir_ / "audit.log");
+  const auto result = verifyAuditLog(dir_ / "audit.log", keyed());
   EXPECT_TRUE(result.ok);
   EXPECT_EQ(result.lines, 5u);
 }
 
 TEST_F(AuditVerify, MissingFileIsAnErrorNamingIt) {
   try {
-    verifyAuditLog(dir_ / "absent.log");
+    verifyAuditLog(dir_ / "absent.log", keyed());
     FAIL() << "verified a file that does not exist";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), Errc::Internal);
