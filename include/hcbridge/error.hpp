@@ -58,6 +58,9 @@ enum class Errc {
   SessionBusy,          // another caller holds the open session: no PIN attempt meanwhile
   PinAttemptTooSoon,    // a wrong PIN was sent moments ago: the next attempt must wait
   PatientCardRequired,  // card_absent_access "deny": a record access needs the patient's card
+  // Verifier constraints: the practitioner is the certificate's.
+  CertificatePolicy,  // no required policy OID, or the certificate names no practitioner
+  ClaimsMismatch,     // the claims name another practitioner than the certificate
   // The keyed audit log.
   KeyFileUnavailable,  // an installation key file (audit key, serial key) is missing or unreadable
   AuditKeyMismatch,    // the audit log's lines were written with another audit key
@@ -128,6 +131,8 @@ inline constexpr ErrcInfo kErrcCatalogue[] = {
     {Errc::SessionBusy, "session-busy", "Practitioner session in use by another caller", 409},
     {Errc::PinAttemptTooSoon, "pin-attempt-too-soon", "Too soon after a wrong PIN", 429},
     {Errc::PatientCardRequired, "patient-card-required", "Patient card required", 403},
+    {Errc::CertificatePolicy, "certificate-policy", "Certificate not a practitioner's", 403},
+    {Errc::ClaimsMismatch, "claims-mismatch", "Claims name another practitioner", 403},
     {Errc::KeyFileUnavailable, "key-file-unavailable", "Installation key file unavailable", 500},
     {Errc::AuditKeyMismatch, "audit-key-mismatch", "Audit log written with another key", 500},
     {Errc::Internal, "internal", "Internal error", 500},

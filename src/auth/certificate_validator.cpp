@@ -13,6 +13,7 @@
 #include "der.hpp"
 #include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
+#include "practitioner_constraints.hpp"
 #include "trust_files.hpp"
 #include "x509_text.hpp"
 
@@ -23,6 +24,7 @@ struct CertificateValidator::Impl {
   std::size_t anchorCount = 0;
   std::vector<base::X509Handle> intermediates;
   std::vector<base::X509CrlHandle> crls;
+  detail::PractitionerConstraints constraints;
 };
 
 namespace {
@@ -163,11 +165,16 @@ CertificateValidator::CertificateValidator(const TrustSettings& settings) {
   for (const auto& file : settings.crls) {
     for (auto& crl : detail::loadCrls(file)) impl->crls.push_back(std::move(crl));
   }
+  impl->constraints = detail::loadConstraints(settings);
   impl_ = std::move(impl);
 }
 
 bool CertificateValidator::hasTrustAnchors() const {
   return impl_ && impl_->anchorCount > 0;
+}
+
+bool CertificateValidator::restrictsIssuers() const {
+  return impl_ && !impl_->constraints.issuers.empty();
 }
 
 ValidationResult CertificateValidator::validate(
@@ -249,6 +256,8 @@ ValidationResult CertificateValidator::validate(
         detail::timeText(at));
   }
   checkKeyUsage(certificate.get(), result.subject);
+  detail::checkConstraints(impl_->constraints, X509_STORE_CTX_get0_chain(context.get()),
+                           result.subject);
   return result;
 }
 

@@ -47,6 +47,9 @@ std::vector<TrustFileExpiry> trustFileExpiry(const TrustSettings& trust) {
     entries.push_back(certificateFile(file, "intermediate"));
   }
   for (const auto& file : trust.crls) entries.push_back(crlFile(file));
+  for (const auto& file : trust.issuers) {
+    entries.push_back(certificateFile(file, "practitioner issuer"));
+  }
   return entries;
 }
 

@@ -6,6 +6,7 @@
 #include "hcbridge/auth/verifier.hpp"
 #include "hcbridge/error.hpp"
 #include "json_fields.hpp"
+#include "practitioner_rules.hpp"
 
 namespace hcbridge::auth {
 namespace {
@@ -106,6 +107,7 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
                                               const AssertionExpectations& expect,
                                               const CertificateValidator& validator,
                                               NonceStore& nonces) {
+  detail::requirePractitionerIssuers(validator);
   if (expect.audience.empty()) {
     throw Error(Errc::BadRequest, "No expected audience was given for the assertion",
                 "Pass the record server's own identifier as the audience.");
@@ -148,6 +150,7 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
   }
 
   ValidationResult certificate = validator.validate(certificateDer, expect.now, certificates);
+  PractitionerIdentity practitioner = practitionerIdentityOf(certificateDer);
 
   const std::size_t signedLength = parts.header.size() + 1 + parts.payload.size();
   if (!verifyDigest(certificateDer, *algorithm, sha256(compactJws.substr(0, signedLength)),
@@ -164,6 +167,7 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
   checkPurpose(claimFields.requiredString("purpose"));
   const std::string* origin = nullptr;
   if (claims.contains("origin")) origin = &claimFields.requiredString("origin");
+  detail::checkPractitionerClaims(claims, practitioner);
 
   if (audience != expect.audience) {
     throw Error(Errc::AudienceMismatch,
@@ -191,7 +195,8 @@ VerifiedAssertion verifyRecordAccessAssertion(std::string_view compactJws,
     throw Error(Errc::NonceReplayed, "The assertion's jti was already used",
                 "Each assertion is used once: make a new one.");
   }
-  return {std::move(header), std::move(claims), std::move(certificateDer), std::move(certificate)};
+  return {std::move(header), std::move(claims), std::move(certificateDer), std::move(certificate),
+          std::move(practitioner)};
 }
 
 }  // namespace hcbridge::auth

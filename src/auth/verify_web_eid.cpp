@@ -5,6 +5,7 @@
 #include "hcbridge/auth/verifier.hpp"
 #include "hcbridge/error.hpp"
 #include "json_fields.hpp"
+#include "practitioner_rules.hpp"
 
 namespace hcbridge::auth {
 namespace {
@@ -38,6 +39,7 @@ bool isFormatVersion1(std::string_view format) {
 
 VerifiedToken verifyWebEidToken(const nlohmann::json& token, const TokenExpectations& expect,
                                 const CertificateValidator& validator, NonceStore& nonces) {
+  detail::requirePractitionerIssuers(validator);
   checkOrigin(expect.origin);
   checkChallengeNonce(expect.challengeNonce);
 
@@ -64,6 +66,7 @@ VerifiedToken verifyWebEidToken(const nlohmann::json& token, const TokenExpectat
   }
 
   ValidationResult certificate = validator.validate(certificateDer, expect.now);
+  PractitionerIdentity practitioner = practitionerIdentityOf(certificateDer);
 
   const Bytes digest = sha256(webEidSignedData(expect.origin, expect.challengeNonce));
   if (!verifyDigest(certificateDer, *algorithm, digest, signature)) {
@@ -75,7 +78,7 @@ VerifiedToken verifyWebEidToken(const nlohmann::json& token, const TokenExpectat
     throw Error(Errc::NonceReplayed, "The challenge nonce was already used",
                 "Each login needs a fresh nonce: ask the server for a new challenge.");
   }
-  return {std::move(certificateDer), *algorithm, std::move(certificate)};
+  return {std::move(certificateDer), *algorithm, std::move(certificate), std::move(practitioner)};
 }
 
 }  // namespace hcbridge::auth

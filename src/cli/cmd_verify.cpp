@@ -21,6 +21,16 @@ json certificateJson(const auth::ValidationResult& certificate) {
           {"revocationChecked", certificate.revocationChecked}};
 }
 
+// From the certificate, never from the claims (docs/tokens.md).
+json practitionerJson(const auth::PractitionerIdentity& practitioner) {
+  return {{"idType", practitioner.idType}, {"id", practitioner.id}, {"name", practitioner.name}};
+}
+
+void printPractitioner(const auth::PractitionerIdentity& practitioner, std::ostream& out) {
+  out << "practitioner: " << practitioner.idType << " " << practitioner.id << " ("
+      << practitioner.name << ", from the certificate)\n";
+}
+
 void printCertificate(const auth::ValidationResult& certificate, std::ostream& out) {
   out << "subject:    " << certificate.subject << "\n"
       << "issuer:     " << certificate.issuer << "\n"
@@ -58,16 +68,21 @@ int runVerifyToken(const std::vector<std::string>& args, std::ostream& out) {
   po::variables_map values;
   const Usage usage{
       "hcbridge verify-token --token FILE|- --origin ORIGIN --nonce NONCE --ca PEM...\n"
-      "       [--intermediate PEM]... [--crl FILE]... [--at TIME] [--nonce-store FILE] [--json]",
+      "       --issuer PEM... [--intermediate PEM]... [--crl FILE]... [--policy OID]...\n"
+      "       [--eku OID]... [--at TIME] [--nonce-store FILE] [--json]",
       std::string("Verifies a Web eID authentication token as a record server does: format,\n"
-                  "algorithm, the certificate (chain to a --ca, validity at --at or now,\n"
-                  "revocation, digitalSignature key usage), the signature over the origin and\n"
-                  "nonce, and single use of the nonce. Prints the certificate's subject and\n"
-                  "issuer and \"valid\" (exit 0), or the error and what to do (exit 1).\n\n") +
+                  "algorithm, the certificate (chain to a --ca, issued by an --issuer,\n"
+                  "validity at --at or now, revocation, digitalSignature key usage, --policy,\n"
+                  "--eku), the practitioner it names, the signature over the origin and nonce,\n"
+                  "and single use of the nonce. Prints the practitioner, the certificate's\n"
+                  "subject and issuer and \"valid\" (exit 0), or the error and what to do\n"
+                  "(exit 1; 2 for a usage error such as no --issuer).\n\n") +
           kVerifyOptionsNote,
       "  hcbridge verify-token --token token.json --origin https://records.example.org \\\n"
       "      --nonce \"$NONCE\" --ca tests/pki/fixtures/root.cert.pem \\\n"
       "      --intermediate tests/pki/fixtures/intermediate.cert.pem \\\n"
+      "      --issuer tests/pki/fixtures/intermediate.cert.pem \\\n"
+      "      --policy 1.2.3.4.5.6.7.8.1 --eku 1.3.6.1.5.5.7.3.2 \\\n"
       "      --crl tests/pki/fixtures/intermediate.crl --at 2026-01-01T00:00:00Z\n"};
   if (!parseOptions(args, options, {}, usage, values, out)) return kExitOk;
   return runVerification(values, out, [&] {
@@ -87,9 +102,11 @@ int runVerifyToken(const std::vector<std::string>& args, std::ostream& out) {
     if (values.count("json")) {
       json result = certificateJson(verified.certificate);
       result["valid"] = true;
+      result["practitioner"] = practitionerJson(verified.practitioner);
       result["algorithm"] = std::string(auth::jwsName(verified.algorithm));
       out << result.dump(2) << "\n";
     } else {
+      printPractitioner(verified.practitioner, out);
       printCertificate(verified.certificate, out);
       out << "algorithm:  " << auth::jwsName(verified.algorithm) << "\nvalid\n";
     }
@@ -115,19 +132,21 @@ int runVerifyAssertion(const std::vector<std::string>& args, std::ostream& out) 
   po::variables_map values;
   const Usage usage{
       "hcbridge verify-assertion --assertion FILE|- --audience AUD [--nonce N] [--origin O]\n"
-      "       --ca PEM... [--intermediate PEM]... [--crl FILE]... [--at TIME]\n"
-      "       [--nonce-store FILE] [--json]",
-      std::string(
-          "Verifies a record-access assertion (a JWS of type hcbridge-record-access+jwt)\n"
-          "as a record server does: syntax, the x5c certificate (as for verify-token),\n"
-          "the signature, the claims (aud, iat/exp within 300 s and 30 s of clock skew,\n"
-          "nonce, origin, purpose), and single use of its nonce and jti. Prints the\n"
-          "certificate and the claims (exit 0), or the error and what to do (exit 1).\n\n") +
+      "       --ca PEM... --issuer PEM... [--intermediate PEM]... [--crl FILE]...\n"
+      "       [--policy OID]... [--eku OID]... [--at TIME] [--nonce-store FILE] [--json]",
+      std::string("Verifies a record-access assertion (a JWS of type hcbridge-record-access+jwt)\n"
+                  "as a record server does: syntax, the x5c certificate (as for verify-token),\n"
+                  "the signature, the claims (aud, iat/exp within 300 s and 30 s of clock skew,\n"
+                  "nonce, origin, purpose), that the claims' sub and practitioner are the\n"
+                  "certificate's (claims-mismatch), and single use of its nonce and jti. Prints\n"
+                  "the practitioner (from the certificate), the certificate and the claims\n"
+                  "(exit 0), or the error and what to do (exit 1; 2 for a usage error).\n\n") +
           kVerifyOptionsNote,
       "  hcbridge verify-assertion --assertion request.jws \\\n"
       "      --audience https://records.example.org/api --nonce \"$NONCE\" \\\n"
       "      --ca tests/pki/fixtures/root.cert.pem \\\n"
-      "      --intermediate tests/pki/fixtures/intermediate.cert.pem --json\n"};
+      "      --intermediate tests/pki/fixtures/intermediate.cert.pem \\\n"
+      "      --issuer tests/pki/fixtures/intermediate.cert.pem --json\n"};
   if (!parseOptions(args, options, {}, usage, values, out)) return kExitOk;
   return runVerification(values, out, [&] {
     const auto validator = validatorFrom(values);
@@ -141,12 +160,14 @@ int runVerifyAssertion(const std::vector<std::string>& args, std::ostream& out) 
     const auto verified = auth::verifyRecordAccessAssertion(jws, expect, validator, *nonces);
     if (values.count("json")) {
       out << json{{"valid", true},
+                  {"practitioner", practitionerJson(verified.practitioner)},
                   {"certificate", certificateJson(verified.certificate)},
                   {"header", verified.header},
                   {"claims", verified.claims}}
                  .dump(2)
           << "\n";
     } else {
+      printPractitioner(verified.practitioner, out);
       printCertificate(verified.certificate, out);
       out << "algorithm:  " << verified.header["alg"].get<std::string>() << "\nclaims:\n"
           << verified.claims.dump(2) << "\nvalid\n";

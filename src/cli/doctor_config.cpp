@@ -1,5 +1,5 @@
 // The doctor's config checks: the file, the allowed origins, the trust
-// anchors and CRLs it names.
+// anchors, CRLs and practitioner issuers it names.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -137,6 +137,17 @@ std::vector<CheckResult> checkTrust(DoctorContext& context) {
   const auto& config = context.config;
   if (config && config->practitionerTrust) {
     results.push_back(trustResult("practitioner_trust", *config->practitionerTrust, now));
+    if (config->practitionerTrust->issuers.empty()) {
+      // Sessions still open (the anchors decide), but nothing tells a
+      // practitioner card from another certificate the anchors cover.
+      results.push_back(
+          {"trust", CheckStatus::Warn,
+           "practitioner_trust has no issuers: any certificate under its anchors (a patient "
+           "card's, a server's, a staff member's) may open a practitioner session",
+           "list the CA certificates that issue practitioner cards as "
+           "\"practitioner_trust.issuers\" (and their policies; see docs/tokens.md)" +
+               restartHint()});
+    }
   } else {
     results.push_back({"trust", CheckStatus::Warn,
                        "no practitioner_trust: practitioner card sessions are refused",

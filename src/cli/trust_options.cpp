@@ -20,6 +20,11 @@ std::vector<std::filesystem::path> paths(const po::variables_map& values, const 
   return result;
 }
 
+std::vector<std::string> texts(const po::variables_map& values, const char* name) {
+  return values.count(name) ? values[name].as<std::vector<std::string>>()
+                            : std::vector<std::string>();
+}
+
 }  // namespace
 
 void addVerifyOptions(po::options_description& options) {
@@ -28,6 +33,12 @@ void addVerifyOptions(po::options_description& options) {
       "intermediate", po::value<std::vector<std::string>>()->composing(),
       "untrusted intermediate CA certificates, PEM (repeatable)")(
       "crl", po::value<std::vector<std::string>>()->composing(), "CRL, DER or PEM (repeatable)")(
+      "issuer", po::value<std::vector<std::string>>()->composing(),
+      "CA allowed to issue practitioner certificates, PEM (repeatable, required)")(
+      "policy", po::value<std::vector<std::string>>()->composing(),
+      "certificate policy OID the certificate must carry (repeatable: any of them)")(
+      "eku", po::value<std::vector<std::string>>()->composing(),
+      "extended key usage OID the certificate must carry (repeatable: all of them)")(
       "at", po::value<std::string>(),
       "verify at this UTC time instead of now, e.g. 2026-01-01T00:00:00Z")(
       "nonce-store", po::value<std::string>(), "file of used nonces shared by runs (created 0600)")(
@@ -35,8 +46,13 @@ void addVerifyOptions(po::options_description& options) {
 }
 
 auth::CertificateValidator validatorFrom(const po::variables_map& values) {
-  return auth::CertificateValidator(auth::TrustSettings{
-      paths(values, "ca"), paths(values, "intermediate"), paths(values, "crl")});
+  return auth::CertificateValidator(
+      auth::TrustSettings{.trustAnchors = paths(values, "ca"),
+                          .intermediates = paths(values, "intermediate"),
+                          .crls = paths(values, "crl"),
+                          .issuers = paths(values, "issuer"),
+                          .policies = texts(values, "policy"),
+                          .extendedKeyUsages = texts(values, "eku")});
 }
 
 std::chrono::system_clock::time_point parseUtcTime(const std::string& text) {

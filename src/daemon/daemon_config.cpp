@@ -109,15 +109,37 @@ std::vector<fs::path> pathList(const base::JsonObjectReader& reader, const char*
   return paths;
 }
 
-// {"anchors": [PEM files], "intermediates": [...], "crls": [...]}
+std::vector<std::string> oidList(const base::JsonObjectReader& reader, const std::string& key,
+                                 const char* field, const ConfigSource& source) {
+  auto oids = reader.optionalStringList(field).value_or(std::vector<std::string>{});
+  for (const auto& oid : oids) {
+    if (!auth::isDottedOid(oid)) {
+      throw source.error(key + "." + field, "'" + key + "." + field + "' holds '" + oid +
+                                                "', not an OID like 1.3.6.1.5.5.7.3.2");
+    }
+  }
+  return oids;
+}
+
+// {"anchors": [PEM files], "intermediates": [...], "crls": [...]}; for
+// practitioner_trust also "issuers": [PEM files], "policies" and
+// "extended_key_usage": [OIDs] (docs/tokens.md).
 auth::TrustSettings parseTrust(const base::JsonObjectReader& config, const std::string& key,
-                               const ConfigSource& source) {
-  const auto reader = config.requiredObject(key, {"anchors", "intermediates", "crls"});
+                               const ConfigSource& source, bool practitioner) {
+  const auto reader =
+      practitioner ? config.requiredObject(key, {"anchors", "intermediates", "crls", "issuers",
+                                                 "policies", "extended_key_usage"})
+                   : config.requiredObject(key, {"anchors", "intermediates", "crls"});
   reader.refuseUnknownKeys();
   auth::TrustSettings trust;
   trust.trustAnchors = pathList(reader, "anchors");
   trust.intermediates = pathList(reader, "intermediates");
   trust.crls = pathList(reader, "crls");
+  if (practitioner) {
+    trust.issuers = pathList(reader, "issuers");
+    trust.policies = oidList(reader, key, "policies", source);
+    trust.extendedKeyUsages = oidList(reader, key, "extended_key_usage", source);
+  }
   if (trust.trustAnchors.empty()) {
     throw source.error(key + ".anchors", "'" + key + ".anchors' names no file");
   }
@@ -188,9 +210,9 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
     } else if (key == "limits") {
       parseLimits(reader, config.limits);
     } else if (key == "practitioner_trust") {
-      config.practitionerTrust = parseTrust(reader, key, source);
+      config.practitionerTrust = parseTrust(reader, key, source, true);
     } else if (key == "patient_card_trust") {
-      config.patientCardTrust = parseTrust(reader, key, source);
+      config.patientCardTrust = parseTrust(reader, key, source, false);
     } else if (key == "verification_time") {
       config.verificationTime = parseUtcTime(reader.requiredString(key), source);
     } else if (key == "session_idle_seconds") {

@@ -25,6 +25,9 @@ inline const auth::CertificateValidator& validator() {
       .intermediates = {std::string(HCBRIDGE_PKI_DIR) + "/intermediate.cert.pem",
                         std::string(HCBRIDGE_PKI_DIR) + "/vitale-ca.cert.pem"},
       .crls = {std::string(HCBRIDGE_PKI_DIR) + "/intermediate.crl"},
+      .issuers = {std::string(HCBRIDGE_PKI_DIR) + "/intermediate.cert.pem"},
+      .policies = {"1.2.3.4.5.6.7.8.1"},
+      .extendedKeyUsages = {"1.3.6.1.5.5.7.3.2"},
   });
   return instance;
 }

@@ -45,7 +45,7 @@ json cpsTrust() {
 }
 
 json vitaleTrust() {
-  return {{"anchors", {(kPki / "root.cert.pem").string()}},
+  return {{"anchors", {(kPki / "patient-root.cert.pem").string()}},
           {"intermediates", {(kPki / "vitale-ca.cert.pem").string()}}};
 }
 

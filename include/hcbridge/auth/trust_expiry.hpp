@@ -15,7 +15,7 @@ namespace hcbridge::auth {
 
 struct TrustFileExpiry {
   std::filesystem::path file;
-  std::string role;  // "trust anchor", "intermediate", "CRL"
+  std::string role;  // "trust anchor", "intermediate", "CRL", "practitioner issuer"
   // The earliest notAfter of the file's certificates, or the CRL's
   // nextUpdate; unset for a CRL without nextUpdate.
   std::optional<std::chrono::system_clock::time_point> validUntil;

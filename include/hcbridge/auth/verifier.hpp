@@ -14,6 +14,7 @@
 
 #include "hcbridge/auth/certificate_validator.hpp"
 #include "hcbridge/auth/crypto.hpp"
+#include "hcbridge/auth/practitioner_identity.hpp"
 #include "hcbridge/bytes.hpp"
 
 namespace hcbridge::auth {
@@ -60,12 +61,15 @@ struct VerifiedToken {
   Bytes certificateDer;
   JwsAlgorithm algorithm;
   ValidationResult certificate;
+  PractitionerIdentity practitioner;  // from the certificate
 };
 
-// Checks, in order: origin and nonce of the expectations (OriginInvalid,
+// Checks, in order: practitioner issuers configured in `validator`
+// (BadRequest otherwise), origin and nonce of the expectations (OriginInvalid,
 // NonceInvalid), JSON shape and field types (TokenInvalid naming the field),
 // format major version "web-eid:1", algorithm known and matching the key type,
-// the certificate (validator at `now`), the signature over
+// the certificate (validator at `now`, with its practitioner constraints), the
+// practitioner it names (CertificatePolicy when none), the signature over
 // webEidSignedData(expected origin, expected nonce) -- a token made for another
 // origin or nonce fails here with TokenInvalid saying so -- and finally
 // consumes the nonce (NonceReplayed when already used).
@@ -85,17 +89,22 @@ struct VerifiedAssertion {
   nlohmann::json claims;
   Bytes certificateDer;
   ValidationResult certificate;
+  PractitionerIdentity practitioner;  // from the certificate, never from the claims
 };
 
 inline constexpr std::size_t kMaxAssertionSize = 64 * 1024;
 inline constexpr std::int64_t kMaxAssertionLifetimeSeconds = 300;
 
-// Checks: compact JWS syntax (3 base64url parts, JSON objects, at most 64 KiB),
-// typ == kRecordAccessType, no "crit", alg known and matching the x5c[0] key
-// (further x5c entries help path building), the certificate (validator at
-// now), the signature, the claims present and typed (aud, nonce, jti strings;
-// iat, exp integers; purpose one of normal|bris_de_glace|centre_15 -- an
-// unknown value is PurposeInvalid; origin a string when present),
+// Checks: practitioner issuers configured in `validator` (BadRequest
+// otherwise), compact JWS syntax (3 base64url parts, JSON objects, at most
+// 64 KiB), typ == kRecordAccessType, no "crit", alg known and matching the
+// x5c[0] key (further x5c entries help path building, never add trust), the
+// certificate (validator at now, with its practitioner constraints), the
+// practitioner it names (CertificatePolicy when none), the signature, the
+// claims present and typed (aud, nonce, jti strings; iat, exp integers;
+// purpose one of normal|bris_de_glace|centre_15 -- an unknown value is
+// PurposeInvalid; origin a string when present), `sub` and
+// `practitioner.idType/id` the certificate's when present (ClaimsMismatch),
 // aud == audience (AudienceMismatch), 0 < exp - iat <= 300 s and now within
 // [iat - leeway, exp + leeway] (TokenExpired), nonce == expected when given
 // (NonceMismatch), origin == expected when given (OriginMismatch), then

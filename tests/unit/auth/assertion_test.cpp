@@ -20,14 +20,16 @@ const std::int64_t kNow =
 const std::string kAudience = "https://records.example.org/api";
 
 json claimsAt(std::int64_t iat, std::int64_t lifetime = 120) {
-  return {{"aud", kAudience},
-          {"nonce", kNonce},
-          {"iat", iat},
-          {"exp", iat + lifetime},
-          {"jti", "jti-" + std::to_string(iat)},
-          {"purpose", "normal"},
-          {"origin", kOrigin},
-          {"sub", "810101201234"}};
+  return {
+      {"aud", kAudience},
+      {"nonce", kNonce},
+      {"iat", iat},
+      {"exp", iat + lifetime},
+      {"jti", "jti-" + std::to_string(iat)},
+      {"purpose", "normal"},
+      {"origin", kOrigin},
+      {"sub", "10101201234"},
+      {"practitioner", {{"idType", "rpps"}, {"id", "10101201234"}, {"surname", "DURAND-TEST"}}}};
 }
 
 auth::AssertionExpectations expectations() {
@@ -86,7 +88,7 @@ TEST(AuthAssertion, RoundTrip) {
 TEST(AuthAssertion, Es256SignatureVerifiesWithPlainOpenssl) {
   TempDir dir;
   const auto key = TestKey::generateEc("P-256");
-  const Bytes certificate = key.selfSignedCertificate("TEST EC practitioner");
+  const Bytes certificate = key.selfSignedCertificate("TEST EC practitioner", true, "810101201234");
   const std::string jws = auth::makeCompactJws(certificate, claimsAt(kNow), key.signer());
   const auto lastDot = jws.rfind('.');
   const auto raw = auth::fromBase64Url(jws.substr(lastDot + 1));
@@ -106,10 +108,11 @@ TEST(AuthAssertion, Es256SignatureVerifiesWithPlainOpenssl) {
   EXPECT_FALSE(opensslVerifyMessage(certificate, jws.substr(0, lastDot - 1), derSignature));
   // And hcbridge's verifier accepts it with the certificate as anchor.
   writePem(dir / "ec.pem", {certificate});
-  EXPECT_EQ(
-      failureOf(jws, expectations(), auth::CertificateValidator({.trustAnchors = {dir / "ec.pem"}}))
-          .code(),
-      kAccepted);
+  EXPECT_EQ(failureOf(jws, expectations(),
+                      auth::CertificateValidator(
+                          {.trustAnchors = {dir / "ec.pem"}, .issuers = {dir / "ec.pem"}}))
+                .code(),
+            kAccepted);
 }
 
 TEST(AuthAssertion, AudienceMismatch) {
@@ -227,8 +230,10 @@ TEST(AuthAssertion, CertificateRulesAndChainFromX5c) {
                             TestKey::fromPem(pkiFile("cps-expired-auth.key.pem"))))
                 .code(),
             Errc::CertificateExpired);
-  // Only the root configured: the intermediate comes in x5c[1].
-  const auth::CertificateValidator rootOnly({.trustAnchors = {pkiFile("root.cert.pem")}});
+  // Only the root configured: the intermediate comes in x5c[1] (the issuers
+  // restrict, they do not build the path).
+  const auth::CertificateValidator rootOnly(
+      {.trustAnchors = {pkiFile("root.cert.pem")}, .issuers = {pkiFile("intermediate.cert.pem")}});
   EXPECT_EQ(failureOf(demoAssertion(), expectations(), rootOnly).code(),
             Errc::CertificateUntrusted);
   json chained = demoHeader();

@@ -122,7 +122,8 @@ auth::DigestSigner TestKey::signer() const {
   return [self = *this](ByteView digest) { return self.signDigest(digest); };
 }
 
-Bytes TestKey::selfSignedCertificate(const std::string& commonName, bool keyUsage) const {
+Bytes TestKey::selfSignedCertificate(const std::string& commonName, bool keyUsage,
+                                     const std::string& serialNumber) const {
   base::X509Handle certificate(X509_new());
   require(certificate != nullptr, "X509_new");
   X509_set_version(certificate.get(), 2);
@@ -130,6 +131,11 @@ Bytes TestKey::selfSignedCertificate(const std::string& commonName, bool keyUsag
   X509_NAME* name = X509_get_subject_name(certificate.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>("TEST hcbridge"), -1, -1, 0);
+  if (!serialNumber.empty()) {
+    X509_NAME_add_entry_by_txt(name, "serialNumber", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(serialNumber.c_str()), -1, -1,
+                               0);
+  }
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
   X509_set_issuer_name(certificate.get(), name);
@@ -155,6 +161,66 @@ Bytes TestKey::selfSignedCertificate(const std::string& commonName, bool keyUsag
   return der;
 }
 
+namespace {
+
+void addName(X509_NAME* name, const char* field, const std::string& value) {
+  X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
+}
+
+// AdmissionSyntax with one admission and one profession info (ISIS-MTT,
+// as gemSpec_PKI lays out the HBA's).
+void addAdmission(X509* certificate, const std::string& registrationNumber) {
+  base::OpenSslHandle<ADMISSION_SYNTAX, ADMISSION_SYNTAX_free> syntax(ADMISSION_SYNTAX_new());
+  ADMISSIONS* admissions = ADMISSIONS_new();
+  PROFESSION_INFO* info = PROFESSION_INFO_new();
+  ASN1_STRING* item = ASN1_UTF8STRING_new();
+  ASN1_STRING* number = ASN1_PRINTABLESTRING_new();
+  require(syntax && admissions && info && item && number, "admission objects");
+  ASN1_STRING_set(item, "TEST Ärztin/Arzt", -1);
+  ASN1_STRING_set(number, registrationNumber.c_str(), -1);
+  STACK_OF(ASN1_STRING)* items = sk_ASN1_STRING_new_null();
+  sk_ASN1_STRING_push(items, item);
+  PROFESSION_INFO_set0_professionItems(info, items);
+  PROFESSION_INFO_set0_registrationNumber(info, number);
+  PROFESSION_INFOS* infos = sk_PROFESSION_INFO_new_null();
+  sk_PROFESSION_INFO_push(infos, info);
+  ADMISSIONS_set0_professionInfos(admissions, infos);
+  STACK_OF(ADMISSIONS)* contents = sk_ADMISSIONS_new_null();
+  sk_ADMISSIONS_push(contents, admissions);
+  ADMISSION_SYNTAX_set0_contentsOfAdmissions(syntax.get(), contents);
+  require(X509_add1_ext_i2d(certificate, NID_x509ExtAdmission, syntax.get(), 0, 0) == 1,
+          "admission extension");
+}
+
+}  // namespace
+
+Bytes TestKey::selfSignedHbaCertificate(const std::string& surname,
+                                        const std::string& telematikId) const {
+  base::X509Handle certificate(X509_new());
+  require(certificate != nullptr, "X509_new");
+  X509_set_version(certificate.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(certificate.get()), 4243);
+  X509_NAME* name = X509_get_subject_name(certificate.get());
+  addName(name, "C", "DE");
+  addName(name, "serialNumber", "80276883110000000001");  // an ICCSN: not the identity
+  addName(name, "SN", surname);
+  addName(name, "GN", "Gerda");
+  addName(name, "CN", "Gerda " + surname);
+  X509_set_issuer_name(certificate.get(), name);
+  ASN1_TIME_set_string(X509_getm_notBefore(certificate.get()), "20250101000000Z");
+  ASN1_TIME_set_string(X509_getm_notAfter(certificate.get()), "20491231235959Z");
+  require(X509_set_pubkey(certificate.get(), impl_->key.get()) == 1, "pubkey");
+  addAdmission(certificate.get(), telematikId);
+  require(X509_sign(certificate.get(), impl_->key.get(), EVP_sha256()) > 0, "X509_sign");
+  unsigned char* out = nullptr;
+  const int length = i2d_X509(certificate.get(), &out);
+  require(length > 0, "i2d_X509");
+  Bytes der(out, out + length);
+  OPENSSL_free(out);
+  return der;
+}
+
 TestKey demoKey() {
   return TestKey::fromPem(pkiFile("cps-demo-auth.key.pem"));
 }
@@ -164,6 +230,9 @@ auth::TrustSettings standardTrust(bool withCrl) {
   settings.trustAnchors = {pkiFile("root.cert.pem")};
   settings.intermediates = {pkiFile("intermediate.cert.pem")};
   if (withCrl) settings.crls = {pkiFile("intermediate.crl")};
+  settings.issuers = {pkiFile("intermediate.cert.pem")};
+  settings.policies = {kTestPractitionerPolicy};
+  settings.extendedKeyUsages = {kClientAuth};
   return settings;
 }
 

@@ -24,6 +24,13 @@ std::chrono::system_clock::time_point at(int year, int month, int day);
 inline const std::string kNonce = "c2VjcmV0LW5vbmNlLW9mLTMyLWJ5dGVzLWZvci10ZXN0cyE=";  // 48 chars
 inline const std::string kOrigin = "https://records.example.org";
 
+// What the TEST PKI's practitioner authentication certificates carry
+// (tests/pki/make-test-pki.sh) and standardTrust() requires.
+inline const std::string kTestPractitionerPolicy = "1.2.3.4.5.6.7.8.1";
+inline const std::string kClientAuth = "1.3.6.1.5.5.7.3.2";
+// The idNat_PS of self-signed test certificates: RPPS 10000000992.
+inline const std::string kSelfSignedIdNat = "810000000992";
+
 // A private key that signs SHA-256 digests like a card: RSA PKCS#1 v1.5 (or
 // PSS), ECDSA as raw r||s.
 class TestKey {
@@ -39,8 +46,13 @@ class TestKey {
   auth::DigestSigner signer() const;
 
   // A self-signed certificate for this key, valid 2025..2049, with keyUsage
-  // digitalSignature unless `keyUsage` is false.
-  Bytes selfSignedCertificate(const std::string& commonName, bool keyUsage = true) const;
+  // digitalSignature unless `keyUsage` is false, naming the practitioner
+  // `serialNumber` (an idNat_PS, "" for none) in its subject.
+  Bytes selfSignedCertificate(const std::string& commonName, bool keyUsage = true,
+                              const std::string& serialNumber = kSelfSignedIdNat) const;
+  // The same with an HBA's layout: surname, given name, and the admission
+  // extension (1.3.36.8.3.3) whose registrationNumber is `telematikId`.
+  Bytes selfSignedHbaCertificate(const std::string& surname, const std::string& telematikId) const;
 
  private:
   struct Impl;
@@ -51,7 +63,9 @@ class TestKey {
 // The demo card's key and certificate (RSA, issued by the test intermediate).
 TestKey demoKey();
 
-// root as anchor, intermediate as untrusted intermediate, optionally its CRL.
+// root as anchor, intermediate as untrusted intermediate, optionally its CRL;
+// the intermediate as the one practitioner issuer, the TEST policy and
+// clientAuth required.
 auth::TrustSettings standardTrust(bool withCrl = true);
 auth::CertificateValidator standardValidator(bool withCrl = true);
 

@@ -21,7 +21,8 @@ using nlohmann::json;
 
 const std::filesystem::path kCorpus = HCBRIDGE_FUZZ_CORPUS_DIR;
 
-json claims(std::int64_t iat) {
+// The certificate's practitioner in sub, as hcbridged writes it.
+json claims(std::int64_t iat, const std::string& rpps = "10101201234") {
   return {{"aud", fuzz_auth::kAudience},
           {"nonce", fuzz_auth::kNonce},
           {"iat", iat},
@@ -29,12 +30,12 @@ json claims(std::int64_t iat) {
           {"jti", "seed-jti-1"},
           {"purpose", "normal"},
           {"origin", fuzz_auth::kOrigin},
-          {"sub", "810101201234"}};
+          {"sub", rpps}};
 }
 
 std::map<std::string, std::string> tokenSeeds() {
   const auto cps = demoKey();
-  const auto vitale = TestKey::fromPem(pkiFile("vitale-family-card.key.pem"));
+  const auto ec = TestKey::fromPem(pkiFile("cps-ec-auth.key.pem"));
   const auto revoked = TestKey::fromPem(pkiFile("cps-revoked-auth.key.pem"));
   const std::string app = "https://hcbridge.example/app/0.1.0";
   return {
@@ -43,8 +44,8 @@ std::map<std::string, std::string> tokenSeeds() {
                              fuzz_auth::kNonce, app, cps.signer())
            .dump(2)},
       {"valid-es256.json",
-       auth::makeWebEidToken(fixtureCertificate("vitale-family-card"), fuzz_auth::kOrigin,
-                             fuzz_auth::kNonce, app, vitale.signer())
+       auth::makeWebEidToken(fixtureCertificate("cps-ec-auth"), fuzz_auth::kOrigin,
+                             fuzz_auth::kNonce, app, ec.signer())
            .dump(2)},
       {"other-origin.json",
        auth::makeWebEidToken(fixtureCertificate("cps-demo-auth"), "https://evil.example",
@@ -59,15 +60,16 @@ std::map<std::string, std::string> tokenSeeds() {
 
 std::map<std::string, std::string> jwsSeeds() {
   const auto cps = demoKey();
-  const auto vitale = TestKey::fromPem(pkiFile("vitale-family-card.key.pem"));
+  const auto ec = TestKey::fromPem(pkiFile("cps-ec-auth.key.pem"));
   json bris = claims(fuzz_auth::kNowSeconds);
   bris["purpose"] = "bris_de_glace";
   bris["justification"] = "patient unconscious";
   return {
       {"valid-rs256.jws", auth::makeCompactJws(fixtureCertificate("cps-demo-auth"),
                                                claims(fuzz_auth::kNowSeconds), cps.signer())},
-      {"valid-es256.jws", auth::makeCompactJws(fixtureCertificate("vitale-family-card"),
-                                               claims(fuzz_auth::kNowSeconds), vitale.signer())},
+      {"valid-es256.jws",
+       auth::makeCompactJws(fixtureCertificate("cps-ec-auth"),
+                            claims(fuzz_auth::kNowSeconds, "10000000092"), ec.signer())},
       {"valid-bris-de-glace.jws",
        auth::makeCompactJws(fixtureCertificate("cps-demo-auth"), bris, cps.signer())},
       {"expired.jws", auth::makeCompactJws(fixtureCertificate("cps-demo-auth"),

@@ -118,6 +118,33 @@ TEST(DoctorCli, TrustAnchorsMustExistAndBeCurrent) {
   EXPECT_TRUE(has(doctor(dir / "missing.json").result("trust"), "FAIL", "nowhere.pem"));
 }
 
+// Issue 14: without issuers, any certificate under the anchors (a patient
+// card's) could open a practitioner session.
+TEST(DoctorCli, PractitionerTrustWithoutIssuersIsAWarning) {
+  TempDir dir;
+  const std::string pki = HCBRIDGE_PKI_DIR;
+  const auto issuerWarning = [](const json& report) {
+    for (const auto& item : report["checks"]) {
+      if (item["check"] == "trust" && has(item, "WARN", "practitioner_trust has no issuers")) {
+        return true;
+      }
+    }
+    return false;
+  };
+  writeFile(dir / "open.json",
+            "{\"listen_port\": 18734, \"practitioner_trust\": {\"anchors\": [\"" + pki +
+                "/root.cert.pem\"]}}");
+  EXPECT_TRUE(issuerWarning(doctor(dir / "open.json").report));
+  writeFile(dir / "issuers.json",
+            "{\"listen_port\": 18734, \"practitioner_trust\": {\"anchors\": [\"" + pki +
+                "/root.cert.pem\"], \"issuers\": [\"" + pki + "/intermediate.cert.pem\"]}}");
+  const auto configured = doctor(dir / "issuers.json");
+  EXPECT_FALSE(issuerWarning(configured.report)) << configured.report.dump(2);
+  // The issuer file is checked for expiry like the anchor.
+  EXPECT_TRUE(has(configured.result("trust"), "OK", "practitioner_trust: 2 files"))
+      << configured.result("trust");
+}
+
 TEST(DoctorCli, OriginsAndPathsTheServiceCannotUseAreReported) {
   TempDir dir;
   writeFile(dir / "http.json",

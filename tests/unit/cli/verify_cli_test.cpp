@@ -6,6 +6,7 @@
 
 #include "auth/auth_test_support.hpp"
 #include "cli_test_support.hpp"
+#include "hcbridge/auth/crypto.hpp"
 #include "hcbridge/auth/tokens.hpp"
 #include "support/temp_dir.hpp"
 
@@ -21,6 +22,9 @@ std::vector<std::string> trustArgs() {
   return {"--ca",           pkiFile("root.cert.pem").string(),
           "--intermediate", pkiFile("intermediate.cert.pem").string(),
           "--crl",          pkiFile("intermediate.crl").string(),
+          "--issuer",       pkiFile("intermediate.cert.pem").string(),
+          "--policy",       "1.2.3.4.5.6.7.8.1",
+          "--eku",          "1.3.6.1.5.5.7.3.2",
           "--at",           kAt};
 }
 
@@ -38,15 +42,42 @@ std::string writeToken(const TempDir& dir, const std::string& origin = kOrigin,
   return file.string();
 }
 
-std::string writeAssertion(const TempDir& dir) {
+json claimsNaming(const std::string& rpps) {
   const std::int64_t iat = 1767225600;  // 2026-01-01T00:00:00Z
-  const json claims = {{"aud", kAudience}, {"nonce", kNonce}, {"iat", iat},
-                       {"exp", iat + 60},  {"jti", "j-1"},    {"purpose", "normal"},
-                       {"origin", kOrigin}};
+  return {{"aud", kAudience},
+          {"nonce", kNonce},
+          {"iat", iat},
+          {"exp", iat + 60},
+          {"jti", "j-1"},
+          {"purpose", "normal"},
+          {"origin", kOrigin},
+          {"sub", rpps},
+          {"practitioner", {{"idType", "rpps"}, {"id", rpps}, {"surname", "MALLORY-TEST"}}}};
+}
+
+std::string writeAssertion(const TempDir& dir, const json& claims = claimsNaming("10101201234")) {
   const auto file = dir / "assertion.jws";
   writeFile(
       file,
       auth::makeCompactJws(fixtureCertificate("cps-demo-auth"), claims, demoKey().signer()) + "\n");
+  return file.string();
+}
+
+// Issue 14, attack 1: a patient card's key, x5c = [card, its CA].
+std::string writePatientCardAssertion(const TempDir& dir) {
+  const auto text = [](const std::string& value) {
+    return ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size());
+  };
+  const json header = {{"alg", "ES256"},
+                       {"typ", "hcbridge-record-access+jwt"},
+                       {"x5c",
+                        {auth::base64(fixtureCertificate("vitale-family-card")),
+                         auth::base64(fixtureCertificate("vitale-ca"))}}};
+  const std::string input = auth::base64Url(text(header.dump())) + "." +
+                            auth::base64Url(text(claimsNaming("10101201234").dump()));
+  const auto key = TestKey::fromPem(pkiFile("vitale-family-card.key.pem"));
+  const auto file = dir / "patient-card.jws";
+  writeFile(file, input + "." + auth::base64Url(key.signDigest(auth::sha256(input))));
   return file.string();
 }
 
@@ -97,9 +128,9 @@ TEST(VerifyCli, TokenForAnotherOriginFails) {
 
 TEST(VerifyCli, UntrustedWithAnotherCa) {
   TempDir dir;
-  const auto result =
-      cli({"verify-token", "--token", writeToken(dir), "--origin", kOrigin, "--nonce", kNonce,
-           "--ca", pkiFile("other-root.cert.pem").string(), "--at", kAt});
+  const auto result = cli({"verify-token", "--token", writeToken(dir), "--origin", kOrigin,
+                           "--nonce", kNonce, "--ca", pkiFile("other-root.cert.pem").string(),
+                           "--issuer", pkiFile("intermediate.cert.pem").string(), "--at", kAt});
   EXPECT_EQ(result.exitCode, 1);
   EXPECT_TRUE(contains(result.err, "[certificate-untrusted]")) << result.err;
 }
@@ -182,9 +213,70 @@ TEST(VerifyCli, AssertionFailures) {
   const auto late =
       cli({"verify-assertion", "--assertion", assertion, "--audience", kAudience, "--ca",
            pkiFile("root.cert.pem").string(), "--intermediate",
+           pkiFile("intermediate.cert.pem").string(), "--issuer",
            pkiFile("intermediate.cert.pem").string(), "--at", "2026-01-01T01:00:00Z"});
   EXPECT_EQ(late.exitCode, 1);
   EXPECT_TRUE(contains(late.err, "[token-expired]")) << late.err;
+}
+
+TEST(VerifyCli, PractitionerComesFromTheCertificate) {
+  TempDir dir;
+  const auto text = cli(std::vector<std::string>{"verify-token", "--token", writeToken(dir),
+                                                 "--origin", kOrigin, "--nonce", kNonce} +
+                        trustArgs());
+  EXPECT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_TRUE(contains(text.out, "practitioner: rpps 10101201234 (Hélène DURAND-TEST")) << text.out;
+  const auto asJson =
+      cli(std::vector<std::string>{"verify-assertion", "--assertion", writeAssertion(dir),
+                                   "--audience", kAudience, "--json"} +
+          trustArgs());
+  EXPECT_EQ(asJson.exitCode, 0) << asJson.err;
+  const json verified = json::parse(asJson.out);
+  EXPECT_EQ(verified["practitioner"]["idType"], "rpps");
+  EXPECT_EQ(verified["practitioner"]["id"], "10101201234");
+  // The claims' surname (MALLORY-TEST) is not what is reported.
+  EXPECT_EQ(verified["practitioner"]["name"], "Hélène DURAND-TEST");
+}
+
+TEST(VerifyCli, AttackPatientCardKeyIsRefused) {
+  TempDir dir;
+  const auto assertion = writePatientCardAssertion(dir);
+  // Even with the patient-card root among the anchors.
+  for (const bool wide : {false, true}) {
+    auto args = std::vector<std::string>{"verify-assertion", "--assertion", assertion,
+                                         "--audience",       kAudience,     "--json"} +
+                trustArgs();
+    if (wide) args = args + std::vector<std::string>{"--ca", pkiFile("patient-root.cert.pem")};
+    const auto result = cli(args);
+    EXPECT_EQ(result.exitCode, 1) << result.out;
+    EXPECT_EQ(json::parse(result.out)["error"], "certificate-untrusted") << result.out;
+  }
+}
+
+TEST(VerifyCli, AttackClaimsNamingAnotherPractitionerAreRefused) {
+  TempDir dir;
+  const auto result = cli(std::vector<std::string>{"verify-assertion", "--assertion",
+                                                   writeAssertion(dir, claimsNaming("99999999999")),
+                                                   "--audience", kAudience} +
+                          trustArgs());
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_TRUE(contains(result.err, "[claims-mismatch]")) << result.err;
+  EXPECT_TRUE(contains(result.err, "99999999999")) << result.err;
+}
+
+TEST(VerifyCli, NoIssuerIsAUsageErrorNamingTheOption) {
+  TempDir dir;
+  const auto result = cli({"verify-assertion", "--assertion", writeAssertion(dir), "--audience",
+                           kAudience, "--ca", pkiFile("root.cert.pem").string(), "--intermediate",
+                           pkiFile("intermediate.cert.pem").string(), "--at", kAt});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_TRUE(contains(result.err, "--issuer")) << result.err;
+  const auto badOid =
+      cli(std::vector<std::string>{"verify-token", "--token", writeToken(dir), "--origin", kOrigin,
+                                   "--nonce", kNonce, "--policy", "clientAuth"} +
+          trustArgs());
+  EXPECT_EQ(badOid.exitCode, 2);
+  EXPECT_TRUE(contains(badOid.err, "clientAuth")) << badOid.err;
 }
 
 TEST(VerifyCli, HelpHasExamples) {
@@ -194,6 +286,8 @@ TEST(VerifyCli, HelpHasExamples) {
     EXPECT_TRUE(contains(result.out, std::string("Usage: hcbridge ") + command)) << result.out;
     EXPECT_TRUE(contains(result.out, "Examples:")) << result.out;
     EXPECT_TRUE(contains(result.out, "--nonce-store")) << result.out;
+    EXPECT_TRUE(contains(result.out, "--issuer")) << result.out;
+    EXPECT_TRUE(contains(result.out, "claims-mismatch")) << result.out;
   }
   const auto top = cli({"--help"});
   EXPECT_TRUE(contains(top.out, "  verify-assertion  verify a record-access")) << top.out;

@@ -51,12 +51,15 @@ Bytes readFile(const std::filesystem::path& file) {
 }
 
 // The trust of tests/pki/fixtures/README.md: the CPS chain with its CRL, and
-// the Vitale card CA under the same root.
+// the Vitale card CA under the patient-card root.
 auth::TrustSettings practitionerTrust() {
-  return {{pki("root.cert.pem")}, {pki("intermediate.cert.pem")}, {pki("intermediate.crl.pem")}};
+  return {.trustAnchors = {pki("root.cert.pem")},
+          .intermediates = {pki("intermediate.cert.pem")},
+          .crls = {pki("intermediate.crl.pem")},
+          .issuers = {pki("intermediate.cert.pem")}};
 }
 auth::TrustSettings patientCardTrust() {
-  return {{pki("root.cert.pem")}, {pki("vitale-ca.cert.pem")}, {}};
+  return {{pki("patient-root.cert.pem")}, {pki("vitale-ca.cert.pem")}, {}};
 }
 
 using hcbridge::testing::eventually;

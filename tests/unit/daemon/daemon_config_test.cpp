@@ -85,7 +85,8 @@ TEST(DaemonConfig, WrongTypesAndBadJsonNameTheFile) {
 
 TEST(DaemonConfig, NestedFaultsNameTheFullKey) {
   expectError([] { parse(R"({"practitioner_trust": {"anchor": []}})"); }, Errc::BadRequest,
-              "unknown key 'practitioner_trust.anchor' (valid: anchors, intermediates, crls)");
+              "unknown key 'practitioner_trust.anchor' (valid: anchors, intermediates, crls, "
+              "issuers, policies, extended_key_usage)");
   expectError([] { parse(R"({"limits": {"max_body": 1}})"); }, Errc::BadRequest,
               "(valid: max_body_bytes, ");
   expectError([] { parse(R"({"limits": []})"); }, Errc::BadRequest, "'limits' must be an object");
@@ -255,6 +256,36 @@ TEST(DaemonConfig, TrustNeedsKnownKeysAndAnAnchor) {
               "practitioner_trust.anchors");
   expectError([] { parse(R"({"practitioner_trust": {"anchors": ["/r", 7]}})"); }, Errc::BadRequest,
               "practitioner_trust.anchors");
+}
+
+TEST(DaemonConfig, PractitionerConstraintsAreReadAndChecked) {
+  const auto config = parse(R"({"practitioner_trust": {
+    "anchors": ["/pki/root.pem"], "issuers": ["/pki/cps-ca.pem", "/pki/cps-ca-2.pem"],
+    "policies": ["1.2.250.1.71.4.2.1", "1.2.250.1.71.4.2.7"],
+    "extended_key_usage": ["1.3.6.1.5.5.7.3.2"]}})");
+  ASSERT_TRUE(config.practitionerTrust);
+  EXPECT_EQ(config.practitionerTrust->issuers,
+            (std::vector<fs::path>{"/pki/cps-ca.pem", "/pki/cps-ca-2.pem"}));
+  EXPECT_EQ(config.practitionerTrust->policies,
+            (std::vector<std::string>{"1.2.250.1.71.4.2.1", "1.2.250.1.71.4.2.7"}));
+  EXPECT_EQ(config.practitionerTrust->extendedKeyUsages,
+            std::vector<std::string>{"1.3.6.1.5.5.7.3.2"});
+  // Optional: without them the anchors alone decide (hcbridge doctor warns).
+  EXPECT_TRUE(
+      parse(R"({"practitioner_trust": {"anchors": ["/r"]}})").practitionerTrust->issuers.empty());
+  expectError([] { parse(R"({"practitioner_trust": {"anchors": ["/r"], "policies": ["x.1"]}})"); },
+              Errc::BadRequest, "'practitioner_trust.policies' holds 'x.1', not an OID");
+  expectError(
+      [] {
+        parse(
+            R"({"practitioner_trust": {"anchors": ["/r"], "extended_key_usage": ["clientAuth"]}})");
+      },
+      Errc::BadRequest, "'practitioner_trust.extended_key_usage' holds 'clientAuth'");
+  expectError([] { parse(R"({"practitioner_trust": {"anchors": ["/r"], "issuers": "/i"}})"); },
+              Errc::BadRequest, "practitioner_trust.issuers");
+  // Practitioner constraints have no meaning for patient cards.
+  expectError([] { parse(R"({"patient_card_trust": {"anchors": ["/r"], "issuers": ["/i"]}})"); },
+              Errc::BadRequest, "unknown key 'patient_card_trust.issuers'");
 }
 
 TEST(DaemonConfig, VerificationTimeIsAnExactUtcTime) {
