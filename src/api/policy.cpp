@@ -90,6 +90,16 @@ Admission preflight(const Request& request, std::string_view origin,
 }
 
 Admission admitOrigin(const Request& request, const Policy& policy, std::string_view origin) {
+  // "null" is what sandboxed iframes, file:// pages and some redirects send:
+  // any page can be it, so it names no one and is never allowed, even when
+  // an allow-list somehow holds it (the config and --allow-origin refuse it).
+  if (origin == "null") {
+    Admission refused = refuse(ApiProblem::OriginForbidden,
+                               "origin null (a sandboxed frame, a file:// page or a redirect) is "
+                               "never allowed; serve the page from an origin in allowed_origins");
+    refused.logCaller = "origin null";
+    return refused;
+  }
   const bool allowed = std::find(policy.allowedOrigins.begin(), policy.allowedOrigins.end(),
                                  origin) != policy.allowedOrigins.end();
   if (!allowed) {

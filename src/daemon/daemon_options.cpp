@@ -4,6 +4,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::daemon {
@@ -47,6 +48,21 @@ std::uint16_t portNumber(const std::string& text) {
   throw Error(
       Errc::BadRequest, "--listen '" + text + "' is not a port number",
       "Give 1 to 65535 (0 picks a free port), e.g. --listen " + std::to_string(kDefaultPort) + ".");
+}
+
+// The check config's allowed_origins gets (auth::checkOriginForm), so that
+// the command line cannot allow what the file would refuse: "null" (what a
+// sandboxed iframe or a file:// page sends), a path, a bare host, "*".
+std::string allowedOrigin(const std::string& origin) {
+  try {
+    auth::checkOriginForm(origin);
+  } catch (const Error& error) {
+    throw Error(Errc::BadRequest, std::string("--allow-origin: ") + error.what(),
+                "Give the origin exactly as the browser sends it, scheme://host[:port] in "
+                "lower case with nothing after it, e.g. --allow-origin https://records.example.org "
+                "or --allow-origin http://localhost:3000. See hcbridged --help.");
+  }
+  return origin;
 }
 
 // Whether `word` is one of the options ("--simulate", "--listen=1", "-h").
@@ -124,7 +140,9 @@ CommandLine parseOptions(const std::vector<std::string>& args) {
   if (values.count("listen")) result.listenPort = portNumber(values["listen"].as<std::string>());
   if (values.count("config")) result.configFile = values["config"].as<std::string>();
   if (values.count("allow-origin")) {
-    result.allowOrigins = values["allow-origin"].as<std::vector<std::string>>();
+    for (const auto& origin : values["allow-origin"].as<std::vector<std::string>>()) {
+      result.allowOrigins.push_back(allowedOrigin(origin));
+    }
   }
   return result;
 }

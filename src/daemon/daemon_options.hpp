@@ -14,7 +14,8 @@ namespace hcbridge::daemon {
 // ORIGIN (repeatable), --version and --help (-h). --help and --version only set
 // their flags: main prints helpText() or the version and exits 0.
 // Throws Error(BadRequest) naming the option or argument at fault and pointing
-// to --help (main exits 2).
+// to --help (main exits 2); an --allow-origin that config's allowed_origins
+// would refuse (auth::checkOriginForm) is refused the same way.
 CommandLine parseOptions(const std::vector<std::string>& args);
 
 // The --help text: synopsis, what hcbridged is, the options as

@@ -101,6 +101,20 @@ TEST(DaemonTest, AnInvalidConfigIsRefusedAtStartNamingFileLineAndReason) {
   EXPECT_EQ(result.out.find("listening"), std::string::npos) << result.out;
 }
 
+// issue 14: "--allow-origin null" started a service that admitted every
+// sandboxed iframe (Origin: null). Now it is exit 2 before anything opens.
+TEST(DaemonTest, AnAllowedOriginThatIsNotAnOriginIsExit2) {
+  for (const char* origin : {"null", "https://a.example/x", "*"}) {
+    const auto result =
+        runProcess({HCBRIDGED_PATH, "--simulate", "--listen", "0", "--allow-origin", origin});
+    EXPECT_EQ(result.exitCode, 2) << origin;
+    EXPECT_NE(result.err.find(std::string("--allow-origin: The origin '") + origin + "'"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.out.find("listening"), std::string::npos) << result.out;
+  }
+}
+
 TEST(DaemonTest, ASighupWithAnInvalidConfigKeepsTheRunningOneAndSaysWhy) {
   const nlohmann::json config = {{"allowed_origins", {"http://kept.example"}}};
   DaemonProcess daemon(DaemonTransport::Simulated, config);

@@ -94,6 +94,21 @@ TEST_F(PolicyTest, OriginMatchIsExact) {
   }
 }
 
+// issue 14: with "null" in the list, every sandboxed iframe was admitted.
+TEST_F(PolicyTest, OriginNullIsNeverAdmittedEvenWhenListed) {
+  policy_.allowedOrigins.push_back("null");
+  for (const std::string method : {"GET", "OPTIONS"}) {
+    std::vector<Header> headers = {{"Host", "localhost:8971"}, {"Origin", "null"}};
+    if (method == "OPTIONS") headers.push_back({"Access-Control-Request-Method", "POST"});
+    const Admission a = admitted(request(headers, method));
+    EXPECT_FALSE(a.caller) << method;
+    EXPECT_EQ(a.response.status, 403) << method;
+    EXPECT_EQ(problemCode(a), "origin-forbidden") << method;
+    EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Origin"), std::nullopt);
+    EXPECT_EQ(a.logCaller, "origin null");
+  }
+}
+
 TEST_F(PolicyTest, AllowedOriginIsAdmittedWithCorsHeaders) {
   const Admission a =
       admitted(request({{"Host", "127.0.0.1:8971"}, {"Origin", "https://app.example"}}));

@@ -158,6 +158,34 @@ TEST(DaemonCommandLine, APortIsADecimalNumberUpTo65535) {
   }
 }
 
+// issue 14: "--allow-origin null" was taken, and then every sandboxed iframe
+// (Origin: null) was admitted. The option gets config's allowed_origins check.
+TEST(DaemonCommandLine, AnAllowedOriginIsCheckedLikeTheConfigsAllowedOrigins) {
+  for (const std::string origin :
+       {"null", "https://a.example/x", "a.example", "*", "http://a.example/", "HTTPS://A.EXAMPLE",
+        "file://", "https://a.example:443", "https://user@a.example"}) {
+    try {
+      parseOptions({"--allow-origin", "https://ok.example", "--allow-origin", origin});
+      ADD_FAILURE() << "--allow-origin '" << origin << "' was taken";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), Errc::BadRequest) << origin;
+      EXPECT_TRUE(contains(error.what(), "--allow-origin: The origin '" + origin + "'"))
+          << error.what();
+      EXPECT_TRUE(contains(error.hint(), "See hcbridged --help.")) << error.hint();
+    }
+    // The config file refuses exactly the same ones.
+    const std::string config = R"({"allowed_origins": [")" + origin + R"("]})";
+    EXPECT_THROW(parseConfig(config, "/etc/hcbridge/config.json"), Error) << origin;
+  }
+  for (const std::string origin : {"http://records.intranet", "https://a.example:8443",
+                                   "http://[::1]:3000", "http://127.0.0.1:5173"}) {
+    EXPECT_EQ(parseOptions({"--allow-origin", origin}).allowOrigins,
+              std::vector<std::string>{origin});
+    EXPECT_EQ(parseConfig(R"({"allowed_origins": [")" + origin + R"("]})", "c.json").allowedOrigins,
+              std::vector<std::string>{origin});
+  }
+}
+
 TEST(DaemonCommandLine, HelpListsEveryOptionWithItsValueAndDefaults) {
   const std::string help = helpText();
   EXPECT_TRUE(contains(help,
