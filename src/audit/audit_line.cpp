@@ -116,6 +116,11 @@ std::string formatLine(const AuditRecord& record, std::string_view time, std::ui
   return text + macSuffix(mac);
 }
 
+std::string_view macOfFormattedLine(std::string_view line) {
+  const std::size_t length = kNoPreviousLine.size();
+  return line.substr(line.size() - length - 2, length);  // before the closing "}
+}
+
 std::optional<ChainLink> parseLine(std::string_view line, std::string& reason) {
   if (line.empty()) {
     reason = "empty line";

@@ -20,6 +20,10 @@ namespace hcbridge::audit {
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
                        std::string_view prev, const AuditKey* key);
 
+// The MAC of a line formatLine made with a key (its last 64 hex digits
+// before `"}`), without parsing it again.
+std::string_view macOfFormattedLine(std::string_view line);
+
 // What the chain needs from a line.
 struct ChainLink {
   std::uint64_t seq = 0;

@@ -154,8 +154,7 @@ void AuditLog::append(const AuditRecord& record) {
   std::string line =
       audit::formatLine(record, base::utcMillisText(std::chrono::system_clock::now()), lastSeq_ + 1,
                         lastHead_, &key_);
-  std::string reason;
-  std::string head = audit::headOf(line, *audit::parseLine(line, reason));
+  std::string head(audit::macOfFormattedLine(line));
   line.push_back('\n');
 
   // One write() per line: with O_APPEND the line lands whole at the end.

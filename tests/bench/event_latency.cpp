@@ -86,8 +86,8 @@ std::uint16_t startHcbridged(std::unique_ptr<ChildProcess>& daemon, std::string&
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "config.json")
       << R"({"audit_log":")" << (dir / "audit.log").string() << R"(","serial_key_file":")"
-      << (dir / "serial.key").string() << R"(","app_keys_file":")" << (dir / "keys.json").string()
-      << R"("})";
+      << (dir / "serial.key").string() << R"(","audit_key_file":")" << (dir / "audit.key").string()
+      << R"(","app_keys_file":")" << (dir / "keys.json").string() << R"("})";
   key = hcbridge::AppKeyStore::open(dir / "keys.json").add("event-latency");
   daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
       HCBRIDGED_PATH, "--listen", "0", "--config", (dir / "config.json").string()});

@@ -180,6 +180,8 @@ expect_eq "state folder" "700 hcbridge hcbridge" "$(mode_owner /var/lib/hcbridge
 expect_eq "audit folder" "700 hcbridge hcbridge" "$(mode_owner /var/log/hcbridge)"
 expect_eq "serial key" "600 hcbridge hcbridge" "$(mode_owner /var/lib/hcbridge/serial.key)"
 expect_eq "serial key size" "32" "$(stat -c %s /var/lib/hcbridge/serial.key)"
+expect_eq "audit key" "600 hcbridge hcbridge" "$(mode_owner /var/lib/hcbridge/audit.key)"
+expect_eq "audit key size" "32" "$(stat -c %s /var/lib/hcbridge/audit.key)"
 IFS=: read -r _ _ uid _ _ home shell <<<"$(getent passwd hcbridge)"
 [ "$uid" -lt 1000 ] || fail "hcbridge is not a system user (uid $uid)"
 expect_eq "service user's home" "/var/lib/hcbridge" "$home"
