@@ -11,7 +11,7 @@ Request toApiRequest(const BeastRequest& request) {
   for (const auto& field : request) {
     out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   }
-  out.body = request.body();
+  out.body.assign(request.body().data(), request.body().size());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/secret.hpp"
 #include "websocket_session.hpp"
+#include "wiped_memory.hpp"
 
 namespace hcbridge::api::detail {
 
@@ -108,27 +109,61 @@ bool HttpSession::answerReadError(beast::error_code ec) {
 
 void HttpSession::handleRequest() {
   Request request = toApiRequest(parser_->get());
-  wipeString(parser_->get().body());  // it may hold a PIN; the copy is wiped below
   const bool keepAlive = parser_->get().keep_alive();
+  // The body may hold a PIN. Beast's copy and the read buffer it was read
+  // into are wiped now; the request's copy once the router, synchronous up
+  // to the backend call, has taken the PIN out of it (pin_field.hpp).
+  if (!parser_->get().body().empty()) {
+    wipe(parser_->get().body());
+    wipeConsumed(buffer_);
+  }
+  Admission admission = core_->handler().admit(request);
+  if (!admission.caller) {
+    wipeString(request.body);
+    return write(admission.response, admission.logCaller, keepAlive);
+  }
+  if (!holdCallerSlot(*admission.caller)) return wipeString(request.body);
   stream_.expires_never();  // the backend may take seconds; the client waits for us
   // The handler may complete on a backend thread: come back to the strand.
   // The work guard keeps io_context::run() going while the backend works.
   // The session moves into the posted write, so the backend thread never
   // holds the last reference to it: it is destroyed on the strand, while the
   // work guard (released last, captured first) still keeps the io_context.
-  core_->handler().handle(
-      request, [work = net::make_work_guard(executor_), self = shared_from_this(),
-                keepAlive](HandledRequest handled) mutable {
+  core_->handler().route(
+      request, std::move(admission),
+      [work = net::make_work_guard(executor_), self = shared_from_this(),
+       keepAlive](HandledRequest handled) mutable {
         auto executor = self->executor_;
         net::post(executor, [self = std::move(self), keepAlive, handled = std::move(handled)] {
           self->write(handled.response, handled.caller, keepAlive);
         });
       });
-  wipeString(request.body);  // the router parsed it synchronously
+  wipeString(request.body);
+}
+
+bool HttpSession::holdCallerSlot(const Caller& caller) {
+  const std::string identity = caller.identity();
+  if (callerSlot_.caller() == identity) return true;
+  callerSlot_ = CallerSlot();  // a connection counts for the caller of its latest request
+  if (auto slot = core_->tryOpenCallerSlot(identity)) {
+    callerSlot_ = std::move(*slot);
+    return true;
+  }
+  const std::string cap = std::to_string(core_->limits().maxConnectionsPerCaller);
+  core_->log("connection refused: " + identity + " holds " + cap + " connections");
+  write(Problem::of(ApiProblem::TooManyConnections,
+                    identity + " already holds " + cap +
+                        " connections, the most one caller may hold; close its idle "
+                        "connections and WebSockets, or raise limits.max_connections_per_caller "
+                        "in " +
+                        core_->handler().policy().configPath)
+            .toResponse(),
+        identity, false);
+  return false;
 }
 
 void HttpSession::upgrade() {
-  const Request request = toApiRequest(parser_->get());
+  Request request = toApiRequest(parser_->get());
   Admission admission = core_->handler().admit(request);
   if (!admission.caller) return write(admission.response, admission.logCaller, false);
   const std::string path = request.target.substr(0, request.target.find('?'));
@@ -137,10 +172,11 @@ void HttpSession::upgrade() {
                      .toResponse(),
                  admission.logCaller, false);
   }
+  if (!holdCallerSlot(*admission.caller)) return;
   core_->log("ws " + targetForLog(request.target) + " 101 " + admission.logCaller);
   upgraded_ = true;
   auto session = std::make_shared<WebSocketSession>(std::move(stream_), core_, std::move(slot_),
-                                                    admission.logCaller);
+                                                    std::move(callerSlot_), admission.logCaller);
   core_->track(session);
   session->start(parser_->release());
 }
@@ -159,7 +195,8 @@ void HttpSession::write(const Response& response, const std::string& caller, boo
                                  ? targetForLog(std::string(parser_->get().target()))
                                  : std::string("-");
   core_->log("http " + method + " " + target + " " + std::to_string(response.status) + " " +
-             std::to_string(ms) + "ms " + caller);
+             std::to_string(ms) + "ms " + caller +
+             (response.logNote.empty() ? "" : " " + response.logNote));
   stream_.expires_after(core_->limits().bodyTimeout);  // a client that does not read
   http::async_write(stream_, *response_,
                     [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {

@@ -1,7 +1,8 @@
 // One HTTP/1.1 connection: reads a request under the header and body
-// timeouts, hands it to the RequestHandler, writes the answer on the
-// connection's strand, repeats while keep-alive holds. A WebSocket upgrade
-// is admitted here and handed to a WebSocketSession.
+// timeouts, admits it and counts it against its caller's connection cap,
+// hands it to the RequestHandler, writes the answer on the connection's
+// strand, repeats while keep-alive holds. A WebSocket upgrade is admitted
+// here and handed to a WebSocketSession with the connection's slots.
 #pragma once
 
 #include <array>
@@ -32,6 +33,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void onBody(boost::beast::error_code ec);
   bool answerReadError(boost::beast::error_code ec);
   void handleRequest();
+  // False (and the 503 written) when the caller holds its share of connections.
+  bool holdCallerSlot(const Caller& caller);
   void upgrade();
   void write(const Response& response, const std::string& caller, bool keepAlive);
   void onWrite(boost::beast::error_code ec, bool keepAlive);
@@ -41,10 +44,13 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
 
   boost::asio::any_io_executor executor_;  // the connection's strand; outlives an upgrade
   boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
+  WipedFlatBuffer buffer_;  // wiped after each request with a body
   std::shared_ptr<ServerCore> core_;
   ConnectionSlot slot_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // The caller of this connection's last admitted request; counted against
+  // Limits::maxConnectionsPerCaller until the connection ends.
+  CallerSlot callerSlot_;
+  std::optional<boost::beast::http::request_parser<WipedStringBody>> parser_;
   std::shared_ptr<BeastResponse> response_;
   std::chrono::steady_clock::time_point started_;
   bool busy_ = false;      // between a complete request and its answer written

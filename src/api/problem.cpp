@@ -86,8 +86,23 @@ Problem Problem::fromException(std::exception_ptr error) {
     return problem;
   } catch (const Error& e) {
     return of(e.code(), e.hint().empty() ? e.what() : e.what() + (". " + e.hint()));
+  } catch (const nlohmann::json::exception& e) {
+    // A value of the request the JSON library refused somewhere after the
+    // parse (a type or range it cannot convert): the caller's to change.
+    // Only the library's error id is quoted; its text may quote the input.
+    const std::string what = e.what();
+    const std::string errorId = what.starts_with("[json.exception.")
+                                    ? what.substr(1, what.find(']') - 1)
+                                    : "json.exception";
+    Problem problem =
+        of(Errc::BadRequest, "the request holds a JSON value the service cannot use (" + errorId +
+                                 "); check the body against /v1/openapi.json");
+    problem.logNote = errorId;
+    return problem;
   } catch (...) {
-    return of(Errc::Internal, "unexpected failure in the service; see the service log");
+    Problem problem = of(Errc::Internal, "unexpected failure in the service; see the service log");
+    problem.logNote = "unexpected exception";
+    return problem;
   }
 }
 
@@ -107,6 +122,7 @@ Response Problem::toResponse() const {
   response.status = status;
   response.headers.push_back({"Content-Type", std::string(kProblemContentType)});
   response.body = toJson();
+  response.logNote = logNote.empty() ? id : id + " " + logNote;
   return response;
 }
 

@@ -49,6 +49,11 @@ void RequestHandler::handle(const Request& request, HandledRequestHandler done) 
     done({std::move(admission.response), std::move(admission.logCaller)});
     return;
   }
+  route(request, std::move(admission), std::move(done));
+}
+
+void RequestHandler::route(const Request& request, Admission admission,
+                           HandledRequestHandler done) {
   router_.route(request, *admission.caller,
                 [cors = std::move(admission.corsHeaders), caller = admission.logCaller,
                  done = std::move(done)](Response response) {

@@ -15,6 +15,27 @@ ConnectionSlot::~ConnectionSlot() {
   if (core_) core_->releaseSlot();
 }
 
+CallerSlot& CallerSlot::operator=(CallerSlot&& other) noexcept {
+  if (this != &other) {
+    release();
+    core_ = std::move(other.core_);
+    caller_ = std::move(other.caller_);
+    other.core_.reset();
+    other.caller_.clear();
+  }
+  return *this;
+}
+
+CallerSlot::~CallerSlot() {
+  release();
+}
+
+void CallerSlot::release() noexcept {
+  if (core_) core_->releaseCallerSlot(caller_);
+  core_.reset();
+  caller_.clear();
+}
+
 ServerCore::ServerCore(net::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
                        AuditSink audit, LogSink log)
     : io_(io),
@@ -83,6 +104,24 @@ void ServerCore::track(const std::shared_ptr<Closable>& connection) {
   // Forget connections that have ended, so the list stays the size of the open ones.
   std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
   connections_.push_back(connection);
+}
+
+std::optional<CallerSlot> ServerCore::tryOpenCallerSlot(const std::string& caller) {
+  std::lock_guard lock(callersMutex_);
+  std::size_t& held = callerConnections_[caller];
+  if (held >= limits().maxConnectionsPerCaller) {
+    if (held == 0) callerConnections_.erase(caller);
+    return std::nullopt;
+  }
+  ++held;
+  return CallerSlot(shared_from_this(), caller);
+}
+
+void ServerCore::releaseCallerSlot(const std::string& caller) noexcept {
+  std::lock_guard lock(callersMutex_);
+  const auto it = callerConnections_.find(caller);
+  if (it == callerConnections_.end()) return;
+  if (--it->second == 0) callerConnections_.erase(it);
 }
 
 }  // namespace hcbridge::api::detail

@@ -1,11 +1,15 @@
 // State shared by the listeners and connections of one Server: the request
-// handler, the connection cap, the log, and the registry that stop() uses.
+// handler, the connection caps (in all and per caller), the log, and the
+// registry that stop() uses.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +41,27 @@ class ConnectionSlot {
   std::shared_ptr<ServerCore> core_;
 };
 
+// One of Limits::maxConnectionsPerCaller for one caller ("origin X" or
+// "app NAME"); given back when destroyed or replaced.
+class CallerSlot {
+ public:
+  CallerSlot() = default;
+  CallerSlot(std::shared_ptr<ServerCore> core, std::string caller)
+      : core_(std::move(core)), caller_(std::move(caller)) {}
+  CallerSlot(CallerSlot&& other) noexcept = default;
+  CallerSlot& operator=(CallerSlot&& other) noexcept;
+  ~CallerSlot();
+
+  // Empty when no caller holds it.
+  const std::string& caller() const { return caller_; }
+
+ private:
+  void release() noexcept;
+
+  std::shared_ptr<ServerCore> core_;
+  std::string caller_;
+};
+
 class Listener;
 
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
@@ -58,10 +83,14 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   // Empty when the cap is reached.
   std::optional<ConnectionSlot> tryOpenSlot();
   void track(const std::shared_ptr<Closable>& connection);
+  // Empty when `caller` already holds maxConnectionsPerCaller connections.
+  std::optional<CallerSlot> tryOpenCallerSlot(const std::string& caller);
 
  private:
   friend class ConnectionSlot;
+  friend class CallerSlot;
   void releaseSlot();
+  void releaseCallerSlot(const std::string& caller) noexcept;
 
   boost::asio::io_context& io_;
   Backend& backend_;
@@ -72,6 +101,8 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   std::mutex mutex_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::weak_ptr<Closable>> connections_;
+  std::mutex callersMutex_;
+  std::map<std::string, std::size_t> callerConnections_;  // only callers holding one or more
 };
 
 }  // namespace hcbridge::api::detail

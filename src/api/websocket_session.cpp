@@ -14,27 +14,29 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
 WebSocketSession::WebSocketSession(beast::tcp_stream stream, std::shared_ptr<ServerCore> core,
-                                   ConnectionSlot slot, std::string caller)
+                                   ConnectionSlot slot, CallerSlot callerSlot, std::string caller)
     : executor_(stream.get_executor()),
       ws_(std::move(stream)),
       core_(std::move(core)),
       slot_(std::move(slot)),
+      callerSlot_(std::move(callerSlot)),
       caller_(std::move(caller)) {}
 
 WebSocketSession::~WebSocketSession() {
   subscription_.reset();
 }
 
-void WebSocketSession::start(beast::http::request<beast::http::string_body> upgrade) {
+void WebSocketSession::start(BeastRequest upgrade) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
-  // Handshake timeout only. Beast's suggested server settings also have a
-  // 300 s idle timeout with keep-alive pings, i.e. a ping every 150 s on every
-  // idle connection: a periodic wake-up of the service (and of the client).
-  // On loopback a client that goes away is seen at once (the kernel closes its
-  // socket), and one that stops reading is dropped when its queue is full.
+  // A client that goes away is seen at once on loopback (the kernel closes
+  // its socket), one that stops reading is dropped when its queue is full;
+  // but a client that keeps its socket open and never reads would hold its
+  // slot forever. Beast pings after half the idle time without traffic and
+  // closes when nothing, not even the pong, came by the end of it; browsers
+  // answer pings by themselves. One wake-up per idle half-period per socket.
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;
+  timeouts.idle_timeout = core_->limits().webSocketIdleTimeout;
+  timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(beast::http::field::server, "hcbridge");
@@ -69,7 +71,11 @@ void WebSocketSession::onAccept(beast::error_code ec) {
 void WebSocketSession::read() {
   ws_.async_read(readBuffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     if (ec) {
-      if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
+      if (ec == beast::error::timeout) {
+        self->core_->log("ws closed: no answer to ping within " +
+                         std::to_string(self->core_->limits().webSocketIdleTimeout.count()) +
+                         "ms " + self->caller_);
+      } else if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
         self->core_->log("ws closed: " + ec.message() + " " + self->caller_);
       }
       return self->end();

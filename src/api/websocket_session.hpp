@@ -1,6 +1,7 @@
 // WS /v1/events: the current state then live events, one JSON text frame
 // each. Outbound frames wait in a bounded queue; a client too slow to keep
-// up is disconnected rather than allowed to hold memory or the backend.
+// up is disconnected rather than allowed to hold memory or the backend, and
+// one that does not answer pings (Limits::webSocketIdleTimeout) is closed.
 #pragma once
 
 #include <boost/beast/core.hpp>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "beast_messages.hpp"
 #include "server_core.hpp"
 
 namespace hcbridge::api::detail {
@@ -17,10 +19,10 @@ namespace hcbridge::api::detail {
 class WebSocketSession : public Closable, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<ServerCore> core,
-                   ConnectionSlot slot, std::string caller);
+                   ConnectionSlot slot, CallerSlot callerSlot, std::string caller);
   ~WebSocketSession() override;
 
-  void start(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+  void start(BeastRequest upgrade);
   void shutdown() override;
 
  private:
@@ -36,6 +38,7 @@ class WebSocketSession : public Closable, public std::enable_shared_from_this<We
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   std::shared_ptr<ServerCore> core_;
   ConnectionSlot slot_;
+  CallerSlot callerSlot_;
   std::string caller_;
   boost::beast::flat_buffer readBuffer_;
   std::deque<std::string> queue_;

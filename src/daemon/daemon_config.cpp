@@ -75,9 +75,10 @@ constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
 
 void parseLimits(const base::JsonObjectReader& config, api::Limits& limits) {
   const auto reader = config.requiredObject(
-      "limits", {"max_body_bytes", "max_header_count", "max_header_bytes", "max_json_depth",
-                 "max_connections", "max_websocket_message_bytes", "max_websocket_queue",
-                 "header_timeout_ms", "body_timeout_ms"});
+      "limits",
+      {"max_body_bytes", "max_header_count", "max_header_bytes", "max_json_depth",
+       "max_connections", "max_connections_per_caller", "max_websocket_message_bytes",
+       "max_websocket_queue", "header_timeout_ms", "body_timeout_ms", "websocket_idle_timeout_ms"});
   reader.refuseUnknownKeys();
   auto size = [&](const char* key, std::size_t& target) {
     if (const auto value = reader.optionalInteger(key, 0, kMaxCount)) {
@@ -96,10 +97,17 @@ void parseLimits(const base::JsonObjectReader& config, api::Limits& limits) {
     limits.maxJsonDepth = static_cast<int>(*depth);
   }
   size("max_connections", limits.maxConnections);
+  // At least 1: a cap of 0 would refuse every caller.
+  if (const auto perCaller = reader.optionalInteger("max_connections_per_caller", 1, kMaxCount)) {
+    limits.maxConnectionsPerCaller = static_cast<std::size_t>(*perCaller);
+  }
   size("max_websocket_message_bytes", limits.maxWebSocketMessageBytes);
   size("max_websocket_queue", limits.maxWebSocketQueue);
   millis("header_timeout_ms", limits.headerTimeout);
   millis("body_timeout_ms", limits.bodyTimeout);
+  if (const auto idle = reader.optionalInteger("websocket_idle_timeout_ms", 1, kMaxCount)) {
+    limits.webSocketIdleTimeout = std::chrono::milliseconds(static_cast<long>(*idle));
+  }
 }
 
 std::vector<fs::path> pathList(const base::JsonObjectReader& reader, const char* key) {

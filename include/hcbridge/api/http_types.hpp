@@ -26,6 +26,9 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;  // Content-Type included when there is a body
   std::string body;
+  // For the request log only, never sent: a refusal's problem code and, for
+  // an exception of the JSON library, its error id (never a value).
+  std::string logNote;
 };
 
 // Header names compare case-insensitively.

@@ -25,12 +25,19 @@ struct Limits {
   std::size_t maxHeaderBytes = 8 * 1024;
   int maxJsonDepth = 16;
   std::size_t maxConnections = 128;  // HTTP and WebSocket together
+  // Of those, what one caller (an origin or an application) may hold, so it
+  // cannot take every slot: counted from its first admitted request on a
+  // connection (the caller is only known then), WebSockets included.
+  std::size_t maxConnectionsPerCaller = 16;
   std::size_t maxWebSocketMessageBytes = 4 * 1024;
   std::size_t maxWebSocketQueue = 256;  // outbound messages before a slow client is dropped
   // Whole header (and keep-alive idle) time, and whole body time: a client
   // sending a byte a second cannot hold a connection slot longer than this.
   std::chrono::milliseconds headerTimeout{15'000};
   std::chrono::milliseconds bodyTimeout{15'000};
+  // A WebSocket silent for half this time gets a ping; one that sends
+  // nothing, not even the pong, for this long is closed (its slot freed).
+  std::chrono::milliseconds webSocketIdleTimeout{60'000};
 };
 
 struct Policy {

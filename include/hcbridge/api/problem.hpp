@@ -43,6 +43,10 @@ struct Problem {
   std::string title;   // short, human, the same for every occurrence of the id
   std::string detail;  // this occurrence: what went wrong and what to change
   std::optional<int> retriesLeft;
+  // For the request log only (Response::logNote): what fromException caught
+  // when the detail is generic or the JSON library's, e.g.
+  // "json.exception.type_error.302".
+  std::string logNote = {};
 
   static Problem of(ApiProblem problem, std::string detail);
   static Problem of(Errc code, std::string detail);

@@ -28,6 +28,9 @@ class RequestHandler {
   void handle(const Request& request, HandledRequestHandler done);
   // The admission alone, for WebSocket upgrades.
   Admission admit(const Request& request) const;
+  // handle() after admit(): for a request admit() let through (it has a
+  // caller). The server admits first itself, to count connections per caller.
+  void route(const Request& request, Admission admission, HandledRequestHandler done);
 
   // The policy as constructed (port and limits never change later).
   const Policy& policy() const { return policy_; }

@@ -53,6 +53,20 @@ TEST(DaemonConfig, ReadsEveryKey) {
   EXPECT_EQ(config.limits.maxHeaderCount, api::Limits{}.maxHeaderCount);
 }
 
+TEST(DaemonConfig, ReadsThePerCallerCapAndTheWebSocketIdleTimeout) {
+  const auto config =
+      parse(R"({"limits": {"max_connections_per_caller": 3, "websocket_idle_timeout_ms": 500}})");
+  EXPECT_EQ(config.limits.maxConnectionsPerCaller, 3u);
+  EXPECT_EQ(config.limits.webSocketIdleTimeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(parse("{}").limits.maxConnectionsPerCaller, 16u);
+  EXPECT_EQ(parse("{}").limits.webSocketIdleTimeout, std::chrono::seconds(60));
+  // 0 would refuse every caller, or close every WebSocket at once.
+  expectError([] { parse(R"({"limits": {"max_connections_per_caller": 0}})"); }, Errc::BadRequest,
+              "'limits.max_connections_per_caller' must be a count");
+  expectError([] { parse(R"({"limits": {"websocket_idle_timeout_ms": 0}})"); }, Errc::BadRequest,
+              "'limits.websocket_idle_timeout_ms' must be a count");
+}
+
 TEST(DaemonConfig, AnEmptyObjectKeepsTheDefaults) {
   const auto config = parse("{}");
   EXPECT_FALSE(config.listenPort);
