@@ -37,7 +37,8 @@ if [ "$mode" != "--vpcd" ]; then
   node examples/record-server/server.mjs --port "$web_port" \
     --hcbridge-url "http://localhost:$port" --hcbridge-cli "$hcbridge" \
     --ca "$pki/root.cert.pem" --intermediate "$pki/intermediate.cert.pem" \
-    --crl "$pki/intermediate.crl.pem" &
+    --crl "$pki/intermediate.crl.pem" --issuer "$pki/intermediate.cert.pem" \
+    --policy 1.2.3.4.5.6.7.8.1 --eku 1.3.6.1.5.5.7.3.2 &
   pids+=($!)
   for _ in $(seq 50); do
     curl -sf "http://localhost:$web_port/api/config" >/dev/null 2>&1 && break

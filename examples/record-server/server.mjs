@@ -4,8 +4,10 @@
 // issues single-use nonces, checks Web eID authentication tokens and
 // record-access assertions with hcbridge's own verifier (`hcbridge
 // verify-token` / `verify-assertion`: signature, chain to the trusted CA,
-// revocation, audience, origin, nonce, expiry) and answers with the demo
-// record of the patient the assertion names. Everything else is refused
+// issued by a practitioner CA, policy, revocation, audience, origin, nonce,
+// expiry, claims naming the certificate's practitioner) and answers with the
+// demo record of the patient the assertion names. Each access is attributed
+// to the practitioner the CERTIFICATE names, never to the claims. Everything else is refused
 // with a problem+json {code, title, detail}. Node.js standard library only.
 // Run `node server.mjs --help`; described in examples/record-server/README.md.
 
@@ -25,7 +27,7 @@ const MAX_OPEN_NONCES = 10000;
 const MAX_BODY_BYTES = 64 * 1024;
 const VERIFIER_TIMEOUT_MS = 10000;
 
-const HELP = `Usage: node server.mjs [--port PORT] [--hcbridge-url URL] [--ca PEM]... [options]
+const HELP = `Usage: node server.mjs [--port PORT] [--hcbridge-url URL] --ca PEM... --issuer PEM... [options]
 
 The reference record server of hcbridge: serves the demo web app and checks
 the practitioner's authentication token and record-access assertions with
@@ -37,6 +39,12 @@ Options:
   --hcbridge-url URL     where the page finds hcbridged (default http://localhost:8732)
   --hcbridge-cli PATH    the hcbridge command-line tool (default: hcbridge on PATH)
   --ca PEM               trust anchor of practitioner certificates (repeatable, required)
+  --issuer PEM           CA allowed to issue practitioner certificates (repeatable,
+                         required): a patient card's or a server's certificate under
+                         the same --ca is refused
+  --policy OID           certificate policy the practitioner certificate must carry
+                         (repeatable: any of them)
+  --eku OID              extended key usage it must carry (repeatable: all of them)
   --intermediate PEM     intermediate CA certificate (repeatable)
   --crl FILE             CRL checked for revocation (repeatable)
   --records FILE         demo records (default records.json beside this file)
@@ -62,6 +70,9 @@ function parseOptions(argv) {
       ca: { type: 'string', multiple: true, default: [] },
       intermediate: { type: 'string', multiple: true, default: [] },
       crl: { type: 'string', multiple: true, default: [] },
+      issuer: { type: 'string', multiple: true, default: [] },
+      policy: { type: 'string', multiple: true, default: [] },
+      eku: { type: 'string', multiple: true, default: [] },
       records: { type: 'string', default: path.join(here, 'records.json') },
       'web-root': { type: 'string', default: path.resolve(here, '../../web') },
       'tls-cert': { type: 'string' },
@@ -79,6 +90,10 @@ function parseOptions(argv) {
     throw new Error(`--port must be a number from 0 to 65535, not '${values.port}'`);
   }
   if (values.ca.length === 0) throw new Error('give at least one --ca (the practitioner cards\' CA)');
+  if (values.issuer.length === 0) {
+    throw new Error('give at least one --issuer (the CA that issues practitioner cards): without it a ' +
+      'patient card\'s certificate under the same --ca would pass for a practitioner\'s');
+  }
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
     throw new Error('give --tls-cert and --tls-key together');
   }
@@ -111,7 +126,8 @@ class Problem extends Error {
 const VERIFIER_STATUS = {
   'token-invalid': 401, 'token-expired': 401, 'certificate-invalid': 401,
   'certificate-untrusted': 401, 'certificate-expired': 401, 'certificate-revoked': 401,
-  'certificate-key-usage': 401, 'origin-mismatch': 403, 'audience-mismatch': 403,
+  'certificate-key-usage': 401, 'certificate-policy': 401, 'claims-mismatch': 403,
+  'origin-mismatch': 403, 'audience-mismatch': 403,
   'nonce-mismatch': 403, 'nonce-replayed': 403, 'nonce-invalid': 400,
 };
 
@@ -157,6 +173,9 @@ function runVerifier(options, args, input) {
     ...options.ca.flatMap((file) => ['--ca', file]),
     ...options.intermediate.flatMap((file) => ['--intermediate', file]),
     ...options.crl.flatMap((file) => ['--crl', file]),
+    ...options.issuer.flatMap((file) => ['--issuer', file]),
+    ...options.policy.flatMap((oid) => ['--policy', oid]),
+    ...options.eku.flatMap((oid) => ['--eku', oid]),
   ];
   return new Promise((resolve, reject) => {
     const child = execFile(options['hcbridge-cli'], [...args, ...trust, '--json'],
@@ -305,8 +324,8 @@ function makeHandler(options, records) {
       const token = JSON.stringify(body.token ?? null);
       const verified = await runVerifier(options,
         ['verify-token', '--token', '-', '--origin', origin, '--nonce', body.nonce], token);
-      const { subject, issuer, revocationChecked } = verified;
-      return { practitioner: { subject, issuer, revocationChecked } };
+      const { practitioner, subject, issuer, revocationChecked } = verified;
+      return { practitioner: { ...practitioner, subject, issuer, revocationChecked } };
     },
     // The record, for the patient an assertion signed by the card names.
     'POST /api/records': async (body, origin) => {
@@ -315,13 +334,15 @@ function makeHandler(options, records) {
       const verified = await runVerifier(options,
         ['verify-assertion', '--assertion', '-', '--audience', audience(), '--nonce', nonce, '--origin', origin],
         body.assertion);
-      const { claims } = verified;
+      // Who opened it is the certificate's practitioner (the verifier refused
+      // claims naming anyone else): the claims' names are not used.
+      const { claims, practitioner } = verified;
       const record = findRecord(records, claims.patient);
-      console.log(`record opened: purpose=${claims.purpose} jti=${claims.jti}`); // no health data
+      console.log(`record opened by ${practitioner.idType} ${practitioner.id}: ` +
+        `purpose=${claims.purpose} jti=${claims.jti}`); // no health data
       return {
         patient: claims.patient,
-        openedBy: { id: claims.practitioner?.id, idType: claims.practitioner?.idType,
-          name: `${claims.practitioner?.givenNames ?? ''} ${claims.practitioner?.surname ?? ''}`.trim() },
+        openedBy: { id: practitioner.id, idType: practitioner.idType, name: practitioner.name },
         purpose: claims.purpose,
         record,
       };
@@ -394,7 +415,9 @@ async function main() {
   let records;
   try {
     const tls = [options['tls-cert'], options['tls-key']].filter(Boolean);
-    for (const file of [...options.ca, ...options.intermediate, ...options.crl, ...tls]) readFileSync(file);
+    for (const file of [...options.ca, ...options.intermediate, ...options.crl, ...options.issuer, ...tls]) {
+      readFileSync(file);
+    }
     records = JSON.parse(readFileSync(options.records, 'utf8'));
   } catch (error) {
     console.error(`record server: ${error.message}`);

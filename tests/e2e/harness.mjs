@@ -168,6 +168,9 @@ export async function startHcbridged({ port, origins }) {
       anchors: [path.join(pki, 'root.cert.pem')],
       intermediates: [path.join(pki, 'intermediate.cert.pem')],
       crls: [path.join(pki, 'intermediate.crl.pem')],
+      issuers: [path.join(pki, 'intermediate.cert.pem')],
+      policies: ['1.2.3.4.5.6.7.8.1'],
+      extended_key_usage: ['1.3.6.1.5.5.7.3.2'],
     },
     patient_card_trust: { anchors: [path.join(pki, 'vitale-ca.cert.pem')] },
   }));
@@ -186,7 +189,8 @@ export async function startRecordServer({ port, hcbridgeUrl, extraArgs = [] }) {
     path.join(source, 'examples/record-server/server.mjs'), '--port', String(port),
     '--hcbridge-url', hcbridgeUrl, '--hcbridge-cli', env.hcbridge(),
     '--ca', path.join(pki, 'root.cert.pem'), '--intermediate', path.join(pki, 'intermediate.cert.pem'),
-    '--crl', path.join(pki, 'intermediate.crl.pem'), ...extraArgs], /record server listening on (\S+)/);
+    '--crl', path.join(pki, 'intermediate.crl.pem'), '--issuer', path.join(pki, 'intermediate.cert.pem'),
+    '--policy', '1.2.3.4.5.6.7.8.1', '--eku', '1.3.6.1.5.5.7.3.2', ...extraArgs], /record server listening on (\S+)/);
   server.origin = server.output.match(/record server listening on (\S+)/)[1];
   return server;
 }
