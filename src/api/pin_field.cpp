@@ -114,7 +114,7 @@ class PinScanner {
     }
     if (atEnd() || body_[pos_] != '"') {
       throw Error(Errc::BadRequest, "the field 'pin' must be a string",
-                  "send the PIN as a string of digits, e.g. \"pin\": \"1234\"");
+                  "send the PIN as a JSON string of 4 to 12 digits");
     }
     const std::size_t open = pos_;
     WipedText value;
@@ -222,9 +222,19 @@ BodyWithPin parseBodyTakingPin(std::string_view body, const Limits& limits) {
   WipedText text;
   text.text.assign(body);
   BodyWithPin result;
-  result.pin = takePinField(text.text);
+  try {
+    result.pin = takePinField(text.text);
+  } catch (const Error&) {
+    result.pinError = std::current_exception();
+    return result;
+  }
   result.json = parseJsonBody(text.text, limits);
   return result;
+}
+
+std::optional<SecretBytes> BodyWithPin::takePin() {
+  if (pinError) std::rethrow_exception(pinError);
+  return std::move(pin);
 }
 
 }  // namespace hcbridge::api

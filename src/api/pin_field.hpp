@@ -8,6 +8,7 @@
 // in later parse errors stay right). The parser then only ever sees "****".
 #pragma once
 
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -26,13 +27,22 @@ namespace hcbridge::api {
 // check the PIN's form (digits, length): the endpoint does.
 std::optional<SecretBytes> takePinField(std::string& body);
 
+// A request body with its PIN taken out. A fault of the "pin" field itself
+// (not a string, given twice, a bad escape) is kept for the endpoint to
+// raise, so that it is audited like the endpoint's other refusals; the body
+// is then not parsed at all (the PIN in it was not blanked).
 struct BodyWithPin {
   nlohmann::json json;  // null for an empty body; "pin", when given, holds '*'s
   std::optional<SecretBytes> pin;
+  std::exception_ptr pinError;
+
+  // The PIN (nullopt when the body has none), or the pin field's fault thrown.
+  std::optional<SecretBytes> takePin();
 };
 
 // What the router calls for every body: copies it, takes the PIN out of the
-// copy, parses the copy (parseJsonBody), and wipes the copy however that ends.
+// copy, parses the copy (parseJsonBody, which throws Error(BadRequest)), and
+// wipes the copy however that ends.
 BodyWithPin parseBodyTakingPin(std::string_view body, const Limits& limits);
 
 }  // namespace hcbridge::api

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "fake_backend.hpp"
+#include "hcbridge/api/request_handler.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge_test/expect_error.hpp"
 
@@ -130,9 +132,51 @@ TEST(PinField, TheParseHelperTakesThePinAndParsesTheRest) {
   EXPECT_EQ(parsed.json["pin"], "****");
   EXPECT_EQ(parsed.json["reader"], "R");
   EXPECT_TRUE(parseBodyTakingPin("", Limits{}).json.is_null());
+  // A fault of the pin field waits for the endpoint (which audits it); the
+  // rest is not parsed, as the PIN in it could not be blanked.
+  BodyWithPin numeric = parseBodyTakingPin(R"({"pin":9876,"reader":"R"})", Limits{});
+  EXPECT_TRUE(numeric.json.is_null());
+  expectError([&] { numeric.takePin(); }, Errc::BadRequest, "the field 'pin' must be a string");
+  BodyWithPin none = parseBodyTakingPin(R"({"reader":"R"})", Limits{});
+  EXPECT_FALSE(none.takePin());
   // A number out of range: the parser's refusal, the PIN already taken.
   expectError([] { parseBodyTakingPin(R"({"pin":"1234","x":1e400})", Limits{}); }, Errc::BadRequest,
               "number out of range");
+}
+
+// Through the router: the session endpoint gets the PIN from the raw body,
+// escapes decoded, and the card sees exactly the digits.
+TEST(PinField, TheSessionEndpointTakesThePinBeforeTheJsonParse) {
+  testing::FakeBackend backend;
+  Policy policy;
+  policy.port = 8971;
+  RequestHandler handler(
+      backend, policy, [](std::string_view) { return std::optional<std::string>("pharmacy"); },
+      nullptr);
+  auto post = [&](std::string body) {
+    Request request;
+    request.method = "POST";
+    request.target = "/v1/practitioner/session";
+    request.headers = {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}};
+    request.body = std::move(body);
+    HandledRequest result;
+    handler.handle(request, [&](HandledRequest handled) { result = std::move(handled); });
+    return result.response;
+  };
+  EXPECT_EQ(post(R"({"pin":"\u0031\u0032\u00334"})").status, 201);
+  EXPECT_TRUE(backend.lastPinWasExpected);
+  EXPECT_EQ(backend.lastPinLength, 4u);
+  backend.lastPinLength = 0;
+  for (const std::string body : {R"({"pin":"1234","pin":"1234"})", R"({"pin":1234})",
+                                 R"({"pin":"12\q4"})", R"({"reader":"R"})"}) {
+    const Response refused = post(body);
+    EXPECT_EQ(refused.status, 400) << body;
+    EXPECT_NE(refused.body.find(body.find("\\q") == std::string::npos ? "pin" : "not valid JSON"),
+              std::string::npos)
+        << refused.body;
+    EXPECT_EQ(refused.body.find("1234"), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(backend.lastPinLength, 0u) << "a refused PIN reached the card";
 }
 
 }  // namespace
