@@ -162,6 +162,7 @@ export async function startHcbridged({ port, origins }) {
   writeFileSync(config, JSON.stringify({
     audit_log: path.join(folder, 'audit.log'),
     serial_key_file: path.join(folder, 'serial.key'),
+    audit_key_file: path.join(folder, 'audit.key'),
     app_keys_file: path.join(folder, 'keys.json'),
     allowed_origins: origins,
     practitioner_trust: {
@@ -247,14 +248,15 @@ export function publicServerSwitches(server) {
 }
 
 // An HTTP request as a page of `origin` would send it (Node may set Origin).
-// body: JSON to send (POST); raw: a body sent as is. Resolves {status, body}.
-export function call(url, { origin, body, raw, method } = {}) {
+// body: JSON to send (POST); raw: a body sent as is; headers: more request
+// headers (e.g. HCBridge-Session). Resolves {status, body, headers}.
+export function call(url, { origin, body, raw, method, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const request = http.request(url, {
       method: method ?? (payload === undefined ? 'GET' : 'POST'),
       headers: { ...(origin ? { Origin: origin } : {}),
-        ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
     }, (response) => {
       let text = '';
       response.setEncoding('utf8');
@@ -262,7 +264,7 @@ export function call(url, { origin, body, raw, method } = {}) {
       response.on('end', () => {
         let json = null;
         try { json = JSON.parse(text); } catch { json = { text }; }
-        resolve({ status: response.statusCode, body: json });
+        resolve({ status: response.statusCode, body: json, headers: response.headers });
       });
     });
     request.on('error', reject);

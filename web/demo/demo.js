@@ -6,6 +6,8 @@
 // marks (demo:*) time the steps for tests/e2e/measure.mjs.
 import { HcBridge, HcBridgeError } from '/client/hcbridge.js';
 
+import { renderAccesses } from '/demo/accesses.js';
+
 const PRACTITIONER_CARDS = new Set(['cps', 'hba']);
 const PATIENT_CARDS = new Set(['vitale', 'egk']);
 
@@ -20,6 +22,11 @@ const HEADLINES = {
   'reader-busy': 'Another program is using the card',
   'pcsc-unavailable': 'The smart-card service (pcscd) is not running',
   'practitioner-session-required': 'Open the practitioner session first',
+  'session-not-yours': 'Another application holds the practitioner session',
+  'session-busy': 'Another application holds the practitioner session',
+  'pin-attempt-too-soon': 'Wait a moment before trying the PIN again',
+  'patient-card-required': 'Insert the patient\'s card',
+  'pin-required': 'Type the practitioner\'s PIN again',
   'certificate-untrusted': 'The practitioner card is not trusted',
   'certificate-expired': 'The practitioner card has expired',
   'certificate-revoked': 'The practitioner card has been revoked',
@@ -33,22 +40,34 @@ const HEADLINES = {
   'insecure-origin': 'This page is not secure (http): the browser keeps it away from the card reader',
 };
 
+// The GP's own words where the service's detail speaks to developers.
+const ELSEWHERE = 'The session was opened in another application or browser tab: close it there, or remove the ' +
+  'practitioner card and insert it again.';
+const DETAILS = {
+  'session-busy': `Your PIN was not sent. ${ELSEWHERE}`,
+  'session-not-yours': `This page cannot use it. ${ELSEWHERE} Then type the PIN here.`,
+};
+
 const $ = (id) => document.getElementById(id);
 const state = {
   bridge: null,
   config: null,
   readers: new Map(), // name -> card type or null
   session: null, // { reader, name }
+  opening: false, // a PIN went to the service and its answer is awaited
   patient: null, // { reader, card }
   practitionerName: new Map(), // reader -> name on the card (public data)
+  practitionerLabels: new Map(), // "cps ID" (as the audit log names a card) -> name
+  pinWaitUntil: 0, // Date.now() before which the service refuses the next PIN
+  pinWaitTimer: null,
 };
 
 // ---------------------------------------------------------------- messages
 
-function showMessage(kind, title, detail = '') {
+function showMessage(kind, title, detail = '', code = '') {
   $('message').hidden = false;
   $('message').dataset.kind = kind;
-  $('message').dataset.code = '';
+  $('message').dataset.code = code;
   $('message-title').textContent = title;
   $('message-detail').textContent = detail;
 }
@@ -56,7 +75,7 @@ function showMessage(kind, title, detail = '') {
 function showError(error, kind = 'error') {
   const code = error?.code ?? 'internal';
   const title = HEADLINES[code] ?? error?.title ?? 'Something went wrong';
-  let detail = error?.detail || (error?.title && HEADLINES[code] ? error.title : '');
+  let detail = DETAILS[code] ?? (error?.detail || (error?.title && HEADLINES[code] ? error.title : ''));
   if (!(error instanceof HcBridgeError) && !error?.code) detail = String(error?.message ?? error);
   showMessage(kind, title, detail);
   $('message').dataset.code = code;
@@ -139,7 +158,12 @@ async function renderPractitioner() {
     state.practitionerName.set(reader, null);
     try {
       const card = await state.bridge.practitionerCard({ reader });
-      state.practitionerName.set(reader, `${card.givenNames} ${card.surname}`);
+      const name = `${card.givenNames} ${card.surname}`;
+      state.practitionerName.set(reader, name);
+      // The audit log names the card by one of its ids: know the name for each.
+      for (const id of [card.nationalId, card.registrationNumber, card.telematikId]) {
+        if (id) state.practitionerLabels.set(`${card.cardType} ${id}`, name);
+      }
     } catch {
       state.practitionerName.delete(reader); // the PIN form works without the name
     }
@@ -154,12 +178,14 @@ async function openSession(event) {
   pinField.value = ''; // the PIN leaves the page's state at once
   const confirmLastTry = $('confirm-last-try').checked;
   $('open-session').disabled = true;
+  state.opening = true;
   try {
     const opened = await state.bridge.openSession({ pin, confirmLastTry, reader: readerOf(PRACTITIONER_CARDS) });
     const who = opened.practitioner;
     // The session.opened event may have come first and started the next steps.
     const announced = state.session !== null;
     state.session = { reader: opened.reader, name: `${who.givenNames} ${who.surname}` };
+    if (who.id) state.practitionerLabels.set(`${who.cardType} ${who.id}`, state.session.name);
     resetPinPrompt();
     clearMessage();
     await renderPractitioner();
@@ -170,7 +196,8 @@ async function openSession(event) {
   } catch (error) {
     showPinError(error);
   } finally {
-    $('open-session').disabled = false;
+    state.opening = false;
+    $('open-session').disabled = Date.now() < state.pinWaitUntil;
   }
 }
 
@@ -178,9 +205,40 @@ function resetPinPrompt() {
   $('pin-tries').hidden = true;
   $('last-try').hidden = true;
   $('confirm-last-try').checked = false;
+  endPinWait();
+}
+
+// After a wrong PIN the service makes the next one wait (1 s, 5 s, 30 s):
+// the button stays off and counts down, so the GP neither hammers it nor
+// wonders why nothing happens.
+function startPinWait(seconds) {
+  state.pinWaitUntil = Date.now() + Math.max(1, seconds) * 1000;
+  clearInterval(state.pinWaitTimer);
+  const tick = () => {
+    const left = Math.ceil((state.pinWaitUntil - Date.now()) / 1000);
+    if (left <= 0) return endPinWait();
+    $('pin-wait').hidden = false;
+    $('pin-wait').textContent = `Wait ${left} s before trying again.`;
+    $('open-session').disabled = true;
+  };
+  tick();
+  state.pinWaitTimer = setInterval(tick, 250);
+}
+
+function endPinWait() {
+  clearInterval(state.pinWaitTimer);
+  state.pinWaitTimer = null;
+  state.pinWaitUntil = 0;
+  $('pin-wait').hidden = true;
+  $('open-session').disabled = state.opening;
 }
 
 function showPinError(error) {
+  if (error.code === 'pin-attempt-too-soon') {
+    // The PIN was not sent: the tries left and the confirmation stay as they were.
+    startPinWait(error.retryAfterSeconds ?? 1);
+    return showError(error);
+  }
   resetPinPrompt();
   if (error.code === 'pin-incorrect') {
     $('pin-tries').hidden = false;
@@ -209,6 +267,7 @@ async function signIn() {
     $('login').textContent = 'Record server: not signed in.';
     $('login').dataset.state = 'failed';
     showError(error);
+    sessionNotOurs(error);
   }
 }
 
@@ -220,6 +279,16 @@ async function closeSession() {
   }
 }
 
+// Refused as session-not-yours: the session this page thought it held is
+// another caller's (or its token is gone); the client forgot the token, the
+// page forgets the session and shows the PIN form again.
+function sessionNotOurs(error) {
+  if (error?.code !== 'session-not-yours' || state.session === null) return;
+  state.session = null;
+  forgetPatient();
+  renderPractitioner();
+}
+
 function sessionClosed(reason) {
   if (state.session === null) return;
   performance.mark('demo:session-closed');
@@ -229,6 +298,7 @@ function sessionClosed(reason) {
   const reasons = {
     'card-removed': 'The practitioner card was removed: the session is closed.',
     'idle-timeout': 'The session was idle too long and is closed.',
+    replaced: 'The PIN was entered in another application or browser tab: the session is now there.',
     closed: 'The session is closed.',
   };
   showMessage('info', 'Practitioner session closed', reasons[reason] ?? `The session ended (${reason}).`);
@@ -246,6 +316,7 @@ async function loadPatient() {
   } catch (error) {
     state.patient = null;
     showError(error);
+    sessionNotOurs(error);
   }
   renderPatient();
 }
@@ -254,6 +325,7 @@ function forgetPatient() {
   state.patient = null;
   renderPatient();
   showRecord(null);
+  hideAccesses();
 }
 
 function renderPatient() {
@@ -309,11 +381,42 @@ async function openRecord(event) {
     const opened = await recordServer('POST', '/api/records', { assertion });
     clearMessage();
     showRecord(opened);
+    if (!$('accesses-panel').hidden) await showAccesses(); // the list now has this opening too
   } catch (error) {
     showError(error);
+    sessionNotOurs(error);
   } finally {
     $('open-record').disabled = false;
   }
+}
+
+// ---------------------------------------------------------------- accesses
+
+// "Who accessed my data here": the patient sees, with the practitioner, what
+// this workstation's service recorded about the card in the reader.
+async function showAccesses() {
+  const reader = state.patient?.reader;
+  if (!reader) return;
+  $('show-accesses').disabled = true;
+  try {
+    const answer = await state.bridge.patientCardAccesses({ reader });
+    if (state.patient?.reader !== reader) return; // the card left meanwhile
+    renderAccesses({ table: $('accesses'), empty: $('accesses-empty'), answer,
+      names: state.practitionerLabels, headlines: HEADLINES });
+    $('accesses-panel').hidden = false;
+    document.body.dataset.accesses = 'shown';
+  } catch (error) {
+    showError(error);
+    sessionNotOurs(error);
+  } finally {
+    $('show-accesses').disabled = false;
+  }
+}
+
+function hideAccesses() {
+  $('accesses-panel').hidden = true;
+  $('accesses').tBodies[0].replaceChildren(); // nothing of a patient stays in the page
+  document.body.dataset.accesses = 'none';
 }
 
 function showRecord(opened) {
@@ -371,7 +474,10 @@ function onEvent({ type, data = {} }) {
       }
       break;
     case 'practitioner.session.opened':
-      if (!state.session) {
+      // Ours only with its token: this tab opened it (now, or before a reload).
+      if (!state.session && !state.opening && !state.bridge.hasSession) {
+        showMessage('info', HEADLINES['session-busy'], ELSEWHERE, 'session-busy');
+      } else if (!state.session && !state.opening) {
         state.session = { reader: data.reader, name: state.practitionerName.get(data.reader) ?? 'practitioner' };
         signIn();
         loadPatient();
@@ -434,6 +540,9 @@ async function start() {
   $('pin-form').addEventListener('submit', openSession);
   $('close-session').addEventListener('click', closeSession);
   $('patient-form').addEventListener('submit', openRecord);
+  $('show-accesses').addEventListener('click', showAccesses);
+  $('hide-accesses').addEventListener('click', hideAccesses);
+  hideAccesses();
   $('purpose').addEventListener('change', () => {
     $('justification-field').hidden = $('purpose').value !== 'bris_de_glace';
   });
