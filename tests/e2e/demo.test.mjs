@@ -187,6 +187,7 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
 
       await page.waitForSelector('#open-session:not([disabled])', { timeout: 10000 });
       const waited = Date.now() - wrongSeenAt;
+      console.log(`# PIN too soon after a wrong one: the page said '${wait}', the button came back after ${waited} ms`);
       assert.ok(waited >= 4000, `the button came back ${waited} ms after the wrong PIN, before the 5 s wait`);
       assert.equal(await page.isHidden('#pin-wait'), true);
       await typePin('1234');
@@ -325,6 +326,13 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     const pinPosts = pinPostsLogged();
     const patientReads = () => daemon.output.match(/^http GET \/v1\/patient-card(\?\S*)? 200 /gm)?.length ?? 0;
     const readsBefore = patientReads();
+    // What the page sends to hcbridged: the token goes with the session's calls only.
+    const sent = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(daemon.url)) return;
+      sent.push({ call: `${request.method()} ${new URL(request.url()).pathname}`,
+        token: request.headers()['hcbridge-session'] ?? null });
+    });
 
     await page.reload();
     await bodyState('session', 'open');
@@ -337,6 +345,11 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
     await bodyState('record', 'shown');
     assert.match(await page.textContent('#record'), /Jean DUPONT-TEST — opened by Hélène DURAND-TEST \(normal\)/);
     assert.equal(pinPostsLogged(), pinPosts, 'the reload sent no PIN');
+    const sessionCall = /^(GET \/v1\/patient-card|POST \/v1\/record-access|POST \/v1\/practitioner\/authenticate)/;
+    assert.ok(sent.some(({ call }) => call.startsWith('POST /v1/record-access')), JSON.stringify(sent));
+    for (const { call, token: sentToken } of sent) {
+      assert.equal(sentToken, sessionCall.test(call) ? token : null, `${call} and the token`);
+    }
     assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY()), token);
     await shot('record-after-reload');
 
@@ -420,13 +433,25 @@ describe('demo web app through hcbridged on pcscd + vpcd', () => {
       await demoPage(tab).messageShows('session-busy');
       assert.equal(await tab.getAttribute('body', 'data-patient'), 'none');
       assert.deepEqual(await refusals(tab), notYours);
-      await tab.close();
 
       // The first page's session went through all this untouched.
       assert.equal(await page.getAttribute('body', 'data-session'), 'open');
       await page.click('#open-record');
       await bodyState('record', 'shown');
       await shot('first-page-still-works');
+
+      // The PIN typed in the second tab of the same web app opens that tab's
+      // own session, which replaces the first tab's.
+      const tabUi = demoPage(tab);
+      await tab.waitForSelector('#pin-form:not([hidden])');
+      await tabUi.typePin('1234');
+      await tabUi.bodyState('session', 'open');
+      await tabUi.bodyState('patient', 'shown');
+      await bodyState('session', 'closed');
+      await bodyState('record', 'none');
+      assert.match(await message(), /another application or browser tab/);
+      assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY()), null);
+      await tab.close();
     });
 
   test('the patient sees who accessed the data here: the record just opened, by whom, why', async () => {
