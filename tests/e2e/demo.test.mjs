@@ -557,6 +557,11 @@ describe('the README demo: hcbridged --simulate and the record server', () => {
       await page.waitForSelector('body[data-record="shown"]');
       assert.match(await page.textContent('#record'), /Emma DUPONT-TEST — opened by Hélène DURAND-TEST/);
       await shot('record-shown');
+      // The patient's view works on the simulated service too.
+      await page.click('#show-accesses');
+      await page.waitForSelector('body[data-accesses="shown"]');
+      assert.equal(await page.getAttribute('#accesses tbody tr', 'data-action'), 'record-access.issue');
+      await shot('accesses-shown');
     } finally {
       await browser.close();
       await server.stop();
