@@ -2,6 +2,7 @@
 // naming what went wrong, and a hint telling the user what to do.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <iterator>
 #include <stdexcept>
@@ -188,6 +189,18 @@ class PinError : public Error {
 
  private:
   int retriesLeft_;
+};
+
+// A refusal that ends on its own: the caller may try again after retryAfter.
+class RetryLaterError : public Error {
+ public:
+  RetryLaterError(Errc code, std::chrono::seconds retryAfter, const std::string& message,
+                  std::string hint = {})
+      : Error(code, message, std::move(hint)), retryAfter_(retryAfter) {}
+  std::chrono::seconds retryAfter() const noexcept { return retryAfter_; }
+
+ private:
+  std::chrono::seconds retryAfter_;
 };
 
 }  // namespace hcbridge

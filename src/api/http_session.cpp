@@ -7,6 +7,7 @@
 
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/secret.hpp"
+#include "peer_user.hpp"
 #include "websocket_session.hpp"
 #include "wiped_memory.hpp"
 
@@ -21,7 +22,8 @@ HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<ServerCore
     : executor_(socket.get_executor()),
       stream_(std::move(socket)),
       core_(std::move(core)),
-      slot_(std::move(slot)) {}
+      slot_(std::move(slot)),
+      peerUid_(loopbackPeerUid(stream_.socket())) {}
 
 void HttpSession::run() {
   net::dispatch(executor_, [self = shared_from_this()] { self->readHeader(); });
@@ -109,6 +111,7 @@ bool HttpSession::answerReadError(beast::error_code ec) {
 
 void HttpSession::handleRequest() {
   Request request = toApiRequest(parser_->get());
+  request.peerUid = peerUid_;
   const bool keepAlive = parser_->get().keep_alive();
   // The body may hold a PIN. Beast's copy and the read buffer it was read
   // into are wiped now; the request's copy once the router, synchronous up
@@ -164,6 +167,7 @@ bool HttpSession::holdCallerSlot(const Caller& caller) {
 
 void HttpSession::upgrade() {
   Request request = toApiRequest(parser_->get());
+  request.peerUid = peerUid_;
   Admission admission = core_->handler().admit(request);
   if (!admission.caller) return write(admission.response, admission.logCaller, false);
   const std::string path = request.target.substr(0, request.target.find('?'));

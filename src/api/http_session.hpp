@@ -50,6 +50,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   // The caller of this connection's last admitted request; counted against
   // Limits::maxConnectionsPerCaller until the connection ends.
   CallerSlot callerSlot_;
+  // The local user of the client's process, looked up once per connection.
+  std::optional<std::uint32_t> peerUid_;
   std::optional<boost::beast::http::request_parser<WipedStringBody>> parser_;
   std::shared_ptr<BeastResponse> response_;
   std::chrono::steady_clock::time_point started_;

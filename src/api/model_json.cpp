@@ -163,7 +163,8 @@ json toJson(const SessionOpened& session) {
             {"notAfter", session.certificate.notAfter},
             {"revocationChecked", session.certificate.revocationChecked}}},
           {"openedAt", base::utcSecondsText(session.openedAt)},
-          {"idleTimeoutSeconds", session.idleTimeout.count()}};
+          {"idleTimeoutSeconds", session.idleTimeout.count()},
+          {"sessionToken", session.sessionToken}};
 }
 
 json toJson(const ServiceEvent& event) {
@@ -178,6 +179,20 @@ json toJson(const ServiceEvent& event) {
   }
   if (event.type == Type::SessionClosed) data["reason"] = event.reason;
   return {{"type", eventTypeName(event.type)}, {"data", std::move(data)}};
+}
+
+json toJson(const AuditAccess& access) {
+  const auto orNull = [](const std::optional<std::string>& value) {
+    return value ? json(*value) : json(nullptr);
+  };
+  return {{"time", access.time},
+          {"action", access.action},
+          {"caller", access.caller},
+          {"practitioner", orNull(access.practitioner)},
+          {"fields", access.fields},
+          {"outcome", access.outcome},
+          {"purpose", orNull(access.purpose)},
+          {"justification", orNull(access.justification)}};
 }
 
 }  // namespace hcbridge::api

@@ -12,7 +12,7 @@ namespace hcbridge::api {
 namespace {
 
 constexpr std::string_view kAllowMethods = "GET, POST, DELETE, OPTIONS";
-constexpr std::string_view kAllowHeaders = "Authorization, Content-Type";
+constexpr std::string_view kAllowHeaders = "Authorization, Content-Type, HCBridge-Session";
 constexpr std::string_view kPreflightMaxAgeSeconds = "600";
 // Refusal details quote what the caller sent; keep them short.
 constexpr std::size_t kQuotedMax = 120;
@@ -117,7 +117,7 @@ Admission admitOrigin(const Request& request, const Policy& policy, std::string_
   if (isPreflight) return preflight(request, origin, std::move(cors));
 
   Admission admission;
-  admission.caller = Caller{std::string(origin), {}};
+  admission.caller = Caller{std::string(origin), {}, request.peerUid};
   admission.logCaller = admission.caller->identity();
   admission.corsHeaders = std::move(cors);
   return admission;
@@ -166,7 +166,7 @@ Admission admitApplication(const Request& request, const KeyCheck& checkKey) {
         "'hcbridge apps add NAME'");
   }
   Admission admission;
-  admission.caller = Caller{std::nullopt, *app};
+  admission.caller = Caller{std::nullopt, *app, request.peerUid};
   admission.logCaller = admission.caller->identity();
   return admission;
 }

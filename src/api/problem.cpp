@@ -67,14 +67,14 @@ int httpStatus(Errc code) {
 
 Problem Problem::of(ApiProblem problem, std::string detail) {
   const ApiProblemInfo& info = infoOf(problem);
-  return {info.httpStatus, std::string(info.id), std::string(info.title), std::move(detail),
-          std::nullopt};
+  return {info.httpStatus,   std::string(info.id), std::string(info.title),
+          std::move(detail), std::nullopt,         std::nullopt};
 }
 
 Problem Problem::of(Errc code, std::string detail) {
   const ErrcInfo& info = errcInfo(code);
-  return {info.httpStatus, std::string(info.id), std::string(info.title), std::move(detail),
-          std::nullopt};
+  return {info.httpStatus,   std::string(info.id), std::string(info.title),
+          std::move(detail), std::nullopt,         std::nullopt};
 }
 
 Problem Problem::fromException(std::exception_ptr error) {
@@ -83,6 +83,10 @@ Problem Problem::fromException(std::exception_ptr error) {
   } catch (const PinError& e) {
     Problem problem = of(e.code(), e.hint().empty() ? e.what() : e.what() + (". " + e.hint()));
     problem.retriesLeft = e.retriesLeft();
+    return problem;
+  } catch (const RetryLaterError& e) {
+    Problem problem = of(e.code(), e.hint().empty() ? e.what() : e.what() + (". " + e.hint()));
+    problem.retryAfterSeconds = static_cast<long>(e.retryAfter().count());
     return problem;
   } catch (const Error& e) {
     return of(e.code(), e.hint().empty() ? e.what() : e.what() + (". " + e.hint()));
@@ -114,6 +118,7 @@ std::string Problem::toJson() const {
   nlohmann::json body = {
       {"type", typeUri()}, {"code", id}, {"title", title}, {"status", status}, {"detail", detail}};
   if (retriesLeft) body["retriesLeft"] = *retriesLeft;
+  if (retryAfterSeconds) body["retryAfterSeconds"] = *retryAfterSeconds;
   return jsonText(body);
 }
 
@@ -123,6 +128,8 @@ Response Problem::toResponse() const {
   response.headers.push_back({"Content-Type", std::string(kProblemContentType)});
   response.body = toJson();
   response.logNote = logNote.empty() ? id : id + " " + logNote;
+  if (retryAfterSeconds)
+    response.headers.push_back({"Retry-After", std::to_string(*retryAfterSeconds)});
   return response;
 }
 

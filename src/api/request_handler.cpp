@@ -13,11 +13,12 @@ void addHeaders(Response& response, const std::vector<Header>& headers) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit)
+RequestHandler::RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit,
+                               AccessHistory history)
     : policy_(std::move(policy)),
       live_(std::make_shared<const Policy>(policy_)),
       checkKey_(std::move(checkKey)),
-      router_(backend, policy_, std::move(audit)) {}
+      router_(backend, policy_, std::move(audit), std::move(history)) {}
 
 std::shared_ptr<const Policy> RequestHandler::livePolicy() const {
   std::lock_guard lock(liveMutex_);

@@ -9,6 +9,7 @@
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/error.hpp"
 #include "json_text.hpp"
+#include "pin_field.hpp"
 #include "target.hpp"
 
 extern const std::string_view hcbridge_api_openapi;
@@ -112,22 +113,24 @@ std::string_view openApiDocument() {
   return hcbridge_api_openapi;
 }
 
-Router::Router(Backend& backend, const Policy& policy, AuditSink audit)
+Router::Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHistory history)
     : backend_(backend),
       requirePractitionerSession_(policy.requirePractitionerSession),
       limits_(policy.limits),
       appOrigins_(policy.appOrigins),
-      audit_(std::move(audit)) {}
+      audit_(std::move(audit)),
+      history_(std::move(history)) {}
 
 void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
   struct Endpoint {
     std::string_view path;
     std::string_view methods;  // as in the Allow header
   };
-  static constexpr std::array<Endpoint, 9> kEndpoints = {{
+  static constexpr std::array<Endpoint, 10> kEndpoints = {{
       {"/v1/status", "GET"},
       {"/v1/readers", "GET"},
       {"/v1/patient-card", "GET"},
+      {"/v1/patient-card/accesses", "GET"},
       {"/v1/practitioner-card", "GET"},
       {"/v1/openapi.json", "GET"},
       {"/v1/events", "GET"},
@@ -163,17 +166,30 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
     }
     // The patient card parses its own query, so even a malformed one is audited.
     if (path == "/v1/patient-card") return patientCard(request, caller, std::move(done));
+    if (path == "/v1/patient-card/accesses") {
+      return patientCardAccesses(request, caller, std::move(done));
+    }
     if (path == "/v1/practitioner-card") return practitionerCard(request, std::move(done));
     const Target target = parseTarget(request.target);
     requireOnly(target, {});
     // Parsed once, here: also a body sent where none is expected must be sound JSON.
-    json body = request.body.empty() ? json() : parseJsonBody(request.body, limits_);
+    // The PIN is taken out of the raw text before the JSON parser sees it (pin_field.hpp).
+    BodyWithPin body = parseBodyTakingPin(request.body, limits_);
+    const bool takesPin = request.method == "POST" &&
+                          (path == "/v1/practitioner/session" || path == "/v1/record-access");
+    if (!takesPin) body.takePin();  // a malformed 'pin' is a bad request everywhere
     if (path == "/v1/practitioner/session") {
-      if (request.method == "DELETE") return closeSession(caller, std::move(done));
+      if (request.method == "DELETE") {
+        return closeSession(sessionClaim(request, caller), caller, std::move(done));
+      }
       return openSession(body, caller, std::move(done));
     }
-    if (path == "/v1/practitioner/authenticate") return authenticate(body, caller, std::move(done));
-    if (path == "/v1/record-access") return recordAccess(body, caller, std::move(done));
+    if (path == "/v1/practitioner/authenticate") {
+      return authenticate(body.json, sessionClaim(request, caller), caller, std::move(done));
+    }
+    if (path == "/v1/record-access") {
+      return recordAccess(body, sessionClaim(request, caller), caller, std::move(done));
+    }
     if (path == "/v1/status") return done(jsonResponse(200, jsonText(toJson(backend_.status()))));
     if (path == "/v1/readers") return done(readersResponse(backend_.readers()));
     if (path == "/v1/openapi.json") return done(jsonResponse(200, std::string(openApiDocument())));
@@ -182,6 +198,14 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
   } catch (...) {
     done(Problem::fromException(std::current_exception()).toResponse());
   }
+}
+
+SessionClaim sessionClaim(const Request& request, const Caller& caller) {
+  SessionClaim claim;
+  claim.caller = {caller.identity(), caller.uid};
+  // A repeated header counts as none: the claim then fails as session-not-yours.
+  if (const auto token = singleHeader(request.headers, kSessionHeader)) claim.token = *token;
+  return claim;
 }
 
 void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
@@ -216,13 +240,17 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     requireOnly(target, {"reader", "fields"});
     reader = target.param("reader");
     if (auto fields = target.param("fields")) wanted = splitFields(*fields);
-    if (requirePractitionerSession_ && !entry.practitioner) {
-      const Problem problem = Problem::of(
-          ApiProblem::PractitionerSessionRequired,
-          "patient data needs an open practitioner session; insert the practitioner card and "
-          "open a session with POST /v1/practitioner/session");
-      entry.outcome = problem.id;
-      return finish(std::move(entry), problem.toResponse());
+    if (requirePractitionerSession_) {
+      if (!entry.practitioner) {
+        const Problem problem = Problem::of(
+            ApiProblem::PractitionerSessionRequired,
+            "patient data needs an open practitioner session; insert the practitioner card and "
+            "open a session with POST /v1/practitioner/session");
+        entry.outcome = problem.id;
+        return finish(std::move(entry), problem.toResponse());
+      }
+      // The session's authority is its opener's alone.
+      entry.practitioner = backend_.claimPractitionerSession(sessionClaim(request, caller));
     }
   } catch (...) {
     const Problem problem = Problem::fromException(std::current_exception());
@@ -230,30 +258,78 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     return finish(std::move(entry), problem.toResponse());
   }
 
+  readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted), finish](
+                                         std::exception_ptr error, CardRead read) mutable {
+    if (error) {
+      const Problem problem = Problem::fromException(error);
+      entry.outcome = problem.id;
+      return finish(std::move(entry), problem.toResponse());
+    }
+    entry.cardSerialHash = read.serialHash;
+    try {
+      json selected = selectFields(toJson(read), wanted);
+      entry.fields = topLevelKeys(selected);
+      entry.outcome = "ok";
+      finish(std::move(entry), jsonResponse(200, jsonText(selected)));
+    } catch (...) {
+      const Problem problem = Problem::fromException(std::current_exception());
+      entry.outcome = problem.id;
+      finish(std::move(entry), problem.toResponse());
+    }
+  });
+}
+
+// The patient sees, with the practitioner, every access to this card's data
+// recorded on this workstation. Found by the card's serial hash: the log
+// itself holds no identity. Needs the session (its opener's) and the card.
+void Router::patientCardAccesses(const Request& request, const Caller& caller,
+                                 ResponseHandler done) {
+  AuditEntry entry;
+  entry.action = "patient-card.accesses";
+  entry.caller = caller.identity();
+  auto finish = [audit = audit_, done](const AuditEntry& line, Response response) {
+    answerAudited(audit, line, std::move(response), done);
+  };
+  std::optional<std::string> reader;
+  try {
+    const Target target = parseTarget(request.target);
+    requireOnly(target, {"reader"});
+    reader = target.param("reader");
+    if (!history_) {
+      throw Error(Errc::OperationUnsupported, "this service keeps no audit log to show");
+    }
+    entry.practitioner = backend_.claimPractitionerSession(sessionClaim(request, caller));
+  } catch (...) {
+    const Problem problem = Problem::fromException(std::current_exception());
+    entry.outcome = problem.id;
+    return finish(std::move(entry), problem.toResponse());
+  }
+  readPatientCard(std::move(reader), [entry = std::move(entry), history = history_, finish](
+                                         std::exception_ptr error, CardRead read) mutable {
+    try {
+      if (error) std::rethrow_exception(error);
+      entry.cardSerialHash = read.serialHash;
+      json list = json::array();
+      for (const AuditAccess& access : history(read.serialHash)) list.push_back(toJson(access));
+      entry.fields = {"accesses"};
+      entry.outcome = "ok";
+      finish(std::move(entry), jsonResponse(200, jsonText({{"reader", read.reader},
+                                                           {"limit", kMaxCardAccesses},
+                                                           {"accesses", std::move(list)}})));
+    } catch (...) {
+      const Problem problem = Problem::fromException(std::current_exception());
+      entry.outcome = problem.id;
+      finish(std::move(entry), problem.toResponse());
+    }
+  });
+}
+
+void Router::readPatientCard(std::optional<std::string> reader, CardReadHandler done) {
   startRead(
       [this](std::optional<std::string> name, CardReadHandler handler) {
         backend_.readPatientCard(std::move(name), std::move(handler));
       },
-      std::move(reader),
-      [entry = std::move(entry), wanted = std::move(wanted), finish](std::exception_ptr error,
-                                                                     CardRead read) mutable {
-        if (error) {
-          const Problem problem = Problem::fromException(error);
-          entry.outcome = problem.id;
-          return finish(std::move(entry), problem.toResponse());
-        }
-        entry.cardSerialHash = read.serialHash;
-        try {
-          json selected = selectFields(toJson(read), wanted);
-          entry.fields = topLevelKeys(selected);
-          entry.outcome = "ok";
-          finish(std::move(entry), jsonResponse(200, jsonText(selected)));
-        } catch (...) {
-          const Problem problem = Problem::fromException(std::current_exception());
-          entry.outcome = problem.id;
-          finish(std::move(entry), problem.toResponse());
-        }
-      });
+      std::move(reader), std::move(done));
 }
 
 void Router::practitionerCard(const Request& request, ResponseHandler done) {

@@ -5,9 +5,10 @@
 namespace hcbridge::api {
 
 Server::Server(boost::asio::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
-               AuditSink audit, LogSink log)
-    : core_(std::make_shared<detail::ServerCore>(
-          io, backend, std::move(policy), std::move(checkKey), std::move(audit), std::move(log))) {
+               AuditSink audit, LogSink log, AccessHistory history)
+    : core_(std::make_shared<detail::ServerCore>(io, backend, std::move(policy),
+                                                 std::move(checkKey), std::move(audit),
+                                                 std::move(log), std::move(history))) {
   core_->listen();
 }
 

@@ -37,10 +37,11 @@ void CallerSlot::release() noexcept {
 }
 
 ServerCore::ServerCore(net::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
-                       AuditSink audit, LogSink log)
+                       AuditSink audit, LogSink log, AccessHistory history)
     : io_(io),
       backend_(backend),
-      handler_(backend, std::move(policy), std::move(checkKey), std::move(audit)),
+      handler_(backend, std::move(policy), std::move(checkKey), std::move(audit),
+               std::move(history)),
       log_(std::move(log)) {}
 
 void ServerCore::listen() {

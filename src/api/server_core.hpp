@@ -67,7 +67,7 @@ class Listener;
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
  public:
   ServerCore(boost::asio::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
-             AuditSink audit, LogSink log);
+             AuditSink audit, LogSink log, AccessHistory history);
 
   // Binds and starts accepting; returns the bound port.
   void listen();

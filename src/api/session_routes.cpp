@@ -12,6 +12,7 @@
 #include "hcbridge/error.hpp"
 #include "hcbridge/secret.hpp"
 #include "json_text.hpp"
+#include "pin_field.hpp"
 
 namespace hcbridge::api {
 namespace {
@@ -24,20 +25,21 @@ constexpr std::size_t kMaxJustificationLength = 1000;
 constexpr std::size_t kMaxPatientIdLength = 64;
 constexpr int kMaxBeneficiaryRank = 99;
 
-// The PIN leaves the JSON document for a wiped buffer at once. Its value
-// never appears in an error.
-SecretBytes takePin(json& body) {
-  const auto it = body.find("pin");
-  if (it == body.end() || !it->is_string()) {
-    throw Error(Errc::BadRequest, "POST /v1/practitioner/session needs the field 'pin' (a string)");
+// The PIN was taken out of the raw body into SecretBytes before the JSON
+// parse (pin_field.hpp), so the parser never held it; the document holds
+// '*'s. Its value never appears in an error. nullopt when the body has no
+// 'pin' and `endpointNeedingIt` is empty (the PIN is optional there).
+std::optional<SecretBytes> takePin(BodyWithPin& body, std::string_view endpointNeedingIt) {
+  std::optional<SecretBytes> pin = body.takePin();
+  if (!pin && endpointNeedingIt.empty()) return std::nullopt;
+  if (!pin) {
+    throw Error(Errc::BadRequest,
+                std::string(endpointNeedingIt) + " needs the field 'pin' (a string)");
   }
-  std::string& text = it->get_ref<std::string&>();
-  const bool digits =
-      text.size() >= 4 && text.size() <= 12 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  SecretBytes pin(text);
-  wipeString(text);
-  if (!digits) {
+  const ByteView digits = pin->view();
+  if (digits.size() < 4 || digits.size() > 12 ||
+      !std::all_of(digits.begin(), digits.end(),
+                   [](std::uint8_t c) { return c >= '0' && c <= '9'; })) {
     throw Error(Errc::BadRequest, "the PIN must be 4 to 12 digits; it was not sent to the card");
   }
   return pin;
@@ -79,15 +81,16 @@ std::string Router::tokenOrigin(const Caller& caller) const {
   return origin;
 }
 
-void Router::openSession(json& body, const Caller& caller, ResponseHandler done) {
+void Router::openSession(BodyWithPin& body, const Caller& caller, ResponseHandler done) {
   AuditEntry entry = entryFor("practitioner-session.open", caller, std::nullopt);
   auto finish = [audit = audit_, done](const AuditEntry& line, Response response) {
     answerAudited(audit, line, std::move(response), done);
   };
   SessionOpenRequest request;
+  request.caller = {caller.identity(), caller.uid};
   try {
-    request.pin = takePin(body);
-    const BodyFields fields(body, "POST /v1/practitioner/session",
+    request.pin = std::move(*takePin(body, "POST /v1/practitioner/session"));
+    const BodyFields fields(body.json, "POST /v1/practitioner/session",
                             {"pin", "confirmLastTry", "reader"});
     request.confirmLastTry = fields.boolean("confirmLastTry", false);
     request.reader = fields.string("reader");
@@ -110,9 +113,10 @@ void Router::openSession(json& body, const Caller& caller, ResponseHandler done)
       });
 }
 
-void Router::closeSession(const Caller& caller, ResponseHandler done) {
+void Router::closeSession(SessionClaim claim, const Caller& caller, ResponseHandler done) {
   AuditEntry entry = entryFor("practitioner-session.close", caller, backend_.practitionerSession());
   backend_.closePractitionerSession(
+      std::move(claim),
       [audit = audit_, entry, done](std::exception_ptr error, bool wasOpen) mutable {
         if (error) {
           const Problem problem = Problem::fromException(error);
@@ -124,7 +128,8 @@ void Router::closeSession(const Caller& caller, ResponseHandler done) {
       });
 }
 
-void Router::authenticate(const json& body, const Caller& caller, ResponseHandler done) {
+void Router::authenticate(const json& body, SessionClaim claim, const Caller& caller,
+                          ResponseHandler done) {
   AuditEntry entry = entryFor("practitioner.authenticate", caller, backend_.practitionerSession());
   std::string origin;
   std::string nonce;
@@ -144,7 +149,8 @@ void Router::authenticate(const json& body, const Caller& caller, ResponseHandle
     return answerAudited(audit_, entry, problem.toResponse(), done);
   }
   backend_.authenticatePractitioner(
-      origin, nonce, [audit = audit_, entry, done](std::exception_ptr error, json token) mutable {
+      std::move(claim), origin, nonce,
+      [audit = audit_, entry, done](std::exception_ptr error, json token) mutable {
         if (error) {
           const Problem problem = Problem::fromException(error);
           entry.outcome = problem.id;
@@ -156,13 +162,17 @@ void Router::authenticate(const json& body, const Caller& caller, ResponseHandle
       });
 }
 
-void Router::recordAccess(const json& body, const Caller& caller, ResponseHandler done) {
+void Router::recordAccess(BodyWithPin& body, SessionClaim claim, const Caller& caller,
+                          ResponseHandler done) {
   AuditEntry entry = entryFor("record-access.issue", caller, backend_.practitionerSession());
   RecordAccessRequest request;
+  request.session = std::move(claim);
   try {
-    const BodyFields fields(
-        body, "POST /v1/record-access",
-        {"audience", "nonce", "purpose", "patient", "beneficiary", "justification", "reader"});
+    request.pin = takePin(body, "");
+    const BodyFields fields(body.json, "POST /v1/record-access",
+                            {"audience", "nonce", "purpose", "patient", "beneficiary",
+                             "justification", "reader", "pin", "confirmLastTry"});
+    request.confirmLastTry = fields.boolean("confirmLastTry", false);
     request.nonce = fields.string("nonce").value_or("");
     if (request.nonce.empty()) {
       throw Error(Errc::NonceInvalid, "the field 'nonce' is missing",
@@ -199,6 +209,11 @@ void Router::recordAccess(const json& body, const Caller& caller, ResponseHandle
     entry.details = {
         {"audience", request.audience}, {"purpose", request.purpose}, {"origin", request.origin}};
     if (request.justification) entry.details["justification"] = *request.justification;
+    // Without the patient's card: whose record, how the practitioner proved it.
+    if (request.patient) {
+      entry.details["patientCard"] = "absent";
+      entry.details["practitionerProof"] = request.pin ? "pin" : "session";
+    }
   } catch (...) {
     const Problem problem = Problem::fromException(std::current_exception());
     entry.outcome = problem.id;

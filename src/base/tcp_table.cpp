@@ -102,16 +102,23 @@ std::vector<TcpSocketRow> parseTcpTable(std::string_view text) {
   return rows;
 }
 
+// /proc/self/net rather than /proc/net: the same tables (this process's
+// network namespace), still visible when /proc is mounted subset=pid
+// (systemd's ProcSubset=pid).
 std::vector<TcpSocketRow> readTcpTables() {
-  std::vector<TcpSocketRow> rows = parseTcpTable(readWhole("/proc/net/tcp"));
-  for (const TcpSocketRow& row : parseTcpTable(readWhole("/proc/net/tcp6"))) rows.push_back(row);
+  std::vector<TcpSocketRow> rows = parseTcpTable(readWhole("/proc/self/net/tcp"));
+  for (const TcpSocketRow& row : parseTcpTable(readWhole("/proc/self/net/tcp6"))) {
+    rows.push_back(row);
+  }
   return rows;
 }
 
 std::optional<std::uint32_t> tcpPeerOwner(const std::vector<TcpSocketRow>& rows,
                                           const TcpEndpoint& self, const TcpEndpoint& peer) {
   for (const TcpSocketRow& row : rows) {
-    if (row.local == peer && row.remote == self) return row.uid;
+    // Established only: a closed socket of another user in TIME_WAIT may
+    // still list the same ends (with uid 0).
+    if (row.state == kTcpEstablished && row.local == peer && row.remote == self) return row.uid;
   }
   return std::nullopt;
 }

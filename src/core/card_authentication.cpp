@@ -29,25 +29,25 @@ ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
   return practitioner;
 }
 
-void verifyPinAndProvePossession(CardConnection& card, const CardDriver& driver,
-                                 const ProvenPractitioner& practitioner, SecretBytes pin,
-                                 bool confirmLastTry) {
-  Transaction transaction(card);
-  const PinStatus status = driver.pinStatus(card);
-  if (status.blocked || (status.triesLeft == 0 && status.maxTries > 0)) {
-    throw PinError(Errc::PinBlocked, 0, "the practitioner card's PIN is blocked",
-                   practitioner.pinBlockedHint);
-  }
-  if (status.triesLeft == 1 && !confirmLastTry) {
-    throw PinError(Errc::PinLastTry, 1,
-                   "the practitioner card has one PIN try left; the PIN was not sent",
-                   "Check the PIN, then send it again with \"confirmLastTry\": true. A wrong PIN "
-                   "now blocks the card.");
-  }
-  {
-    const SecretBytes sent = std::move(pin);  // wiped when this scope ends, whatever happens
+void verifyPractitionerPin(CardConnection& card, const CardDriver& driver,
+                           const ProvenPractitioner& practitioner, SecretBytes pin, PinGuard& guard,
+                           const PinAttempt& attempt) {
+  const SecretBytes sent = std::move(pin);  // wiped when this scope ends, whatever happens
+  guard.admit(attempt.cardKey, attempt.caller, driver.pinStatus(card), attempt.confirmLastTry,
+              practitioner.pinBlockedHint);
+  try {
     driver.verifyPin(card, sent);
+  } catch (const PinError& error) {
+    if (error.code() == Errc::PinIncorrect || error.code() == Errc::PinBlocked) {
+      guard.recordFailure(attempt.cardKey, attempt.caller);
+    }
+    throw;
   }
+  guard.recordSuccess(attempt.cardKey);
+}
+
+void provePossession(CardConnection& card, const CardDriver& driver,
+                     const ProvenPractitioner& practitioner) {
   const Bytes digest = auth::sha256(auth::randomBytes(kChallengeBytes));
   signAndCheck(card, driver, practitioner, digest);
 }

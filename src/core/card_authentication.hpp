@@ -11,6 +11,7 @@
 #include "hcbridge/card_driver.hpp"
 #include "hcbridge/core/authentication_settings.hpp"
 #include "hcbridge/secret.hpp"
+#include "pin_guard.hpp"
 
 namespace hcbridge::core {
 
@@ -29,12 +30,26 @@ struct ProvenPractitioner {
 ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
                                                 const AuthenticationSettings& settings);
 
-// In one transaction: refuses a blocked PIN and, unless confirmed, the last
-// try; sends the PIN once; then has the card sign a fresh random challenge
-// and verifies it with the certificate. The PIN is wiped before returning.
-void verifyPinAndProvePossession(CardConnection& card, const CardDriver& driver,
-                                 const ProvenPractitioner& practitioner, SecretBytes pin,
-                                 bool confirmLastTry);
+// One PIN attempt: on which card (its serial hash), by whom, and whether
+// the caller confirmed spending the card's last try.
+struct PinAttempt {
+  std::string cardKey;
+  api::SessionCaller caller;
+  bool confirmLastTry = false;
+};
+
+// Reads the PIN status, lets the guard refuse the attempt (blocked, too
+// soon after a wrong PIN, last try not confirmed by the right caller), sends
+// the PIN once and records the card's verdict. The caller holds a
+// transaction. The PIN is wiped before returning.
+void verifyPractitionerPin(CardConnection& card, const CardDriver& driver,
+                           const ProvenPractitioner& practitioner, SecretBytes pin, PinGuard& guard,
+                           const PinAttempt& attempt);
+
+// Has the card sign SHA-256 of fresh random bytes and verifies the signature
+// with the certificate: a card carrying a copied certificate fails here.
+void provePossession(CardConnection& card, const CardDriver& driver,
+                     const ProvenPractitioner& practitioner);
 
 // The card's signature of a SHA-256 digest, verified with the certificate:
 // Error(CardSignatureInvalid) when it does not verify.

@@ -83,27 +83,42 @@ std::optional<std::string> CardService::practitionerSession() const {
   return session_->label();
 }
 
+std::string CardService::claimPractitionerSession(const api::SessionClaim& claim) const {
+  return session_->claimLabel(claim);
+}
+
 void CardService::openPractitionerSession(api::SessionOpenRequest request,
                                           api::SessionOpenHandler done) {
   session_->open(std::move(request), std::move(done));
 }
 
-void CardService::closePractitionerSession(api::SessionCloseHandler done) {
-  session_->close(std::move(done));
+void CardService::closePractitionerSession(api::SessionClaim claim, api::SessionCloseHandler done) {
+  session_->close(std::move(claim), std::move(done));
 }
 
-void CardService::authenticatePractitioner(std::string origin, std::string challengeNonce,
+void CardService::authenticatePractitioner(api::SessionClaim claim, std::string origin,
+                                           std::string challengeNonce,
                                            api::WebEidTokenHandler done) {
-  session_->authenticate(std::move(origin), std::move(challengeNonce), std::move(done));
+  session_->authenticate(std::move(claim), std::move(origin), std::move(challengeNonce),
+                         std::move(done));
 }
 
 void CardService::issueRecordAccess(api::RecordAccessRequest request,
                                     api::RecordAccessHandler done) {
   std::uint64_t sessionId = 0;
   try {
-    sessionId = session_->requireOpen();
+    sessionId = session_->requireOpen(request.session);
+    if (request.patient) checkCardAbsentAccess(request);
   } catch (const Error&) {
     done(std::current_exception(), {});
+    return;
+  }
+  if (request.pin && !request.patient) {
+    done(std::make_exception_ptr(
+             Error(Errc::BadRequest, "a 'pin' is sent only with 'patient' (no patient card)",
+                   "With the patient's card in a reader the open session suffices: leave 'pin' "
+                   "out.")),
+         {});
     return;
   }
   if (request.patient) {
@@ -121,9 +136,10 @@ void CardService::issueRecordAccess(api::RecordAccessRequest request,
     done(std::current_exception(), {});
     return;
   }
+  auto shared = std::make_shared<api::RecordAccessRequest>(std::move(request));
   readers_->post(
       patientReader,
-      [this, sessionId, patientReader, request, done] {
+      [this, sessionId, patientReader, shared, done] {
         const CachedCard card = readers_->readCard(patientReader);
         const auto* model = std::get_if<PatientCard>(&card.model);
         if (model == nullptr) {
@@ -131,11 +147,35 @@ void CardService::issueRecordAccess(api::RecordAccessRequest request,
                       "Insert the patient's " + registry_.cardNames(CardKind::Patient) +
                           ", or give \"patient\".");
         }
-        session_->signRecordAccess(sessionId, request,
-                                   patientIdentifierOf(*model, request.beneficiary),
+        PatientIdentifier patient = patientIdentifierOf(*model, shared->beneficiary);
+        session_->signRecordAccess(sessionId, std::move(*shared), std::move(patient),
                                    card.serialHash, done);
       },
       [done](std::exception_ptr error) { done(error, {}); });
+}
+
+// card_absent_access: what a record access for a patient named by the
+// caller (no card in a reader) needs besides the open session.
+void CardService::checkCardAbsentAccess(const api::RecordAccessRequest& request) const {
+  using Mode = AuthenticationSettings::CardAbsentAccess;
+  switch (authentication_.cardAbsentAccess) {
+    case Mode::Session:
+      return;
+    case Mode::Deny:
+      throw Error(Errc::PatientCardRequired,
+                  "this workstation issues record access only with the patient's card in a reader",
+                  "Insert the patient's " + registry_.cardNames(CardKind::Patient) +
+                      "; an administrator sets \"card_absent_access\" in the service "
+                      "configuration.");
+    case Mode::Pin:
+      if (!request.pin) {
+        throw Error(Errc::PinRequired,
+                    "a record access without the patient's card needs the practitioner's PIN",
+                    "Send the PIN in the field 'pin' with this request (card_absent_access "
+                    "\"pin\"), or insert the patient's card.");
+      }
+      return;
+  }
 }
 
 std::unique_ptr<api::Subscription> CardService::subscribe(

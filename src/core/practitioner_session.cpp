@@ -1,5 +1,8 @@
 #include "practitioner_session.hpp"
 
+#include <openssl/crypto.h>
+
+#include "hcbridge/auth/crypto.hpp"
 #include "hcbridge/auth/tokens.hpp"
 #include "hcbridge/error.hpp"
 
@@ -8,17 +11,30 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+constexpr std::size_t kSessionTokenBytes = 32;
+
 Error sessionRequired(std::string message) {
   return Error(Errc::SessionRequired, std::move(message),
                "Insert the practitioner card and open a session with POST "
                "/v1/practitioner/session.");
 }
 
+Error notYours(std::string message) {
+  return Error(Errc::SessionNotYours, std::move(message),
+               "Send the sessionToken your POST /v1/practitioner/session received, in the header "
+               "HCBridge-Session, from the same application and local user; or open your own "
+               "session once the practitioner's card has left the reader.");
+}
+
+bool sameDigest(const Bytes& a, const Bytes& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace
 
 PractitionerSession::PractitionerSession(SessionCards& readers, EventChannel& events,
                                          const AuthenticationSettings& settings)
-    : readers_(readers), events_(events), settings_(settings) {
+    : readers_(readers), events_(events), settings_(settings), pinGuard_(settings.pinRetryDelays) {
   readers_.setCardLeftHandler([this](const std::string& reader, const std::string& reason) {
     onCardLeftLocked(reader, reason);
   });
@@ -56,14 +72,42 @@ std::optional<std::string> PractitionerSession::label() const {
   return open_->practitioner->label;
 }
 
-std::uint64_t PractitionerSession::requireOpen() const {
-  return current().id;
+std::string PractitionerSession::claimLabel(const api::SessionClaim& claim) const {
+  return claimed(claim).practitioner->label;
 }
 
-PractitionerSession::Open PractitionerSession::current() const {
+std::uint64_t PractitionerSession::requireOpen(const api::SessionClaim& claim) const {
+  return claimed(claim).id;
+}
+
+PractitionerSession::Open PractitionerSession::claimed(const api::SessionClaim& claim) const {
   std::lock_guard lock(events_.mutex());
+  return claimedLocked(claim);
+}
+
+// The token proves the caller saw the opening's answer; the caller and the
+// local user must also be the opener's, so a token that leaked (a log, a
+// shared screen) is useless to another page, application or user.
+const PractitionerSession::Open& PractitionerSession::claimedLocked(
+    const api::SessionClaim& claim) const {
   if (!open_) throw sessionRequired("no practitioner session is open");
+  if (claim.token.empty()) {
+    throw notYours("the request has no HCBridge-Session header");
+  }
+  if (!sameDigest(auth::sha256(std::string_view(claim.token)), open_->tokenDigest) ||
+      !api::sameCaller(claim.caller, open_->owner)) {
+    throw notYours("the practitioner session was opened by another caller, or the token is wrong");
+  }
   return *open_;
+}
+
+void PractitionerSession::refuseIfBusyLocked(const api::SessionCaller& caller) const {
+  if (open_ && !api::sameCaller(open_->owner, caller)) {
+    throw Error(Errc::SessionBusy,
+                "another application holds the open practitioner session; the PIN was not sent",
+                "Close the session in the application that opened it, or remove the "
+                "practitioner's card and insert it again.");
+  }
 }
 
 // The stages of an attempt are visible only while no session is open: an
@@ -77,22 +121,32 @@ void PractitionerSession::open(api::SessionOpenRequest request, api::SessionOpen
   std::string target;
   std::uint64_t generation = 0;
   try {
+    if (!request.caller.uid) {
+      throw Error(Errc::SessionNotYours,
+                  "the service cannot tell which local user sent this request, so a session "
+                  "opened by it could be used by any user; the PIN was not sent",
+                  "The service must be able to read /proc/self/net/tcp (its log says so at "
+                  "start); see docs/security.md.");
+    }
+    {
+      std::lock_guard lock(events_.mutex());
+      refuseIfBusyLocked(request.caller);
+    }
     target = readers_.resolveReader(CardKind::Practitioner, request.reader);
     generation = readers_.cardGeneration(target);
   } catch (const Error&) {
     done(std::current_exception(), {});
     return;
   }
-  // std::function needs a copyable job: the PIN travels in a shared buffer,
-  // wiped when the last owner lets go of it.
-  auto pin = std::make_shared<SecretBytes>(std::move(request.pin));
-  const bool confirmLastTry = request.confirmLastTry;
+  // std::function needs a copyable job: the request (and its PIN) travels in
+  // a shared buffer, wiped when the last owner lets go of it.
+  auto shared = std::make_shared<api::SessionOpenRequest>(std::move(request));
   readers_.post(
       target,
-      [this, target, generation, pin, confirmLastTry, done] {
+      [this, target, generation, shared, done] {
         api::SessionOpened opened;
         try {
-          opened = openOnCard(target, generation, std::move(*pin), confirmLastTry);
+          opened = openOnCard(target, generation, std::move(*shared));
         } catch (...) {
           setStage(Stage::Closed);
           throw;
@@ -103,8 +157,8 @@ void PractitionerSession::open(api::SessionOpenRequest request, api::SessionOpen
 }
 
 api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
-                                                   std::uint64_t generation, SecretBytes pin,
-                                                   bool confirmLastTry) {
+                                                   std::uint64_t generation,
+                                                   api::SessionOpenRequest request) {
   const CachedCard card = readers_.readCard(reader);
   const auto* model = std::get_if<PractitionerCard>(&card.model);
   if (model == nullptr) {
@@ -123,6 +177,8 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
   std::uint64_t replacedSession = 0;
   {
     std::lock_guard lock(events_.mutex());
+    // Again on the card's strand: a session may have opened while this attempt waited.
+    refuseIfBusyLocked(request.caller);
     if (open_ && open_->reader == reader && open_->cardGeneration == generation) {
       connection = open_->connection;
       replacedSession = open_->id;
@@ -130,11 +186,16 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
   }
   if (!connection) connection = readers_.connect(reader, ShareMode::Exclusive);
   try {
-    verifyPinAndProvePossession(*connection, *card.driver, *practitioner, std::move(pin),
-                                confirmLastTry);
+    Transaction transaction(*connection);
+    verifyPractitionerPin(*connection, *card.driver, *practitioner, std::move(request.pin),
+                          pinGuard_, {card.serialHash, request.caller, request.confirmLastTry});
+    provePossession(*connection, *card.driver, *practitioner);
   } catch (const Error& error) {
-    // Refused before the PIN was sent (last try, blocked): the card is as it was.
-    if (error.code() == Errc::PinLastTry || error.code() == Errc::PinBlocked) throw;
+    // Refused before the PIN was sent (last try, blocked, too soon): the card is as it was.
+    if (error.code() == Errc::PinLastTry || error.code() == Errc::PinBlocked ||
+        error.code() == Errc::PinAttemptTooSoon) {
+      throw;
+    }
     // Otherwise the PIN may be verified on the card by now -- whatever failed
     // after VERIFY (a bad signature, a mute card, a card that cannot sign) --
     // so leave no usable state behind. A card reset under an open session
@@ -151,9 +212,10 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
     throw;
   }
   setStage(Stage::PinVerified);
-  start(reader, generation, *card.driver, practitioner, connection);
-  const Open session = current();
+  std::string token = start(reader, generation, card, practitioner, connection, request.caller);
+  const Open session = claimed({request.caller, token});
   api::SessionOpened opened;
+  opened.sessionToken = std::move(token);
   opened.practitioner = practitioner->card;
   opened.reader = reader;
   opened.algorithm = std::string(auth::jwsName(practitioner->algorithm));
@@ -165,10 +227,12 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
   return opened;
 }
 
-void PractitionerSession::start(const std::string& reader, std::uint64_t generation,
-                                const CardDriver& driver,
-                                std::shared_ptr<const ProvenPractitioner> practitioner,
-                                std::shared_ptr<CardConnection> connection) {
+std::string PractitionerSession::start(const std::string& reader, std::uint64_t generation,
+                                       const CachedCard& card,
+                                       std::shared_ptr<const ProvenPractitioner> practitioner,
+                                       std::shared_ptr<CardConnection> connection,
+                                       const api::SessionCaller& owner) {
+  std::string token = auth::base64Url(auth::randomBytes(kSessionTokenBytes));
   std::lock_guard lock(events_.mutex());
   if (!readers_.holdsCardLocked(reader, generation)) {
     stage_ = open_ ? Stage::Open : Stage::Closed;
@@ -180,9 +244,12 @@ void PractitionerSession::start(const std::string& reader, std::uint64_t generat
   if (open_) endLocked("replaced", open_->reader != reader);
   Open session;
   session.id = nextId_++;
+  session.owner = owner;
+  session.tokenDigest = auth::sha256(std::string_view(token));
+  session.cardKey = card.serialHash;
   session.reader = reader;
   session.cardGeneration = generation;
-  session.driver = &driver;
+  session.driver = card.driver;
   session.practitioner = std::move(practitioner);
   session.connection = std::move(connection);
   session.openedAt = Clock::now();
@@ -191,6 +258,7 @@ void PractitionerSession::start(const std::string& reader, std::uint64_t generat
   stage_ = Stage::Open;
   events_.publishLocked(api::ServiceEvent::sessionOpened(reader, settings_.sessionIdleTimeout));
   changed_.notify_all();
+  return token;
 }
 
 void PractitionerSession::touch(std::uint64_t id) {
@@ -201,12 +269,18 @@ void PractitionerSession::touch(std::uint64_t id) {
   }
 }
 
-void PractitionerSession::close(api::SessionCloseHandler done) {
+void PractitionerSession::close(api::SessionClaim claim, api::SessionCloseHandler done) {
   bool wasOpen = false;
-  {
+  try {
     std::lock_guard lock(events_.mutex());
     wasOpen = open_.has_value();
-    if (wasOpen) endLocked("closed", true);
+    if (wasOpen) {
+      claimedLocked(claim);
+      endLocked("closed", true);
+    }
+  } catch (const Error&) {
+    done(std::current_exception(), false);
+    return;
   }
   done(nullptr, wasOpen);
 }
@@ -294,11 +368,11 @@ void PractitionerSession::withCard(const Open& session,
       std::move(fail));
 }
 
-void PractitionerSession::authenticate(std::string origin, std::string challengeNonce,
-                                       api::WebEidTokenHandler done) {
+void PractitionerSession::authenticate(api::SessionClaim claim, std::string origin,
+                                       std::string challengeNonce, api::WebEidTokenHandler done) {
   Open session;
   try {
-    session = current();
+    session = claimed(claim);
   } catch (const Error&) {
     done(std::current_exception(), {});
     return;
@@ -321,17 +395,26 @@ void PractitionerSession::signRecordAccess(std::uint64_t sessionId,
                                            api::RecordAccessHandler done) {
   Open session;
   try {
-    session = current();
+    session = claimed(request.session);
     if (session.id != sessionId) throw sessionRequired("the practitioner session closed");
   } catch (const Error&) {
     done(std::current_exception(), {});
     return;
   }
+  // std::function needs a copyable job: the request (and its PIN) travels in a shared buffer.
+  auto shared = std::make_shared<api::RecordAccessRequest>(std::move(request));
   withCard(
       session,
-      [request, patient, patientSerialHash, done](CardConnection& card, const Open& open) {
+      [this, shared, patient, patientSerialHash, done](CardConnection& card, const Open& open) {
         const ProvenPractitioner& practitioner = *open.practitioner;
-        nlohmann::json claims = recordAccessClaims(practitioner, patient, request, Clock::now());
+        const api::RecordAccessRequest& access = *shared;
+        if (shared->pin) {
+          verifyPractitionerPin(card, *open.driver, practitioner, std::move(*shared->pin),
+                                pinGuard_,
+                                {open.cardKey, access.session.caller, access.confirmLastTry});
+          shared->pin.reset();
+        }
+        nlohmann::json claims = recordAccessClaims(practitioner, patient, access, Clock::now());
         std::string assertion = auth::makeCompactJws(practitioner.certificate, claims,
                                                      cardSigner(card, *open.driver, practitioner));
         done(nullptr, {std::move(assertion), std::move(claims), patientSerialHash});

@@ -21,6 +21,7 @@
 #include "event_channel.hpp"
 #include "hcbridge/api/backend.hpp"
 #include "hcbridge/core/authentication_settings.hpp"
+#include "pin_guard.hpp"
 #include "record_access.hpp"
 #include "session_cards.hpp"
 
@@ -45,14 +46,20 @@ class PractitionerSession {
   std::string lastCloseReason() const;
   // The open session's practitioner label, for the audit log.
   std::optional<std::string> label() const;
-  // The open session's id; throws practitioner-session-required when none is.
-  std::uint64_t requireOpen() const;
+  // The open session's label when `claim` is its opener's (token, caller and
+  // local user); throws practitioner-session-required or session-not-yours.
+  std::string claimLabel(const api::SessionClaim& claim) const;
+  // The same check; returns the session's id.
+  std::uint64_t requireOpen(const api::SessionClaim& claim) const;
 
   void open(api::SessionOpenRequest request, api::SessionOpenHandler done);
-  void close(api::SessionCloseHandler done);
-  void authenticate(std::string origin, std::string challengeNonce, api::WebEidTokenHandler done);
+  void close(api::SessionClaim claim, api::SessionCloseHandler done);
+  void authenticate(api::SessionClaim claim, std::string origin, std::string challengeNonce,
+                    api::WebEidTokenHandler done);
   // Signs the record-access assertion for `patient` with the card of session
-  // `sessionId` (from requireOpen()); a session replaced meanwhile does not sign.
+  // `sessionId` (from requireOpen()); a session replaced meanwhile does not
+  // sign. With request.pin, the PIN is verified on the card first (under the
+  // same guard as opening): card_absent_access "pin".
   void signRecordAccess(std::uint64_t sessionId, api::RecordAccessRequest request,
                         PatientIdentifier patient, std::string patientSerialHash,
                         api::RecordAccessHandler done);
@@ -60,6 +67,9 @@ class PractitionerSession {
  private:
   struct Open {
     std::uint64_t id = 0;
+    api::SessionCaller owner;
+    Bytes tokenDigest;    // SHA-256 of the opener's session token
+    std::string cardKey;  // the card's serial hash: what the PIN guard counts by
     std::string reader;
     std::uint64_t cardGeneration = 0;
     const CardDriver* driver = nullptr;
@@ -71,12 +81,17 @@ class PractitionerSession {
 
   // On the card's strand: the stages from the certificate to the proof of possession.
   api::SessionOpened openOnCard(const std::string& reader, std::uint64_t generation,
-                                SecretBytes pin, bool confirmLastTry);
+                                api::SessionOpenRequest request);
   void setStage(Stage stage);
-  void start(const std::string& reader, std::uint64_t generation, const CardDriver& driver,
-             std::shared_ptr<const ProvenPractitioner> practitioner,
-             std::shared_ptr<CardConnection> connection);
-  Open current() const;  // throws practitioner-session-required
+  // Returns the new session's token.
+  std::string start(const std::string& reader, std::uint64_t generation, const CachedCard& card,
+                    std::shared_ptr<const ProvenPractitioner> practitioner,
+                    std::shared_ptr<CardConnection> connection, const api::SessionCaller& owner);
+  // Throws session-busy when another caller's session is open. Caller holds the event lock.
+  void refuseIfBusyLocked(const api::SessionCaller& caller) const;
+  // The open session when `claim` is its opener's. Caller holds the event lock.
+  const Open& claimedLocked(const api::SessionClaim& claim) const;
+  Open claimed(const api::SessionClaim& claim) const;
   // Runs a signing job on the session's card; a card that stopped signing
   // properly (bad signature, PIN state lost) ends the session.
   void withCard(const Open& session, std::function<void(CardConnection&, const Open&)> job,
@@ -92,6 +107,7 @@ class PractitionerSession {
   SessionCards& readers_;
   EventChannel& events_;
   const AuthenticationSettings& settings_;
+  PinGuard pinGuard_;
   // Guarded by events_.mutex(): opening and closing go out as events in order.
   std::optional<Open> open_;
   Stage stage_ = Stage::Closed;

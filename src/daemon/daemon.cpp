@@ -11,6 +11,7 @@
 #include "hcbridge/api/server.hpp"
 #include "hcbridge/audit_log.hpp"
 #include "hcbridge/auth/certificate_validator.hpp"
+#include "hcbridge/base/tcp_table.hpp"
 #include "hcbridge/core/card_service.hpp"
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
@@ -141,8 +142,21 @@ core::AuthenticationSettings authenticationSettings(const Settings& settings, St
     log("verification_time is pinned: certificates are checked at a fixed time (tests only)");
   }
   authentication.sessionIdleTimeout = settings.sessionIdleTimeout;
+  authentication.cardAbsentAccess = settings.cardAbsentAccess;
   authentication.appVersion = "https://hcbridge.local/releases/" + std::string(kVersion);
   return authentication;
+}
+
+// A practitioner session is bound to the local user of its opener, found in
+// the kernel's TCP table. A table the service cannot read (a sandbox hiding
+// /proc/net) would leave that check blind, so it is said loudly.
+void warnIfPeerUsersUnknown(std::uint16_t port, StderrLog& log) {
+  for (const base::TcpSocketRow& row : base::readTcpTables()) {
+    if (row.state == base::kTcpListen && row.local.port == port) return;
+  }
+  log("warning: cannot read the kernel's TCP table (/proc/net/tcp): practitioner sessions are "
+      "bound to their opener's application and token, but not to its local user. Remove "
+      "ProcSubset=pid (or similar sandboxing) from the service unit.");
 }
 
 // Replaces the "demo" application key in `file` and returns the new key.
@@ -195,7 +209,8 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
           throw;
         }
       },
-      [&log](std::string_view line) { log(line); });
+      [&log](std::string_view line) { log(line); },
+      [&audit](const std::string& cardSerialHash) { return audit->cardAccesses(cardSerialHash); });
 
   signals.start([&](int signal) {
     if (signal == SIGHUP) {
@@ -206,6 +221,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
     server.stop();
   });
 
+  warnIfPeerUsersUnknown(server.port(), log);
   const std::string port = std::to_string(server.port());
   out << "hcbridged listening on http://127.0.0.1:" << port
       << " (and [::1]) — transport: " << transportLabel << std::endl;

@@ -177,6 +177,20 @@ void checkOrigins(const std::vector<std::string>& origins, const std::string& ke
   }
 }
 
+// How a record access without the patient's card is allowed: "pin" (the
+// practitioner's PIN again, each time), "session" (emergency regulation),
+// "deny".
+CardAbsentAccess parseCardAbsentAccess(const std::string& value, const ConfigSource& source) {
+  if (value == "pin") return CardAbsentAccess::Pin;
+  if (value == "session") return CardAbsentAccess::Session;
+  if (value == "deny") return CardAbsentAccess::Deny;
+  throw source.error("card_absent_access",
+                     "'card_absent_access' must be \"pin\" (the practitioner's PIN for each "
+                     "record opened without the patient's card, the default), \"session\" (the "
+                     "open session suffices: emergency regulation) or \"deny\"; not \"" +
+                         value.substr(0, 40) + "\"");
+}
+
 }  // namespace
 
 FileConfig parseConfig(std::string_view text, const fs::path& file) {
@@ -190,7 +204,7 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       {"listen_port", "allowed_origins", "require_practitioner_session", "app_keys_file",
        "audit_log", "serial_key_file", "audit_key_file", "audit_checkpoint_every",
        "audit_checkpoint_file", "limits", "practitioner_trust", "patient_card_trust",
-       "verification_time", "session_idle_seconds", "app_origins"},
+       "verification_time", "session_idle_seconds", "app_origins", "card_absent_access"},
       locator, base::JsonObjectReader::Options{.refuseUnknown = false});
   FileConfig config;
   for (const auto& item : document.items()) {
@@ -225,6 +239,8 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       config.verificationTime = parseUtcTime(reader.requiredString(key), source);
     } else if (key == "session_idle_seconds") {
       config.sessionIdleTimeout = std::chrono::seconds(reader.requiredInteger(key, 1, 24 * 3600));
+    } else if (key == "card_absent_access") {
+      config.cardAbsentAccess = parseCardAbsentAccess(reader.requiredString(key), source);
     } else if (key == "app_origins") {
       // App names are free: an object of strings, any keys.
       const json& value = item.value();
@@ -289,6 +305,7 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   settings.patientCardTrust = config.patientCardTrust;
   settings.verificationTime = config.verificationTime;
   settings.sessionIdleTimeout = config.sessionIdleTimeout;
+  settings.cardAbsentAccess = config.cardAbsentAccess;
   settings.appOrigins = config.appOrigins;
 
   const bool needStateDir = commandLine.simulate && (!config.appKeysFile || !config.auditLog ||

@@ -14,8 +14,11 @@
 
 #include "hcbridge/api/policy.hpp"
 #include "hcbridge/auth/certificate_validator.hpp"
+#include "hcbridge/core/authentication_settings.hpp"
 
 namespace hcbridge::daemon {
+
+using CardAbsentAccess = core::AuthenticationSettings::CardAbsentAccess;
 
 inline constexpr std::uint16_t kDefaultPort = 8732;
 inline constexpr const char* kDefaultConfigFile = "/etc/hcbridge/config.json";
@@ -51,6 +54,7 @@ struct FileConfig {
   // Pins the time certificates are checked at (tests with expired test cards).
   std::optional<std::chrono::system_clock::time_point> verificationTime;
   std::chrono::seconds sessionIdleTimeout{15 * 60};
+  CardAbsentAccess cardAbsentAccess = CardAbsentAccess::Pin;
   std::map<std::string, std::string> appOrigins;
 };
 
@@ -81,6 +85,7 @@ struct Settings {
   std::optional<auth::TrustSettings> patientCardTrust;
   std::optional<std::chrono::system_clock::time_point> verificationTime;
   std::chrono::seconds sessionIdleTimeout{15 * 60};
+  CardAbsentAccess cardAbsentAccess = CardAbsentAccess::Pin;
   std::map<std::string, std::string> appOrigins;
 
   api::Policy policy() const;

@@ -233,12 +233,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> openCommands, assertionCommands;
     std::size_t openCardApdus = 0, assertionCardApdus = 0;
     const std::string nonce = "QmVuY2ggbm9uY2UgdGhhdCBpcyBsb25nIGVub3VnaCBmb3IgV2ViIGVJRA";
+    const hcbridge::api::SessionCaller kCaller{"app bench", 0};
+    std::string token;
     for (int i = 0; i < samples; ++i) {
       std::size_t before = practitioner->commandCount();
       auto start = Clock::now();
       await<hcbridge::api::SessionOpened>([&](hcbridge::api::SessionOpenHandler done) {
-        manager.openPractitionerSession({hcbridge::SecretBytes(pin), false, kPractitionerReader},
-                                        done);
+        hcbridge::api::SessionOpenRequest open;
+        open.caller = kCaller;
+        open.pin = hcbridge::SecretBytes(pin);
+        open.reader = kPractitionerReader;
+        manager.openPractitionerSession(
+            std::move(open),
+            [&token, done](std::exception_ptr e, hcbridge::api::SessionOpened opened) {
+              token = opened.sessionToken;
+              done(e, std::move(opened));
+            });
       });
       openTimes.push_back(millisecondsSince(start));
       openCardApdus = practitioner->commandCount() - before;
@@ -248,12 +258,13 @@ int main(int argc, char** argv) {
       start = Clock::now();
       std::promise<void> issued;
       hcbridge::api::RecordAccessRequest request;
+      request.session = {kCaller, token};
       request.audience = "https://dmp.example/api";
       request.nonce = nonce;
       request.purpose = "normal";
       request.origin = "https://dmp.example";
       request.patientReader = kPatientReader;
-      manager.issueRecordAccess(request,
+      manager.issueRecordAccess(std::move(request),
                                 [&](std::exception_ptr e, hcbridge::api::RecordAccessIssued) {
                                   e ? issued.set_exception(e) : issued.set_value();
                                 });
@@ -262,8 +273,9 @@ int main(int argc, char** argv) {
       assertionCardApdus = practitioner->commandCount() - before;
       assertionCommands = log.take();
 
-      await<bool>(
-          [&](hcbridge::api::SessionCloseHandler done) { manager.closePractitionerSession(done); });
+      await<bool>([&](hcbridge::api::SessionCloseHandler done) {
+        manager.closePractitionerSession({kCaller, token}, done);
+      });
       std::this_thread::sleep_for(20ms);  // the reset runs on the card's strand
       log.take();
     }

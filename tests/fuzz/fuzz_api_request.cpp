@@ -47,19 +47,37 @@ class SyncBackend : public Backend {
     done(nullptr, {card, std::nullopt, "R", "hash"});
   }
   std::optional<std::string> practitionerSession() const override { return session; }
+  // The opener's token is "T": anything else is refused, as the service does.
+  std::string claimPractitionerSession(const SessionClaim& claim) const override {
+    if (!session) throw Error(Errc::SessionRequired, "none");
+    if (claim.token != "T") throw Error(Errc::SessionNotYours, "not yours");
+    return *session;
+  }
   void openPractitionerSession(SessionOpenRequest, SessionOpenHandler done) override {
     if (fail) return done(std::make_exception_ptr(PinError(Errc::PinIncorrect, 2, "wrong")), {});
     SessionOpened opened;
     opened.practitioner.surname = "DOC";
     done(nullptr, opened);
   }
-  void closePractitionerSession(SessionCloseHandler done) override { done(nullptr, true); }
-  void authenticatePractitioner(std::string, std::string, WebEidTokenHandler done) override {
-    if (!session) return done(std::make_exception_ptr(Error(Errc::SessionRequired, "none")), {});
+  void closePractitionerSession(SessionClaim, SessionCloseHandler done) override {
+    done(nullptr, true);
+  }
+  void authenticatePractitioner(SessionClaim claim, std::string, std::string,
+                                WebEidTokenHandler done) override {
+    try {
+      claimPractitionerSession(claim);
+    } catch (const Error&) {
+      return done(std::current_exception(), {});
+    }
     done(nullptr, {{"format", "web-eid:1.0"}});
   }
-  void issueRecordAccess(RecordAccessRequest, RecordAccessHandler done) override {
+  void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) override {
     if (fail) return done(std::make_exception_ptr(Error(Errc::CardAbsent, "no card")), {});
+    try {
+      claimPractitionerSession(request.session);
+    } catch (const Error&) {
+      return done(std::current_exception(), {});
+    }
     done(nullptr, {"h.p.s", {{"jti", "J"}, {"patient", {{"idType", "given"}}}}, "hash"});
   }
   std::unique_ptr<Subscription> subscribe(std::function<void(const ServiceEvent&)>) override {

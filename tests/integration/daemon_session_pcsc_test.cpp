@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cps_sim_profiles.hpp"
 #include "daemon_process.hpp"
@@ -89,15 +90,23 @@ class DaemonSessionTest : public PcscIntegrationTest {
     ASSERT_EQ(events_->waitForCardsIn({kReader0, kReader1}).size(), 2u) << events_->history();
   }
 
-  HttpReply post(const std::string& target, const json& body) {
+  // The application key and, once a session is open, its token.
+  api::testing::Headers sessionHeaders() const {
     auto headers = daemon_->appKeyHeader();
+    if (!sessionToken_.empty()) headers.push_back({"HCBridge-Session", sessionToken_});
+    return headers;
+  }
+  HttpReply post(const std::string& target, const json& body) {
+    auto headers = sessionHeaders();
     headers.push_back({"Content-Type", "application/json"});
     return fetch(daemon_->port(), "POST", target, headers, body.dump());
   }
   HttpReply openSession(const std::string& pin, bool confirmLastTry = false) {
     json body = {{"pin", pin}};
     if (confirmLastTry) body["confirmLastTry"] = true;
-    return post("/v1/practitioner/session", body);
+    HttpReply reply = post("/v1/practitioner/session", body);
+    if (reply.status == 201) sessionToken_ = reply.json().value("sessionToken", "");
+    return reply;
   }
   HttpReply authenticate(const std::string& nonce = kNonce) {
     return post("/v1/practitioner/authenticate", {{"challengeNonce", nonce}});
@@ -124,11 +133,12 @@ class DaemonSessionTest : public PcscIntegrationTest {
 
   std::unique_ptr<DaemonProcess> daemon_;
   std::unique_ptr<EventStream> events_;
+  std::string sessionToken_;
 };
 
 TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAssertions) {
   start("cps-demo");
-  EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", daemon_->appKeyHeader())),
+  EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", sessionHeaders())),
             "practitioner-session-required");
 
   const auto opened = openSession("1234");
@@ -138,7 +148,7 @@ TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAsserti
   EXPECT_EQ(opened.json()["certificate"]["revocationChecked"], true);
   EXPECT_TRUE(events_->waitFor("practitioner.session.opened", kReader1)) << events_->history();
 
-  const auto patient = fetch(daemon_->port(), "GET", "/v1/patient-card", daemon_->appKeyHeader());
+  const auto patient = fetch(daemon_->port(), "GET", "/v1/patient-card", sessionHeaders());
   ASSERT_EQ(patient.status, 200) << patient.body;
   EXPECT_TRUE(patient.json().contains("authenticity")) << patient.body;
 
@@ -199,7 +209,7 @@ TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAsserti
   X509_free(certificate);
 
   const auto closed =
-      fetch(daemon_->port(), "DELETE", "/v1/practitioner/session", daemon_->appKeyHeader());
+      fetch(daemon_->port(), "DELETE", "/v1/practitioner/session", sessionHeaders());
   EXPECT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(codeOf(authenticate()), "practitioner-session-required");
   expectAuditChainIntact();
@@ -218,6 +228,12 @@ TEST_F(DaemonSessionTest, WrongPinCountsDownThenTheLastTryNeedsConfirmation) {
   EXPECT_EQ(wrong.status, 403);
   EXPECT_EQ(codeOf(wrong), "pin-incorrect");
   EXPECT_EQ(wrong.json()["retriesLeft"], 2);
+  // The next attempt waits: 1 s after the first wrong PIN, 5 s after the second.
+  const auto tooSoon = openSession("97531");
+  EXPECT_EQ(tooSoon.status, 429) << tooSoon.body;
+  EXPECT_EQ(codeOf(tooSoon), "pin-attempt-too-soon");
+  EXPECT_EQ(tooSoon.header("Retry-After"), "1");
+  std::this_thread::sleep_for(1100ms);
   wrong = openSession("97531");
   EXPECT_EQ(wrong.json()["retriesLeft"], 1) << wrong.body;
   // One try left: the service refuses to send the PIN without confirmation.
@@ -225,6 +241,7 @@ TEST_F(DaemonSessionTest, WrongPinCountsDownThenTheLastTryNeedsConfirmation) {
   EXPECT_EQ(unconfirmed.status, 428) << unconfirmed.body;
   EXPECT_EQ(codeOf(unconfirmed), "pin-last-try");
   EXPECT_EQ(unconfirmed.json()["retriesLeft"], 1);
+  std::this_thread::sleep_for(5100ms);
   const auto confirmed = openSession("1234", true);
   EXPECT_EQ(confirmed.status, 201) << confirmed.body;
   // The wrong PINs appear nowhere: not in the log, not in the audit log.
@@ -253,7 +270,7 @@ TEST_F(DaemonSessionTest, RemovingThePractitionerCardClosesTheSession) {
   ASSERT_TRUE(closed) << events_->history();
   EXPECT_EQ((*closed)["data"]["reason"], "card-removed");
   EXPECT_EQ(codeOf(authenticate()), "practitioner-session-required");
-  EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", daemon_->appKeyHeader())),
+  EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", sessionHeaders())),
             "practitioner-session-required");
 }
 

@@ -9,6 +9,7 @@ Usage: openapi_responses_test.py PATH/TO/hcbridged   (exit 0 = all match)
 import base64
 import http.client
 import json
+import time
 import os
 import re
 import socket
@@ -167,6 +168,7 @@ with tempfile.TemporaryDirectory(prefix="hcbridged-openapi-") as folder:
             ("problem practitioner-session-required", "/v1/practitioner/authenticate", "POST",
              {"challengeNonce": nonce}),
             ("session", "/v1/practitioner/session", "POST", {"pin": "1234"}),
+            ("patient card accesses", "/v1/patient-card/accesses", "GET", None),
             ("problem nonce-invalid", "/v1/practitioner/authenticate", "POST",
              {"challengeNonce": "short"}),
             ("web eid token", "/v1/practitioner/authenticate", "POST", {"challengeNonce": nonce}),
@@ -174,7 +176,7 @@ with tempfile.TemporaryDirectory(prefix="hcbridged-openapi-") as folder:
              {"audience": "https://dmp.example", "nonce": nonce, "purpose": "curious"}),
             ("record access", "/v1/record-access", "POST",
              {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
-              "patient": "2790351215189"}),
+              "patient": "2790351215189", "pin": "1234"}),
             ("record access for a beneficiary of the card", "/v1/record-access", "POST",
              {"audience": "https://dmp.example", "nonce": nonce, "purpose": "normal",
               "beneficiary": 3}),
@@ -183,9 +185,15 @@ with tempfile.TemporaryDirectory(prefix="hcbridged-openapi-") as folder:
               "beneficiary": 9}),
             ("session closed", "/v1/practitioner/session", "DELETE", None),
         ]
+        headers = dict(bearer)
         for what, target, method, body in session_calls:
-            status, content_type, answer = request(port, target, bearer, method, body)
+            status, content_type, answer = request(port, target, headers, method, body)
             check(what, target, status, content_type, answer, method.lower())
+            if what == "problem pin-incorrect":
+                time.sleep(1.1)  # the service makes the next PIN attempt wait
+            if what == "session":
+                # The session is the opener's: its token goes with every call using it.
+                headers["HCBridge-Session"] = json.loads(answer)["sessionToken"]
         # An undeclared path: checked against any path's default answer, a Problem.
         status, content_type, body = request(port, "/v1/nothing", bearer)
         check("problem not-found", "/v1/status", status, content_type, body)

@@ -24,7 +24,7 @@
 export const DEFAULT_URL = 'http://localhost:8732';
 
 export class HcBridgeError extends Error {
-  constructor({ code, status = 0, title, detail = '', retriesLeft, cause }) {
+  constructor({code, status = 0, title, detail = '', retriesLeft, retryAfterSeconds, cause}) {
     super(detail ? `${title}: ${detail}` : title, cause ? { cause } : undefined);
     this.name = 'HcBridgeError';
     this.code = code; // stable identifier, e.g. 'pin-incorrect'
@@ -32,6 +32,8 @@ export class HcBridgeError extends Error {
     this.title = title; // short, for people
     this.detail = detail; // what to change
     if (retriesLeft !== undefined) this.retriesLeft = retriesLeft;
+    // pin-attempt-too-soon: how long the service makes the next PIN wait.
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -115,6 +117,7 @@ export class HcBridge {
   #reached = false; // an answer came: the browser lets this page through
   #resumers = new Set(); // watches paused while the permission is denied
   #prompt = null; // { answered, settle } while the browser asks the user
+  #sessionStore;  // where this tab keeps the practitioner session's token
 
   // url: where hcbridged listens. timeoutMs: per request (a card read or a
   // PIN check takes well under a second; a slow card a few).
@@ -123,8 +126,19 @@ export class HcBridge {
   // permission is still 'prompt': the browser is asking the user. error is
   // an HcBridgeError 'local-network-prompt' (show it), answered a Promise of
   // 'granted' or 'denied'. Meanwhile the request waits, without timeout.
-  constructor({ url = DEFAULT_URL, timeoutMs = 20000, promptAfterMs = 1000, onPermissionPrompt = () => {} } = {}) {
+  // sessionStore: where the practitioner session's token is kept, default
+  // this tab's sessionStorage: a reload resumes the session, another tab or
+  // page does not share it (the service refuses a session to anyone but
+  // its opener).
+  constructor({
+    url = DEFAULT_URL,
+    timeoutMs = 20000,
+    promptAfterMs = 1000,
+    onPermissionPrompt = () => {},
+    sessionStore = globalThis.sessionStorage ?? null,
+  } = {}) {
     this.url = url.replace(/\/+$/, '');
+    this.#sessionStore = sessionStore;
     this.timeoutMs = timeoutMs;
     this.promptAfterMs = promptAfterMs;
     this.onPermissionPrompt = onPermissionPrompt;
@@ -158,23 +172,45 @@ export class HcBridge {
     return this.#request('GET', '/v1/patient-card' + query({ reader, fields: fields?.join(',') }));
   }
 
+  // The patient's view: who accessed the data of the patient card in
+  // `reader` on this workstation ({reader, limit, accesses: [{time, action,
+  // caller, practitioner, fields, outcome, purpose, justification}]}).
+  // Needs this page's practitioner session and the card in a reader.
+  patientCardAccesses({reader} = {}) {
+    return this.#request('GET', '/v1/patient-card/accesses' + query({reader}));
+  }
+
   practitionerCard({ reader } = {}) {
     return this.#request('GET', '/v1/practitioner-card' + query({ reader }));
   }
 
   // Verifies the PIN on the practitioner card and proves the card. With one
-  // try left the service refuses with 'pin-last-try' until confirmLastTry.
+  // try left the service refuses with 'pin-last-try' until confirmLastTry;
+  // after a wrong PIN the next attempt must wait ('pin-attempt-too-soon',
+  // error.retryAfterSeconds). The session is this page's alone: the client
+  // keeps its token (not returned) and sends it with every call that uses it.
   // The caller should clear its PIN field right after this call.
-  openSession({ pin, confirmLastTry = false, reader } = {}) {
+  async openSession({pin, confirmLastTry = false, reader} = {}) {
     const body = { pin: String(pin ?? '') };
     if (confirmLastTry) body.confirmLastTry = true;
     if (reader) body.reader = reader;
-    return this.#request('POST', '/v1/practitioner/session', body);
+    const opened = await this.#request('POST', '/v1/practitioner/session', body);
+    const {sessionToken, ...session} = opened;
+    this.#storeSessionToken(sessionToken);
+    return session;
   }
 
-  closeSession() {
-    return this.#request('DELETE', '/v1/practitioner/session');
+  async closeSession() {
+    try {
+      return await this.#request('DELETE', '/v1/practitioner/session');
+    } finally {
+      this.#storeSessionToken(null);
+    }
   }
+
+  // Whether this tab holds a practitioner session token (the session may
+  // have ended since: its card left, the idle time passed).
+  get hasSession() { return Boolean(this.#sessionToken()); }
 
   // A Web eID authentication token for this page's origin and the server's nonce.
   authenticate(challengeNonce) {
@@ -182,14 +218,50 @@ export class HcBridge {
   }
 
   // A record-access assertion signed by the practitioner card. beneficiary:
-  // the rank of the person on a Carte Vitale (default: the holder).
-  recordAccess({ audience, nonce, purpose = 'normal', beneficiary, patient, justification, reader }) {
+  // the rank of the person on a Carte Vitale (default: the holder). patient:
+  // a patient without a card in a reader; the workstation's
+  // card_absent_access may then ask for the practitioner's pin
+  // ('pin-required'), or refuse ('patient-card-required').
+  recordAccess({
+    audience,
+    nonce,
+    purpose = 'normal',
+    beneficiary,
+    patient,
+    justification,
+    reader,
+    pin,
+    confirmLastTry
+  }) {
     const body = { audience, nonce, purpose };
     if (beneficiary !== undefined) body.beneficiary = beneficiary;
     if (patient !== undefined) body.patient = patient;
     if (justification !== undefined) body.justification = justification;
     if (reader !== undefined) body.reader = reader;
+    if (pin !== undefined) body.pin = String(pin);
+    if (confirmLastTry) body.confirmLastTry = true;
     return this.#request('POST', '/v1/record-access', body);
+  }
+
+  #sessionKey() { return `hcbridge.session ${this.url}`; }
+
+  #sessionToken() {
+    try {
+      return this.#sessionStore?.getItem(this.#sessionKey()) ?? null;
+    } catch {
+      return null;  // storage disabled: the session lasts as long as the page
+    }
+  }
+
+  #storeSessionToken(token) {
+    try {
+      if (token)
+        this.#sessionStore?.setItem(this.#sessionKey(), token);
+      else
+        this.#sessionStore?.removeItem(this.#sessionKey());
+    } catch {
+      // storage disabled or full: the session then needs the PIN after a reload
+    }
   }
 
   // Live events ({type, data}: reader.added, card.inserted, card.removed,
@@ -264,6 +336,8 @@ export class HcBridge {
         } catch {
           return; // not an event: ignore rather than break the page
         }
+        if (event?.type === 'practitioner.session.closed')
+          this.#storeSessionToken(null);  // one at a time
         if (event && typeof event.type === 'string') onEvent(event);
       };
       current.onclose = async () => {
@@ -388,12 +462,17 @@ export class HcBridge {
       // A non-JSON answer is reported below with its status.
     }
     if (response.ok) return json;
+    // Another opener's session, or ours ended: the token is of no more use.
+    if (json?.code === 'session-not-yours' || json?.code === 'practitioner-session-required') {
+      this.#storeSessionToken(null);
+    }
     throw new HcBridgeError({
       code: json?.code ?? `http-${response.status}`,
       status: response.status,
       title: json?.title ?? `hcbridged answered ${response.status}`,
       detail: json?.detail ?? '',
       retriesLeft: json?.retriesLeft,
+      retryAfterSeconds: json?.retryAfterSeconds,
     });
   }
 
@@ -413,6 +492,18 @@ export class HcBridge {
       const outcome = await this.#fetchOnce(method, path, body, mode, method === 'GET' && attempt === 0);
       if (outcome !== RESEND) return outcome;
     }
+  }
+
+  // The session's token goes only with the calls that use the session: a
+  // custom header makes the browser send a preflight first, which the other
+  // calls (and the opaque probe of diagnose()) should not need.
+  #headers(path, body, mode) {
+    const headers = body === undefined ? {} : {'Content-Type': 'application/json'};
+    const token = mode === 'cors' && SESSION_PATHS.some((p) => path.startsWith(p)) ?
+        this.#sessionToken() :
+        null;
+    if (token) headers['HCBridge-Session'] = token;
+    return headers;
   }
 
   async #fetchOnce(method, path, body, mode, mayResend) {
@@ -446,7 +537,7 @@ export class HcBridge {
         signal: abort.signal,
         cache: 'no-store',
         credentials: 'omit',
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        headers: this.#headers(path, body, mode),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (failure) {
@@ -461,6 +552,9 @@ export class HcBridge {
     }
   }
 }
+
+// The endpoints that use the practitioner session (docs/web-client.md).
+const SESSION_PATHS = ['/v1/patient-card', '/v1/practitioner/', '/v1/record-access'];
 
 // A request the prompt held after it was answered: how long to wait before
 // sending it again; and the marker of such a request.

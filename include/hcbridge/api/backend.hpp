@@ -142,6 +142,30 @@ struct SessionOpened {
   CheckedCertificate certificate;
   std::chrono::system_clock::time_point openedAt;
   std::chrono::seconds idleTimeout{0};
+  // The opener's key to the session (base64url of 32 random bytes): sent
+  // back in HCBridge-Session by every call that uses the session. Only the
+  // opener ever sees it; the service keeps its hash.
+  std::string sessionToken;
+};
+
+// Who asks, as the API admitted them: what a practitioner session is bound to.
+struct SessionCaller {
+  std::string identity;              // "origin https://..." or "app NAME"
+  std::optional<std::uint32_t> uid;  // the local user of the client's process, when known
+};
+
+// The one rule for "the same caller": the same admitted identity and the
+// same, known, local user. A user the service could not find matches nobody:
+// a blind check must refuse, never pass.
+inline bool sameCaller(const SessionCaller& a, const SessionCaller& b) {
+  return a.identity == b.identity && a.uid.has_value() && b.uid.has_value() && *a.uid == *b.uid;
+}
+
+// A claim on the open practitioner session: the token its opener was given
+// (header HCBridge-Session) and who sends it. Both must match the opener's.
+struct SessionClaim {
+  SessionCaller caller;
+  std::string token;  // empty when the header was missing
 };
 
 // Called exactly once, on any thread: error is null on success.
@@ -153,6 +177,7 @@ using SessionCloseHandler = std::function<void(std::exception_ptr error, bool wa
 using WebEidTokenHandler = std::function<void(std::exception_ptr error, nlohmann::json token)>;
 
 struct SessionOpenRequest {
+  SessionCaller caller;  // who opens it: the session is theirs alone
   SecretBytes pin;
   // Must be true to send the PIN when the card has one try left.
   bool confirmLastTry = false;
@@ -161,6 +186,11 @@ struct SessionOpenRequest {
 
 // The card-facing part of a record-access request; the API checked its syntax.
 struct RecordAccessRequest {
+  SessionClaim session;
+  // card_absent_access "pin": a record access for a patient whose card is
+  // not in a reader carries the practitioner's PIN, verified for it alone.
+  std::optional<SecretBytes> pin;
+  bool confirmLastTry = false;
   std::string audience;
   std::string nonce;
   std::string purpose;                 // normal | bris_de_glace | centre_15
@@ -201,19 +231,27 @@ class Backend {
   // The open practitioner session, if any: a label of the practitioner
   // (card type and professional id, for the audit log).
   virtual std::optional<std::string> practitionerSession() const = 0;
+  // The open session's label when `claim` is its opener's; throws
+  // practitioner-session-required (none open) or session-not-yours.
+  virtual std::string claimPractitionerSession(const SessionClaim& claim) const = 0;
 
   // Validates the practitioner card's certificate, sends the PIN once (never
   // retried), proves the card holds the certificate's key, and opens the
-  // session. Errors: pin-incorrect (retriesLeft), pin-last-try, pin-blocked,
-  // certificate-*, card-signature-invalid, card-*.
+  // session, bound to request.caller. Errors: session-busy (another caller's
+  // session is open), pin-attempt-too-soon, pin-incorrect (retriesLeft),
+  // pin-last-try, pin-blocked, certificate-*, card-signature-invalid, card-*.
   virtual void openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) = 0;
-  // Closes the session and resets the card so its PIN state is gone.
-  virtual void closePractitionerSession(SessionCloseHandler done) = 0;
+  // Closes the session (when `claim` is its opener's) and resets the card so
+  // its PIN state is gone.
+  virtual void closePractitionerSession(SessionClaim claim, SessionCloseHandler done) = 0;
   // The Web eID authentication token for origin + challengeNonce, signed by
-  // the card in the open session.
-  virtual void authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                        WebEidTokenHandler done) = 0;
-  // A record-access assertion signed by the card in the open session.
+  // the card in the open session (when `claim` is its opener's).
+  virtual void authenticatePractitioner(SessionClaim claim, std::string origin,
+                                        std::string challengeNonce, WebEidTokenHandler done) = 0;
+  // A record-access assertion signed by the card in the open session (when
+  // request.session is its opener's). A patient given without a card in a
+  // reader follows card_absent_access: the PIN verified again, the session
+  // alone, or patient-card-required.
   virtual void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) = 0;
 
   // The listener first receives the current state as events (reader.added

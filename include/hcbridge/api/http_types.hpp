@@ -3,6 +3,7 @@
 // and routing stay free of Beast: fast to build, easy to test and fuzz.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ struct Request {
   std::string target;  // origin-form: "/v1/patient-card?reader=...&fields=..."
   std::vector<Header> headers;
   std::string body;
+  // The local user owning the client's socket, when the server found it
+  // (Linux, loopback): what binds a practitioner session to its user.
+  std::optional<std::uint32_t> peerUid = std::nullopt;
 };
 
 struct Response {

@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "hcbridge/api/backend.hpp"
+#include "hcbridge/audit_access.hpp"
 #include "hcbridge/card_model.hpp"
 
 namespace hcbridge::api {
@@ -24,5 +25,7 @@ nlohmann::json practitionerIdentityJson(const PractitionerCard& card);
 nlohmann::json toJson(const SessionOpened& session);
 // {"type": "card.inserted", "data": {...}}
 nlohmann::json toJson(const ServiceEvent& event);
+// One line of the patient's view: when, which app, which practitioner, what, why.
+nlohmann::json toJson(const AuditAccess& access);
 
 }  // namespace hcbridge::api

@@ -56,6 +56,7 @@ using KeyCheck = std::function<std::optional<std::string>(std::string_view key)>
 struct Caller {
   std::optional<std::string> origin;  // browser caller; empty for an application
   std::string app;                    // application name when origin is empty
+  std::optional<std::uint32_t> uid;   // the local user of the client's process, when known
   // "origin https://app.example" or "app NAME", for the audit and request logs.
   std::string identity() const;
 };

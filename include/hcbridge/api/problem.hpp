@@ -43,6 +43,9 @@ struct Problem {
   std::string title;   // short, human, the same for every occurrence of the id
   std::string detail;  // this occurrence: what went wrong and what to change
   std::optional<int> retriesLeft;
+  // When trying again later helps (pin-attempt-too-soon): body field
+  // "retryAfterSeconds" and the Retry-After header.
+  std::optional<long> retryAfterSeconds;
   // For the request log only (Response::logNote): what fromException caught
   // when the detail is generic or the JSON library's, e.g.
   // "json.exception.type_error.302".
@@ -50,8 +53,8 @@ struct Problem {
 
   static Problem of(ApiProblem problem, std::string detail);
   static Problem of(Errc code, std::string detail);
-  // hcbridge::Error (and PinError's retriesLeft); anything else is "internal"
-  // with a generic detail, so no exception text of unknown origin leaks out.
+  // hcbridge::Error (and PinError's retriesLeft, RetryLaterError's wait); anything else is
+  // "internal" with a generic detail, so no exception text of unknown origin leaks out.
   static Problem fromException(std::exception_ptr error);
 
   std::string typeUri() const;

@@ -22,7 +22,8 @@ using HandledRequestHandler = std::function<void(HandledRequest)>;
 
 class RequestHandler {
  public:
-  RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit);
+  RequestHandler(Backend& backend, Policy policy, KeyCheck checkKey, AuditSink audit,
+                 AccessHistory history = {});
 
   // done is called once; on a backend thread when the backend completes there.
   void handle(const Request& request, HandledRequestHandler done);

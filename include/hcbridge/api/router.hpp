@@ -14,8 +14,11 @@
 #include "hcbridge/api/backend.hpp"
 #include "hcbridge/api/http_types.hpp"
 #include "hcbridge/api/policy.hpp"
+#include "hcbridge/audit_access.hpp"
 
 namespace hcbridge::api {
+
+struct BodyWithPin;  // a request body with its PIN taken out (src/api/pin_field.hpp)
 
 // One line of the audit log: who read what, never the values.
 struct AuditEntry {
@@ -29,6 +32,10 @@ struct AuditEntry {
 };
 using AuditSink = std::function<void(const AuditEntry&)>;
 
+// The patient's view: the audit log's lines about one card (by its serial
+// hash), oldest first. Empty function: the view is not offered.
+using AccessHistory = std::function<std::vector<AuditAccess>(const std::string& cardSerialHash)>;
+
 // Called once, possibly on a backend thread.
 using ResponseHandler = std::function<void(Response)>;
 
@@ -38,24 +45,36 @@ using ResponseHandler = std::function<void(Response)>;
 void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
                    const ResponseHandler& done);
 
+// The header that carries the practitioner session's token.
+inline constexpr std::string_view kSessionHeader = "HCBridge-Session";
+
+// The caller's claim on the practitioner session: who asks and the token it sent.
+SessionClaim sessionClaim(const Request& request, const Caller& caller);
+
 // The OpenAPI 3.1 document served at /v1/openapi.json (embedded at build time).
 std::string_view openApiDocument();
 
 class Router {
  public:
   // Takes from the policy: requirePractitionerSession, limits, appOrigins.
-  Router(Backend& backend, const Policy& policy, AuditSink audit);
+  Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHistory history = {});
 
   void route(const Request& request, const Caller& caller, ResponseHandler done);
 
  private:
   void patientCard(const Request& request, const Caller& caller, ResponseHandler done);
   void practitionerCard(const Request& request, ResponseHandler done);
+  // The backend's patient-card read; a synchronous throw arrives as a failure.
+  void readPatientCard(std::optional<std::string> reader, CardReadHandler done);
+  // GET /v1/patient-card/accesses: who accessed this card's data here.
+  void patientCardAccesses(const Request& request, const Caller& caller, ResponseHandler done);
   // session_routes.cpp
-  void openSession(nlohmann::json& body, const Caller& caller, ResponseHandler done);
-  void closeSession(const Caller& caller, ResponseHandler done);
-  void authenticate(const nlohmann::json& body, const Caller& caller, ResponseHandler done);
-  void recordAccess(const nlohmann::json& body, const Caller& caller, ResponseHandler done);
+  void openSession(BodyWithPin& body, const Caller& caller, ResponseHandler done);
+  void closeSession(SessionClaim claim, const Caller& caller, ResponseHandler done);
+  void authenticate(const nlohmann::json& body, SessionClaim claim, const Caller& caller,
+                    ResponseHandler done);
+  void recordAccess(BodyWithPin& body, SessionClaim claim, const Caller& caller,
+                    ResponseHandler done);
   // The origin a token is bound to: the browser's Origin, or the native
   // application's configured one. Throws Error(OriginInvalid).
   std::string tokenOrigin(const Caller& caller) const;
@@ -65,6 +84,7 @@ class Router {
   Limits limits_;
   std::map<std::string, std::string> appOrigins_;
   AuditSink audit_;
+  AccessHistory history_;
 };
 
 }  // namespace hcbridge::api

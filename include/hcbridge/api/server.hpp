@@ -34,7 +34,7 @@ class Server {
   // logs it. Throws hcbridge::Error(ConnectionFailed) when 127.0.0.1 cannot
   // be bound.
   Server(boost::asio::io_context& io, Backend& backend, Policy policy, KeyCheck checkKey,
-         AuditSink audit, LogSink log);
+         AuditSink audit, LogSink log, AccessHistory history = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -45,8 +45,9 @@ std::vector<TcpSocketRow> parseTcpTable(std::string_view text);
 std::vector<TcpSocketRow> readTcpTables();
 
 // The owner of the socket at the other end of our connection `self` -> `peer`:
-// the row whose local end is `peer` and remote end is `self`. nullopt when
-// no such socket is listed (another network namespace, gone meanwhile).
+// the established row whose local end is `peer` and remote end is `self`.
+// nullopt when no such socket is listed (another network namespace, gone
+// meanwhile, /proc unreadable).
 std::optional<std::uint32_t> tcpPeerOwner(const std::vector<TcpSocketRow>& rows,
                                           const TcpEndpoint& self, const TcpEndpoint& peer);
 

@@ -40,11 +40,12 @@ class CardService : public api::Backend {
   void readPatientCard(std::optional<std::string> reader, api::CardReadHandler done) override;
   void readPractitionerCard(std::optional<std::string> reader, api::CardReadHandler done) override;
   std::optional<std::string> practitionerSession() const override;
+  std::string claimPractitionerSession(const api::SessionClaim& claim) const override;
   void openPractitionerSession(api::SessionOpenRequest request,
                                api::SessionOpenHandler done) override;
-  void closePractitionerSession(api::SessionCloseHandler done) override;
-  void authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                api::WebEidTokenHandler done) override;
+  void closePractitionerSession(api::SessionClaim claim, api::SessionCloseHandler done) override;
+  void authenticatePractitioner(api::SessionClaim claim, std::string origin,
+                                std::string challengeNonce, api::WebEidTokenHandler done) override;
   void issueRecordAccess(api::RecordAccessRequest request, api::RecordAccessHandler done) override;
   std::unique_ptr<api::Subscription> subscribe(
       std::function<void(const api::ServiceEvent&)> listener) override;
@@ -56,6 +57,8 @@ class CardService : public api::Backend {
  private:
   void readCard(CardKind kind, std::optional<std::string> reader, api::CardReadHandler done);
   api::PatientAuthenticity patientAuthenticity(const std::string& reader, const CachedCard& card);
+  // Throws patient-card-required or pin-required as card_absent_access says.
+  void checkCardAbsentAccess(const api::RecordAccessRequest& request) const;
 
   const DriverRegistry& registry_;
   const std::string transportLabel_;

@@ -1,5 +1,7 @@
 #include "fake_backend.hpp"
 
+#include "hcbridge/error.hpp"
+
 namespace hcbridge::api::testing {
 
 namespace {
@@ -62,7 +64,18 @@ void FakeBackend::readPractitionerCard(std::optional<std::string> reader, CardRe
   complete(practitionerCard, std::move(reader), std::move(done));
 }
 
+std::string FakeBackend::claimPractitionerSession(const SessionClaim& claim) const {
+  claims.push_back(claim);
+  if (!session) throw Error(Errc::SessionRequired, "no practitioner session is open");
+  if (!sessionToken.empty() &&
+      (claim.token != sessionToken || (sessionOwner && !sameCaller(claim.caller, *sessionOwner)))) {
+    throw Error(Errc::SessionNotYours, "the session is another caller's");
+  }
+  return *session;
+}
+
 void FakeBackend::openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) {
+  lastOpener = request.caller;
   lastPinLength = request.pin.size();
   const ByteView pin = request.pin.view();
   lastPinWasExpected = std::string(pin.begin(), pin.end()) == expectedPin;
@@ -71,25 +84,46 @@ void FakeBackend::openPractitionerSession(SessionOpenRequest request, SessionOpe
   SessionOpened opened;
   opened.practitioner.surname = "TEST";
   opened.reader = "R1";
+  opened.sessionToken = sessionToken;
   done(nullptr, std::move(opened));
 }
 
-void FakeBackend::closePractitionerSession(SessionCloseHandler done) {
+void FakeBackend::closePractitionerSession(SessionClaim claim, SessionCloseHandler done) {
   if (sessionError) return done(sessionError, false);
+  if (session) {
+    try {
+      claimPractitionerSession(claim);
+    } catch (const Error&) {
+      return done(std::current_exception(), false);
+    }
+  }
   done(nullptr, session.has_value());
 }
 
-void FakeBackend::authenticatePractitioner(std::string origin, std::string challengeNonce,
-                                           WebEidTokenHandler done) {
+void FakeBackend::authenticatePractitioner(SessionClaim claim, std::string origin,
+                                           std::string challengeNonce, WebEidTokenHandler done) {
   lastOrigin = std::move(origin);
   lastNonce = std::move(challengeNonce);
   if (sessionError) return done(sessionError, nullptr);
+  try {
+    claimPractitionerSession(claim);
+  } catch (const Error&) {
+    return done(std::current_exception(), nullptr);
+  }
   done(nullptr, {{"format", "web-eid:1.0"}, {"algorithm", "RS256"}});
 }
 
 void FakeBackend::issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) {
-  lastRecordAccess = request;
+  lastRecordAccessPinLength = request.pin ? request.pin->size() : 0;
+  request.pin.reset();
+  const SessionClaim claim = request.session;
+  lastRecordAccess = std::move(request);
   if (sessionError) return done(sessionError, {});
+  try {
+    claimPractitionerSession(claim);
+  } catch (const Error&) {
+    return done(std::current_exception(), {});
+  }
   done(nullptr, {"a.b.c", {{"jti", "J1"}, {"patient", {{"idType", "given"}}}}, serialHash});
 }
 

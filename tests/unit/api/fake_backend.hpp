@@ -23,10 +23,13 @@ class FakeBackend : public Backend {
   void readPatientCard(std::optional<std::string> reader, CardReadHandler done) override;
   void readPractitionerCard(std::optional<std::string> reader, CardReadHandler done) override;
   std::optional<std::string> practitionerSession() const override { return session; }
+  // Refuses as the service does when sessionToken is set: a claim needs that
+  // token and (when sessionOwner is set) that caller. Records every claim.
+  std::string claimPractitionerSession(const SessionClaim& claim) const override;
   // Synchronous; fail with sessionError when set.
   void openPractitionerSession(SessionOpenRequest request, SessionOpenHandler done) override;
-  void closePractitionerSession(SessionCloseHandler done) override;
-  void authenticatePractitioner(std::string origin, std::string challengeNonce,
+  void closePractitionerSession(SessionClaim claim, SessionCloseHandler done) override;
+  void authenticatePractitioner(SessionClaim claim, std::string origin, std::string challengeNonce,
                                 WebEidTokenHandler done) override;
   void issueRecordAccess(RecordAccessRequest request, RecordAccessHandler done) override;
   std::unique_ptr<Subscription> subscribe(
@@ -42,6 +45,10 @@ class FakeBackend : public Backend {
   PractitionerCard practitionerCard;
   std::string serialHash = "c0ffee-serial-hash";
   std::optional<std::string> session = std::string("Dr Test");
+  std::string sessionToken;                   // empty: any claim is the opener's
+  std::optional<SessionCaller> sessionOwner;  // set: only this caller's claims are
+  mutable std::vector<SessionClaim> claims;   // every claim checked, in order
+  std::optional<SessionCaller> lastOpener;
   std::exception_ptr readError;
   std::chrono::milliseconds readDelay{0};  // > 0: complete on another thread after it
   std::atomic<int> cardReads{0};
@@ -53,7 +60,8 @@ class FakeBackend : public Backend {
   bool lastConfirmLastTry = false;
   std::string lastOrigin;
   std::string lastNonce;
-  std::optional<RecordAccessRequest> lastRecordAccess;
+  std::optional<RecordAccessRequest> lastRecordAccess;  // without its PIN
+  std::size_t lastRecordAccessPinLength = 0;            // 0: no PIN was sent
 
  private:
   class FakeSubscription;

@@ -133,7 +133,7 @@ TEST_F(PolicyTest, PreflightForAllowedOriginIsAnswered) {
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Methods"),
             "GET, POST, DELETE, OPTIONS");
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Headers"),
-            "Authorization, Content-Type");
+            "Authorization, Content-Type, HCBridge-Session");
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Max-Age"), "600");
   EXPECT_EQ(singleHeader(a.response.headers, "Access-Control-Allow-Private-Network"), std::nullopt);
 }

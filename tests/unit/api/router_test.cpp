@@ -168,9 +168,9 @@ TEST_F(RouterTest, OpenApiDocumentListsExactlyTheEndpoints) {
   std::sort(paths.begin(), paths.end());
   EXPECT_EQ(paths,
             (std::vector<std::string>{"/v1/events", "/v1/openapi.json", "/v1/patient-card",
-                                      "/v1/practitioner-card", "/v1/practitioner/authenticate",
-                                      "/v1/practitioner/session", "/v1/readers",
-                                      "/v1/record-access", "/v1/status"}));
+                                      "/v1/patient-card/accesses", "/v1/practitioner-card",
+                                      "/v1/practitioner/authenticate", "/v1/practitioner/session",
+                                      "/v1/readers", "/v1/record-access", "/v1/status"}));
   EXPECT_TRUE(doc["components"]["securitySchemes"].contains("appKey"));
   // Every documented endpoint is routed: GET answers (events with a hint to
   // upgrade, POST-only endpoints with 405), never 404.

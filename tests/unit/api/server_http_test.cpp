@@ -119,7 +119,8 @@ TEST_F(ServerTest, PreflightAllowedAndRefused) {
   EXPECT_EQ(allowed.status, 204);
   EXPECT_EQ(allowed.header("Access-Control-Allow-Origin"), kOrigin);
   EXPECT_EQ(allowed.header("Access-Control-Allow-Private-Network"), "true");
-  EXPECT_EQ(allowed.header("Access-Control-Allow-Headers"), "Authorization, Content-Type");
+  EXPECT_EQ(allowed.header("Access-Control-Allow-Headers"),
+            "Authorization, Content-Type, HCBridge-Session");
   EXPECT_TRUE(allowed.body.empty());
 
   const auto refused = fetch(port(), "OPTIONS", "/v1/patient-card",

@@ -43,7 +43,8 @@ class SessionRoutesTest : public ::testing::Test {
   // As the native application "pharmacy" (no Origin), or as a browser page
   // of kBrowser when fromBrowser.
   HandledRequest send(const std::string& method, const std::string& target,
-                      const std::string& body = {}, bool fromBrowser = false) {
+                      const std::string& body = {}, bool fromBrowser = false,
+                      std::vector<Header> extraHeaders = {}) {
     RequestHandler handler(
         backend_, policy_,
         [](std::string_view key) -> std::optional<std::string> {
@@ -53,7 +54,8 @@ class SessionRoutesTest : public ::testing::Test {
         [this](const AuditEntry& e) {
           if (auditFails_) throw std::runtime_error("disk full");
           audit_.push_back(e);
-        });
+        },
+        history_);
     std::vector<Header> headers = {{"Host", "localhost:8971"}};
     if (fromBrowser) {
       headers.push_back({"Origin", kBrowser});
@@ -61,9 +63,11 @@ class SessionRoutesTest : public ::testing::Test {
       headers.push_back({"Authorization", "Bearer k"});
     }
     if (!body.empty()) headers.push_back({"Content-Type", "application/json"});
+    for (Header& header : extraHeaders) headers.push_back(std::move(header));
     std::optional<HandledRequest> result;
-    handler.handle({method, target, std::move(headers), body},
-                   [&](HandledRequest handled) { result = std::move(handled); });
+    Request request{method, target, std::move(headers), body};
+    request.peerUid = peerUid_;
+    handler.handle(request, [&](HandledRequest handled) { result = std::move(handled); });
     EXPECT_TRUE(result) << "the fake completes synchronously";
     return result.value_or(HandledRequest{});
   }
@@ -89,6 +93,20 @@ class SessionRoutesTest : public ::testing::Test {
 
   FakeBackend backend_;
   Policy policy_;
+  std::optional<std::uint32_t> peerUid_ = 1000;  // the local user the server found
+  std::vector<std::string> historyAskedFor_;     // the serial hashes the patient's view looked up
+  AccessHistory history_ = [this](const std::string& hash) {
+    historyAskedFor_.push_back(hash);
+    AuditAccess access;
+    access.time = "2026-12-04T10:00:00.000Z";
+    access.action = "record-access.issue";
+    access.caller = "origin https://dmp.example";
+    access.practitioner = "cps 10101201234";
+    access.outcome = "ok";
+    access.purpose = "bris_de_glace";
+    access.justification = "unconscious";
+    return std::vector<AuditAccess>{access};
+  };
   std::vector<AuditEntry> audit_;
   bool auditFails_ = false;
 };
@@ -452,6 +470,146 @@ TEST_F(SessionRoutesTest, TheBodiesMustBeJsonObjects) {
   }
   EXPECT_EQ(backend_.lastNonce, "");
   EXPECT_FALSE(backend_.lastRecordAccess);
+}
+
+// ---------------------------------------------------------------- the session's owner
+
+TEST_F(SessionRoutesTest, OpeningBindsTheSessionToTheCallerAndAnswersItsToken) {
+  backend_.sessionToken = "T0k3n";
+  const auto handled = post("/v1/practitioner/session", {{"pin", "1234"}}, /*fromBrowser=*/true);
+  EXPECT_EQ(handled.response.status, 201);
+  EXPECT_EQ(parsed(handled)["sessionToken"], "T0k3n");
+  ASSERT_TRUE(backend_.lastOpener);
+  EXPECT_EQ(backend_.lastOpener->identity, "origin " + kBrowser);
+  EXPECT_EQ(backend_.lastOpener->uid, 1000u);
+  EXPECT_EQ(flatten(onlyAuditLine()).find("T0k3n"), std::string::npos);
+}
+
+// Issue 14, attack 3: another origin (or application, or user) using the
+// session someone else opened. Every call that uses it needs the token and
+// the opener's identity; the refusal is audited and reaches no card.
+TEST_F(SessionRoutesTest, EveryCallThatUsesTheSessionNeedsItsTokenFromItsOpener) {
+  backend_.sessionToken = "T0k3n";
+  backend_.sessionOwner = SessionCaller{"origin " + kBrowser, 1000};
+  policy_.appOrigins = {{"pharmacy", "https://pharmacy.example"}};  // refused for the session only
+  const Header token{"HCBridge-Session", "T0k3n"};
+  struct Call {
+    std::string method, target;
+    json body;
+  };
+  json recordForPatient = recordBody();
+  recordForPatient["patient"] = "1850375123456";
+  const std::vector<Call> calls = {
+      {"GET", "/v1/patient-card", nullptr},
+      {"POST", "/v1/practitioner/authenticate", {{"challengeNonce", kNonce}}},
+      {"POST", "/v1/record-access", recordBody()},
+      {"POST", "/v1/record-access", recordForPatient},
+      {"DELETE", "/v1/practitioner/session", nullptr},
+  };
+  for (const Call& call : calls) {
+    SCOPED_TRACE(call.method + " " + call.target);
+    const std::string body = call.body.is_null() ? "" : call.body.dump();
+    const auto attempt = [&](bool fromBrowser, std::vector<Header> headers) {
+      audit_.clear();
+      backend_.cardReads = 0;
+      return send(call.method, call.target, body, fromBrowser, std::move(headers));
+    };
+    // No token; a wrong one; the token twice; the token from the application; from another user.
+    const std::vector<std::pair<bool, std::vector<Header>>> refused = {
+        {true, {}},
+        {true, {{"HCBridge-Session", "guess"}}},
+        {true, {token, token}},
+        {false, {token}},
+    };
+    for (const auto& [fromBrowser, headers] : refused) {
+      const auto handled = attempt(fromBrowser, headers);
+      EXPECT_EQ(handled.response.status, 403);
+      EXPECT_EQ(code(handled), "session-not-yours");
+      EXPECT_EQ(onlyAuditLine().outcome, "session-not-yours");
+      EXPECT_EQ(backend_.cardReads, 0);
+    }
+    peerUid_ = 1001;
+    EXPECT_EQ(code(attempt(true, {token})), "session-not-yours");
+    peerUid_ = 1000;
+    const auto allowed = attempt(true, {token});
+    EXPECT_EQ(allowed.response.status, 200) << allowed.response.body;
+    EXPECT_EQ(onlyAuditLine().outcome, "ok");
+  }
+}
+
+TEST_F(SessionRoutesTest, ARecordAccessPinIsTakenAwayAndNeverAudited) {
+  json body = recordBody();
+  body["patient"] = "1850375123456";
+  body["pin"] = "4321";
+  body["confirmLastTry"] = true;
+  const auto handled = post("/v1/record-access", body, /*fromBrowser=*/true);
+  EXPECT_EQ(handled.response.status, 200) << handled.response.body;
+  EXPECT_EQ(backend_.lastRecordAccessPinLength, 4u);
+  ASSERT_TRUE(backend_.lastRecordAccess);
+  EXPECT_TRUE(backend_.lastRecordAccess->confirmLastTry);
+  const AuditEntry& entry = onlyAuditLine();
+  EXPECT_EQ(flatten(entry).find("4321"), std::string::npos) << flatten(entry);
+  EXPECT_EQ(entry.details.at("patientCard"), "absent");
+  EXPECT_EQ(entry.details.at("practitionerProof"), "pin");
+
+  audit_.clear();
+  body["pin"] = 4321;
+  const auto refused = post("/v1/record-access", body, /*fromBrowser=*/true);
+  EXPECT_EQ(code(refused), "bad-request");
+  EXPECT_EQ(refused.response.body.find("4321"), std::string::npos);
+}
+
+TEST_F(SessionRoutesTest, APinAttemptTooSoonSaysWhenToRetry) {
+  backend_.sessionError = std::make_exception_ptr(RetryLaterError(
+      Errc::PinAttemptTooSoon, std::chrono::seconds(5), "a wrong PIN was sent moments ago"));
+  const auto handled = post("/v1/practitioner/session", {{"pin", "1234"}});
+  EXPECT_EQ(handled.response.status, 429);
+  EXPECT_EQ(code(handled), "pin-attempt-too-soon");
+  EXPECT_EQ(parsed(handled)["retryAfterSeconds"], 5);
+  const auto retryAfter = singleHeader(handled.response.headers, "Retry-After");
+  ASSERT_TRUE(retryAfter);
+  EXPECT_EQ(*retryAfter, "5");
+}
+
+// ---------------------------------------------------------------- the patient's view
+
+TEST_F(SessionRoutesTest, ThePatientSeesWhoAccessedTheirCardsDataHere) {
+  backend_.sessionToken = "T0k3n";
+  backend_.sessionOwner = SessionCaller{"origin " + kBrowser, 1000};
+  const auto shown = send("GET", "/v1/patient-card/accesses?reader=Reader%20A", "", true,
+                          {{"HCBridge-Session", "T0k3n"}});
+  ASSERT_EQ(shown.response.status, 200) << shown.response.body;
+  EXPECT_EQ(historyAskedFor_, std::vector<std::string>{backend_.serialHash});
+  const json accesses = parsed(shown)["accesses"];
+  ASSERT_EQ(accesses.size(), 1u);
+  EXPECT_EQ(accesses[0]["practitioner"], "cps 10101201234");
+  EXPECT_EQ(accesses[0]["purpose"], "bris_de_glace");
+  EXPECT_EQ(accesses[0]["justification"], "unconscious");
+  EXPECT_EQ(accesses[0]["caller"], "origin https://dmp.example");
+  EXPECT_EQ(backend_.requestedReaders().back(), "Reader A");
+  // Showing the accesses is an access too.
+  const AuditEntry& entry = onlyAuditLine();
+  EXPECT_EQ(entry.action, "patient-card.accesses");
+  EXPECT_EQ(entry.cardSerialHash, backend_.serialHash);
+  EXPECT_EQ(entry.outcome, "ok");
+}
+
+TEST_F(SessionRoutesTest, ThePatientsViewIsTheSessionOwnersAlone) {
+  backend_.sessionToken = "T0k3n";
+  backend_.sessionOwner = SessionCaller{"origin " + kBrowser, 1000};
+  for (const bool fromBrowser : {true, false}) {
+    audit_.clear();
+    const auto refused = send("GET", "/v1/patient-card/accesses", "", fromBrowser,
+                              {{"HCBridge-Session", fromBrowser ? "guess" : "T0k3n"}});
+    EXPECT_EQ(code(refused), "session-not-yours");
+    EXPECT_EQ(onlyAuditLine().outcome, "session-not-yours");
+  }
+  EXPECT_TRUE(historyAskedFor_.empty());
+  EXPECT_EQ(backend_.cardReads, 0);
+  audit_.clear();
+  EXPECT_EQ(code(send("GET", "/v1/patient-card/accesses?fields=x", "", true,
+                      {{"HCBridge-Session", "T0k3n"}})),
+            "bad-request");
 }
 
 }  // namespace

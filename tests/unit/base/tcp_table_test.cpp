@@ -21,7 +21,10 @@ constexpr std::string_view kTcp4 =
     "   1: 0100007F:9C40 0100007F:221C 01 00000000:00000000 00:00000000 00000000  1000        0 "
     "222 1 0000000000000000 20 4 30 10 -1\n"
     "   2: 0100007F:221C 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 "
-    "333 1 0000000000000000 20 4 30 10 -1\n";
+    "333 1 0000000000000000 20 4 30 10 -1\n"
+    // An earlier connection from port 40001, closed: TIME_WAIT (06), listed with uid 0.
+    "   3: 0100007F:9C41 0100007F:221C 06 00000000:00000000 03:00000F9B 00000000     0        0 "
+    "0 3 0000000000000000\n";
 
 // [::1]:8732 listening, uid 0, as the kernel prints it on little-endian.
 constexpr std::string_view kTcp6 =
@@ -44,7 +47,7 @@ bool littleEndian() {
 TEST(TcpTable, ParsesEveryRowOfTheIpv4Table) {
   if (!littleEndian()) GTEST_SKIP() << "the captured tables are little-endian";
   const auto rows = parseTcpTable(kTcp4);
-  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[0].state, kTcpListen);
   EXPECT_EQ(rows[0].local, loopback4(8732));
   EXPECT_EQ(rows[0].inode, 111u);
@@ -68,7 +71,9 @@ TEST(TcpTable, FindsTheOwnerOfThePeerSocketNotOurOwn) {
   const auto rows = parseTcpTable(kTcp4);
   EXPECT_EQ(tcpPeerOwner(rows, loopback4(8732), loopback4(40000)), 1000u);
   EXPECT_EQ(tcpPeerOwner(rows, loopback4(40000), loopback4(8732)), 0u);
+  // A closed socket's row does not answer for a new peer on that port.
   EXPECT_EQ(tcpPeerOwner(rows, loopback4(8732), loopback4(40001)), std::nullopt);
+  EXPECT_EQ(tcpPeerOwner(rows, loopback4(8732), loopback4(40002)), std::nullopt);
 }
 
 TEST(TcpTable, SkipsLinesThatDoNotParse) {

@@ -102,16 +102,21 @@ class SessionStagesTest : public ::testing::Test {
   std::string open(const std::string& pin) {
     std::string code = "not called";
     api::SessionOpenRequest request;
+    request.caller = claim_.caller;
     request.pin = SecretBytes(pin);
-    session_->open(std::move(request), [&](std::exception_ptr error, const api::SessionOpened&) {
-      code = "";
-      if (!error) return;
-      try {
-        std::rethrow_exception(error);
-      } catch (const Error& e) {
-        code = std::string(errcId(e.code()));
-      }
-    });
+    session_->open(std::move(request),
+                   [&](std::exception_ptr error, const api::SessionOpened& opened) {
+                     code = "";
+                     if (!error) {
+                       claim_.token = opened.sessionToken;
+                       return;
+                     }
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const Error& e) {
+                       code = std::string(errcId(e.code()));
+                     }
+                   });
     return code;
   }
 
@@ -123,6 +128,7 @@ class SessionStagesTest : public ::testing::Test {
   EventChannel events_;
   FakeCards cards_;
   AuthenticationSettings settings_;
+  api::SessionClaim claim_{{"app stages", 1000}, ""};  // the opener's, once open
   std::unique_ptr<PractitionerSession> session_;
   std::unique_ptr<api::Subscription> subscription_;
   std::mutex mutex_;
@@ -137,9 +143,9 @@ TEST_F(SessionStagesTest, OpensWithTheRightPinAndClosesSayingWhy) {
   EXPECT_EQ(open("1234"), "");
   EXPECT_EQ(session_->stage(), Stage::Open);
   EXPECT_EQ(session_->label(), "cps 10101201234");
-  EXPECT_NO_THROW(session_->requireOpen());
+  EXPECT_NO_THROW(session_->requireOpen(claim_));
   bool closed = false;
-  session_->close([&](std::exception_ptr, bool wasOpen) { closed = wasOpen; });
+  session_->close(claim_, [&](std::exception_ptr, bool wasOpen) { closed = wasOpen; });
   EXPECT_TRUE(closed);
   EXPECT_EQ(session_->stage(), Stage::Closed);
   EXPECT_EQ(session_->lastCloseReason(), "closed");
@@ -152,7 +158,7 @@ TEST_F(SessionStagesTest, AWrongPinLeavesItClosedAndSaysNothing) {
   EXPECT_EQ(session_->stage(), Stage::Closed);
   EXPECT_EQ(session_->lastCloseReason(), "");
   EXPECT_TRUE(seen().empty());
-  EXPECT_THROW(session_->requireOpen(), Error);
+  EXPECT_THROW(session_->requireOpen(claim_), Error);
 }
 
 TEST_F(SessionStagesTest, TheCardLeavingClosesItWithTheMonitorsReason) {
@@ -173,7 +179,7 @@ TEST_F(SessionStagesTest, ACardThatLeftWhileThePinWasCheckedOpensNothing) {
 
 TEST_F(SessionStagesTest, SigningNeedsAnOpenSession) {
   std::string code;
-  session_->authenticate("https://records.example.org", std::string(44, 'A'),
+  session_->authenticate(claim_, "https://records.example.org", std::string(44, 'A'),
                          [&](std::exception_ptr error, const nlohmann::json&) {
                            try {
                              if (error) std::rethrow_exception(error);

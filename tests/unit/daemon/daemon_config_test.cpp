@@ -97,6 +97,21 @@ TEST(DaemonConfig, WrongTypesAndBadJsonNameTheFile) {
               "config /etc/test.json: not valid JSON: number overflow");
 }
 
+TEST(DaemonConfig, CardAbsentAccessIsPinUnlessSaidOtherwise) {
+  EXPECT_EQ(parse("{}").cardAbsentAccess, CardAbsentAccess::Pin);
+  EXPECT_EQ(parse(R"({"card_absent_access": "pin"})").cardAbsentAccess, CardAbsentAccess::Pin);
+  EXPECT_EQ(parse(R"({"card_absent_access": "session"})").cardAbsentAccess,
+            CardAbsentAccess::Session);
+  EXPECT_EQ(parse(R"({"card_absent_access": "deny"})").cardAbsentAccess, CardAbsentAccess::Deny);
+  for (const std::string value : {"\"PIN\"", "\"\"", "\"never\"", "true", "1", "null"}) {
+    SCOPED_TRACE(value);
+    expectError([&] { parse(R"({"card_absent_access": )" + value + "}"); }, Errc::BadRequest,
+                "card_absent_access");
+  }
+  expectError([] { parse("{\n  \"card_absent_access\": \"always\"\n}"); }, Errc::BadRequest,
+              " line 2: 'card_absent_access' must be \"pin\"");
+}
+
 TEST(DaemonConfig, NestedFaultsNameTheFullKey) {
   expectError([] { parse(R"({"practitioner_trust": {"anchor": []}})"); }, Errc::BadRequest,
               "unknown key 'practitioner_trust.anchor' (valid: anchors, intermediates, crls, "
