@@ -23,8 +23,8 @@ using api::testing::Headers;
 using api::testing::HttpReply;
 using nlohmann::json;
 
-const std::string kOpener = "http://opener.example";
-const std::string kOther = "http://other.example";
+const std::string kOpener = "https://opener.example";
+const std::string kOther = "https://other.example";
 const std::string kNonce = "T3JpZ2luLWJvdW5kIHRva2VuIG5vbmNlIGZvciB0ZXN0cyEh";
 constexpr uid_t kNobody = 65534;
 
@@ -70,7 +70,8 @@ class DaemonSessionOwnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_ = std::make_unique<DaemonProcess>(
-        DaemonTransport::Simulated, json::object(),
+        // The application may sign: its refusals below are the session's alone.
+        DaemonTransport::Simulated, json{{"app_origins", {{"itest", kOpener}}}},
         std::vector<std::string>{"--allow-origin", kOpener, "--allow-origin", kOther});
     ASSERT_NE(daemon_->port(), 0);
   }

@@ -160,6 +160,7 @@ TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAsserti
   const std::vector<std::string> trust = {
       "--ca",           (kPki / "root.cert.pem").string(),
       "--intermediate", (kPki / "intermediate.cert.pem").string(),
+      "--issuer",       (kPki / "intermediate.cert.pem").string(),
       "--crl",          (kPki / "intermediate.crl.pem").string()};
   const fs::path store = daemon_->folder() / "nonces";
   const auto otherOrigin = verifyToken(token.json(), "https://other.example", kNonce, trust, store);
@@ -342,7 +343,8 @@ TEST_F(DaemonSessionTest, HbaImageWithATrustOverrideAndAPinnedTime) {
   ASSERT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(token.json()["algorithm"], "ES256");
   const auto verified = verifyToken(token.json(), kOrigin, kNonce,
-                                    {"--ca", pem.string(), "--at", "2019-06-01T00:00:00Z"},
+                                    {"--ca", pem.string(), "--issuer", pem.string(), "--at",
+                                     "2019-06-01T00:00:00Z"},
                                     daemon_->folder() / "nonces");
   EXPECT_EQ(verified.exitCode, 0) << verified.out << verified.err;
   fs::remove(pem);
