@@ -212,7 +212,20 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
     throw;
   }
   setStage(Stage::PinVerified);
-  std::string token = start(reader, generation, card, practitioner, connection, request.caller);
+  std::string token;
+  try {
+    token = start(reader, generation, card, practitioner, connection, request.caller);
+  } catch (const Error& error) {
+    // This card's PIN is verified by now: leave no usable state behind.
+    if (error.code() == Errc::SessionBusy) {
+      try {
+        connection->resetCard();
+      } catch (const Error&) {
+        // The card left meanwhile: its PIN state went with its power.
+      }
+    }
+    throw;
+  }
   const Open session = claimed({request.caller, token});
   api::SessionOpened opened;
   opened.sessionToken = std::move(token);
@@ -239,6 +252,12 @@ std::string PractitionerSession::start(const std::string& reader, std::uint64_t 
     throw Error(Errc::CardRemoved,
                 "the practitioner card left '" + reader + "' while the session was being opened",
                 "Insert the card again and open the session again.");
+  }
+  // Another caller's session may have opened on another card while this
+  // one's PIN was checked: it is not replaced (the caller resets this card).
+  if (open_ && !api::sameCaller(open_->owner, owner)) {
+    stage_ = Stage::Open;
+    refuseIfBusyLocked(owner);
   }
   // One session at a time: a new one replaces the old, whose card forgets its PIN.
   if (open_) endLocked("replaced", open_->reader != reader);
