@@ -13,7 +13,7 @@ set(HCBRIDGE_HEADERS_hcbridge_signals signal_waiter.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_apps app_keys.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_audit audit_log.hpp audit_key.hpp audit_access.hpp)
 set(HCBRIDGE_HEADERS_hcbridge_backend api/backend.hpp)
-foreach(folder base auth core sim api)
+foreach(folder base auth core sim api pkcs11)
   file(GLOB headers RELATIVE ${PROJECT_SOURCE_DIR}/include/hcbridge
        ${PROJECT_SOURCE_DIR}/include/hcbridge/${folder}/*.hpp)
   list(REMOVE_ITEM headers api/backend.hpp)

@@ -268,8 +268,16 @@ std::vector<Certificate> readAuthenticationCertificates(CardConnection& card,
 
 Bytes signWithAuthenticationKey(CardConnection& card, const AuthenticationKeys& keys, ByteView hash,
                                 SignatureScheme scheme) {
-  if (scheme == SignatureScheme::EcdsaSha256) return signEcdsa(card, keys.keyRefE256, hash);
-  return signRsaPkcs1(card, keys.keyRefR2048, hash);
+  switch (scheme) {
+    case SignatureScheme::EcdsaSha256:
+      return signEcdsa(card, keys.keyRefE256, hash);
+    case SignatureScheme::RsaPkcs1Sha256:
+      return signRsaPkcs1(card, keys.keyRefR2048, hash);
+    case SignatureScheme::RsaPssSha256:
+      break;
+  }
+  throw Error(Errc::OperationUnsupported, "hcbridge signs with the HBA as ES256 or RS256 only",
+              "Use the card's native driver without rsa_signature \"pss\".");
 }
 
 }  // namespace hcbridge::drivers::gematik

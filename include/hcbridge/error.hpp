@@ -65,6 +65,8 @@ enum class Errc {
   // The keyed audit log.
   KeyFileUnavailable,  // an installation key file (audit key, serial key) is missing or unreadable
   AuditKeyMismatch,    // the audit log's lines were written with another audit key
+  // Practitioner cards through a PKCS#11 module.
+  Pkcs11ModuleFailed,  // the module does not load, lacks a function, fails, hangs or crashed
   Internal,               // an unexpected failure of the PC/SC layer or the program
   Count,                  // not an error: the number of codes above; keep it last
 };
@@ -136,6 +138,7 @@ inline constexpr ErrcInfo kErrcCatalogue[] = {
     {Errc::ClaimsMismatch, "claims-mismatch", "Claims name another practitioner", 403},
     {Errc::KeyFileUnavailable, "key-file-unavailable", "Installation key file unavailable", 500},
     {Errc::AuditKeyMismatch, "audit-key-mismatch", "Audit log written with another key", 500},
+    {Errc::Pkcs11ModuleFailed, "pkcs11-module-failed", "Practitioner card module failed", 502},
     {Errc::Internal, "internal", "Internal error", 500},
 };
 

@@ -124,10 +124,9 @@ SignatureScheme cardSchemeFor(JwsAlgorithm algorithm) {
     case JwsAlgorithm::ES256:
       return SignatureScheme::EcdsaSha256;
     case JwsAlgorithm::PS256:
-      break;
+      return SignatureScheme::RsaPssSha256;
   }
-  throw Error(Errc::OperationUnsupported, "hcbridge does not sign with PS256",
-              "The cards sign with RSA PKCS#1 v1.5 (RS256) or ECDSA (ES256).");
+  throw Error(Errc::Internal, "unknown JWS algorithm");
 }
 
 Bytes sha256(ByteView data) {

@@ -13,8 +13,8 @@
 
 namespace hcbridge::auth {
 
-// The JWA (RFC 7518) names hcbridge knows. PS256 is only ever verified:
-// hcbridge signs through the cards' PKCS#1 v1.5 path.
+// The JWA (RFC 7518) names hcbridge knows. hcbridge signs PS256 only through
+// a PKCS#11 token configured for it (practitioner_pkcs11.rsa_signature).
 enum class JwsAlgorithm { RS256, PS256, ES256 };
 
 std::string_view jwsName(JwsAlgorithm algorithm);
@@ -25,8 +25,8 @@ std::optional<JwsAlgorithm> parseJwsAlgorithm(std::string_view name);
 // for an unparsable certificate or another key type/size.
 JwsAlgorithm algorithmForCertificate(ByteView certificateDer);
 
-// RS256 -> RsaPkcs1Sha256, ES256 -> EcdsaSha256, PS256 ->
-// Error(OperationUnsupported): the cards are not asked for PSS.
+// RS256 -> RsaPkcs1Sha256, ES256 -> EcdsaSha256, PS256 -> RsaPssSha256
+// (the native drivers refuse it: operation-unsupported).
 SignatureScheme cardSchemeFor(JwsAlgorithm algorithm);
 
 Bytes sha256(ByteView data);

@@ -99,7 +99,7 @@ TEST(AuthCrypto, AlgorithmForCertificate) {
 TEST(AuthCrypto, CardSchemes) {
   EXPECT_EQ(auth::cardSchemeFor(JwsAlgorithm::RS256), SignatureScheme::RsaPkcs1Sha256);
   EXPECT_EQ(auth::cardSchemeFor(JwsAlgorithm::ES256), SignatureScheme::EcdsaSha256);
-  EXPECT_EQ(errorOf([] { auth::cardSchemeFor(JwsAlgorithm::PS256); }), Errc::OperationUnsupported);
+  EXPECT_EQ(auth::cardSchemeFor(JwsAlgorithm::PS256), SignatureScheme::RsaPssSha256);
 }
 
 TEST(AuthCrypto, Sha256AndRandom) {
