@@ -67,8 +67,8 @@ enum class Errc {
   AuditKeyMismatch,    // the audit log's lines were written with another audit key
   // Practitioner cards through a PKCS#11 module.
   Pkcs11ModuleFailed,  // the module does not load, lacks a function, fails, hangs or crashed
-  Internal,               // an unexpected failure of the PC/SC layer or the program
-  Count,                  // not an error: the number of codes above; keep it last
+  Internal,            // an unexpected failure of the PC/SC layer or the program
+  Count,               // not an error: the number of codes above; keep it last
 };
 
 // The error catalogue: one row per Errc, in enumerator order. The id is
