@@ -22,8 +22,12 @@ packages=(
   # libraries
   libpcsclite-dev libssl-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the standard PKCS#11 header (pkcs11.h) for src/pkcs11
+  libp11-kit-dev
   # run time and tests: the PC/SC daemon, the virtual reader driver, tools
   pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc curl
+  # the PKCS#11 tests' token (SoftHSM2) and the tool that writes its certificate (pkcs11-tool)
+  softhsm2 opensc
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
