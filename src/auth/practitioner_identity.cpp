@@ -121,6 +121,9 @@ PractitionerIdentity practitionerIdentityOf(ByteView certificateDer) {
   const X509_NAME* subject = X509_get_subject_name(certificate.get());
   PractitionerIdentity identity;
   identity.name = displayName(subject);
+  identity.surname = nameEntry(subject, NID_surname);
+  identity.givenNames = nameEntry(subject, NID_givenName);
+  if (auto national = nationalId(subject)) identity.nationalId = *national;
   if (auto number = telematikId(certificate.get())) {
     identity.idType = "telematik-id";
     identity.id = std::move(*number);

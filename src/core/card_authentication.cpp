@@ -29,14 +29,13 @@ ProvenPractitioner checkPractitionerCertificate(const PractitionerCard& card,
   return practitioner;
 }
 
-void verifyPractitionerPin(CardConnection& card, const CardDriver& driver,
-                           const ProvenPractitioner& practitioner, SecretBytes pin, PinGuard& guard,
-                           const PinAttempt& attempt) {
+void verifyPractitionerPin(PractitionerToken& card, const ProvenPractitioner& practitioner,
+                           SecretBytes pin, PinGuard& guard, const PinAttempt& attempt) {
   const SecretBytes sent = std::move(pin);  // wiped when this scope ends, whatever happens
-  guard.admit(attempt.cardKey, attempt.caller, driver.pinStatus(card), attempt.confirmLastTry,
+  guard.admit(attempt.cardKey, attempt.caller, card.pinStatus(), attempt.confirmLastTry,
               practitioner.pinBlockedHint);
   try {
-    driver.verifyPin(card, sent);
+    card.verifyPin(sent);
   } catch (const PinError& error) {
     if (error.code() == Errc::PinIncorrect || error.code() == Errc::PinBlocked) {
       guard.recordFailure(attempt.cardKey, attempt.caller);
@@ -46,24 +45,19 @@ void verifyPractitionerPin(CardConnection& card, const CardDriver& driver,
   guard.recordSuccess(attempt.cardKey);
 }
 
-void provePossession(CardConnection& card, const CardDriver& driver,
-                     const ProvenPractitioner& practitioner) {
+void provePossession(PractitionerToken& card, const ProvenPractitioner& practitioner) {
   const Bytes digest = auth::sha256(auth::randomBytes(kChallengeBytes));
-  signAndCheck(card, driver, practitioner, digest);
+  signAndCheck(card, practitioner, digest);
 }
 
-auth::DigestSigner cardSigner(CardConnection& card, const CardDriver& driver,
-                              const ProvenPractitioner& practitioner) {
+auth::DigestSigner cardSigner(PractitionerToken& card, const ProvenPractitioner& practitioner) {
   const SignatureScheme scheme = auth::cardSchemeFor(practitioner.algorithm);
-  return [&card, &driver, scheme](ByteView digest) {
-    return driver.signWithAuthenticationKey(card, digest, scheme);
-  };
+  return [&card, scheme](ByteView digest) { return card.sign(digest, scheme); };
 }
 
-Bytes signAndCheck(CardConnection& card, const CardDriver& driver,
-                   const ProvenPractitioner& practitioner, ByteView digest) {
-  Bytes signature =
-      driver.signWithAuthenticationKey(card, digest, auth::cardSchemeFor(practitioner.algorithm));
+Bytes signAndCheck(PractitionerToken& card, const ProvenPractitioner& practitioner,
+                   ByteView digest) {
+  Bytes signature = card.sign(digest, auth::cardSchemeFor(practitioner.algorithm));
   if (!auth::verifyDigest(practitioner.certificate, practitioner.algorithm, digest, signature)) {
     throw Error(Errc::CardSignatureInvalid,
                 "the card's signature does not verify with its own authentication certificate",

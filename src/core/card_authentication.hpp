@@ -12,6 +12,7 @@
 #include "hcbridge/core/authentication_settings.hpp"
 #include "hcbridge/secret.hpp"
 #include "pin_guard.hpp"
+#include "practitioner_token.hpp"
 
 namespace hcbridge::core {
 
@@ -42,22 +43,19 @@ struct PinAttempt {
 // soon after a wrong PIN, last try not confirmed by the right caller), sends
 // the PIN once and records the card's verdict. The caller holds a
 // transaction. The PIN is wiped before returning.
-void verifyPractitionerPin(CardConnection& card, const CardDriver& driver,
-                           const ProvenPractitioner& practitioner, SecretBytes pin, PinGuard& guard,
-                           const PinAttempt& attempt);
+void verifyPractitionerPin(PractitionerToken& card, const ProvenPractitioner& practitioner,
+                           SecretBytes pin, PinGuard& guard, const PinAttempt& attempt);
 
 // Has the card sign SHA-256 of fresh random bytes and verifies the signature
 // with the certificate: a card carrying a copied certificate fails here.
-void provePossession(CardConnection& card, const CardDriver& driver,
-                     const ProvenPractitioner& practitioner);
+void provePossession(PractitionerToken& card, const ProvenPractitioner& practitioner);
 
 // The card's signature of a SHA-256 digest, verified with the certificate:
 // Error(CardSignatureInvalid) when it does not verify.
-Bytes signAndCheck(CardConnection& card, const CardDriver& driver,
-                   const ProvenPractitioner& practitioner, ByteView digest);
+Bytes signAndCheck(PractitionerToken& card, const ProvenPractitioner& practitioner,
+                   ByteView digest);
 
 // The card as the token makers' signer (they check the signature themselves).
-auth::DigestSigner cardSigner(CardConnection& card, const CardDriver& driver,
-                              const ProvenPractitioner& practitioner);
+auth::DigestSigner cardSigner(PractitionerToken& card, const ProvenPractitioner& practitioner);
 
 }  // namespace hcbridge::core

@@ -3,6 +3,7 @@
 #include "event_channel.hpp"
 #include "hcbridge/error.hpp"
 #include "patient_authenticity.hpp"
+#include "pkcs11_practitioners.hpp"
 #include "practitioner_session.hpp"
 #include "reader_monitor.hpp"
 #include "record_access.hpp"
@@ -18,8 +19,12 @@ CardService::CardService(Transport& transport, const DriverRegistry& registry,
       authentication_(std::move(authentication)),
       events_(std::make_unique<EventChannel>()),
       readers_(std::make_unique<ReaderMonitor>(transport, registry, hasher, *events_)),
+      pkcs11_(authentication_.pkcs11 ? std::make_unique<Pkcs11Practitioners>(
+                                           *authentication_.pkcs11, *readers_, *events_, hasher)
+                                     : nullptr),
       // Before the monitor starts: the session hears of every card that leaves.
-      session_(std::make_unique<PractitionerSession>(*readers_, *events_, authentication_)) {
+      session_(std::make_unique<PractitionerSession>(
+          pkcs11_ ? static_cast<SessionCards&>(*pkcs11_) : *readers_, *events_, authentication_)) {
   readers_->start();
 }
 
@@ -34,6 +39,7 @@ void CardService::stop() {
   readers_->stopWatching();
   session_->stop();
   // Last: queued jobs may still use the session, which lives until the destructor ends.
+  if (pkcs11_) pkcs11_->stop();
   readers_->stopWorkers();
 }
 

@@ -166,30 +166,32 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
                 "Insert the practitioner card, or name its reader.");
   }
   // The certificate first: no PIN goes to a card hcbridge would not trust.
-  auto practitioner =
-      std::make_shared<const ProvenPractitioner>(checkPractitionerCertificate(*model, settings_));
+  ProvenPractitioner proven = checkPractitionerCertificate(*model, settings_);
   setStage(Stage::CertificateChecked);
   // A session open on this very card holds its only (exclusive) connection,
   // so a second connection would be refused as reader-busy: the new attempt
-  // goes through the session's connection and, once proven, replaces that
+  // goes through the session's token and, once proven, replaces that
   // session (start).
-  std::shared_ptr<CardConnection> connection;
+  std::shared_ptr<PractitionerToken> token;
   std::uint64_t replacedSession = 0;
   {
     std::lock_guard lock(events_.mutex());
     // Again on the card's strand: a session may have opened while this attempt waited.
     refuseIfBusyLocked(request.caller);
     if (open_ && open_->reader == reader && open_->cardGeneration == generation) {
-      connection = open_->connection;
+      token = open_->token;
       replacedSession = open_->id;
     }
   }
-  if (!connection) connection = readers_.connect(reader, ShareMode::Exclusive);
+  if (!token) token = readers_.openToken(reader, card);
+  proven.algorithm = token->signingAlgorithm(proven.algorithm);
+  auto practitioner = std::make_shared<const ProvenPractitioner>(std::move(proven));
   try {
-    Transaction transaction(*connection);
-    verifyPractitionerPin(*connection, *card.driver, *practitioner, std::move(request.pin),
-                          pinGuard_, {card.serialHash, request.caller, request.confirmLastTry});
-    provePossession(*connection, *card.driver, *practitioner);
+    token->exclusively([&] {
+      verifyPractitionerPin(*token, *practitioner, std::move(request.pin), pinGuard_,
+                            {card.serialHash, request.caller, request.confirmLastTry});
+      provePossession(*token, *practitioner);
+    });
   } catch (const Error& error) {
     // Refused before the PIN was sent (last try, blocked, too soon): the card is as it was.
     if (error.code() == Errc::PinLastTry || error.code() == Errc::PinBlocked ||
@@ -200,11 +202,7 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
     // after VERIFY (a bad signature, a mute card, a card that cannot sign) --
     // so leave no usable state behind. A card reset under an open session
     // also ends that session.
-    try {
-      connection->resetCard();
-    } catch (const Error&) {
-      // The card left meanwhile, or the transport cannot reset: nothing to undo here.
-    }
+    token->forget();
     if (replacedSession != 0) {
       std::lock_guard lock(events_.mutex());
       if (open_ && open_->id == replacedSession) endLocked("pin-state-lost", false);
@@ -212,23 +210,17 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
     throw;
   }
   setStage(Stage::PinVerified);
-  std::string token;
+  std::string sessionToken;
   try {
-    token = start(reader, generation, card, practitioner, connection, request.caller);
+    sessionToken = start(reader, generation, card, practitioner, token, request.caller);
   } catch (const Error& error) {
     // This card's PIN is verified by now: leave no usable state behind.
-    if (error.code() == Errc::SessionBusy) {
-      try {
-        connection->resetCard();
-      } catch (const Error&) {
-        // The card left meanwhile: its PIN state went with its power.
-      }
-    }
+    if (error.code() == Errc::SessionBusy) token->forget();
     throw;
   }
-  const Open session = claimed({request.caller, token});
+  const Open session = claimed({request.caller, sessionToken});
   api::SessionOpened opened;
-  opened.sessionToken = std::move(token);
+  opened.sessionToken = std::move(sessionToken);
   opened.practitioner = practitioner->card;
   opened.reader = reader;
   opened.algorithm = std::string(auth::jwsName(practitioner->algorithm));
@@ -243,9 +235,9 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
 std::string PractitionerSession::start(const std::string& reader, std::uint64_t generation,
                                        const CachedCard& card,
                                        std::shared_ptr<const ProvenPractitioner> practitioner,
-                                       std::shared_ptr<CardConnection> connection,
+                                       std::shared_ptr<PractitionerToken> token,
                                        const api::SessionCaller& owner) {
-  std::string token = auth::base64Url(auth::randomBytes(kSessionTokenBytes));
+  std::string sessionToken = auth::base64Url(auth::randomBytes(kSessionTokenBytes));
   std::lock_guard lock(events_.mutex());
   if (!readers_.holdsCardLocked(reader, generation)) {
     stage_ = open_ ? Stage::Open : Stage::Closed;
@@ -264,20 +256,19 @@ std::string PractitionerSession::start(const std::string& reader, std::uint64_t 
   Open session;
   session.id = nextId_++;
   session.owner = owner;
-  session.tokenDigest = auth::sha256(std::string_view(token));
+  session.tokenDigest = auth::sha256(std::string_view(sessionToken));
   session.cardKey = card.serialHash;
   session.reader = reader;
   session.cardGeneration = generation;
-  session.driver = card.driver;
   session.practitioner = std::move(practitioner);
-  session.connection = std::move(connection);
+  session.token = std::move(token);
   session.openedAt = Clock::now();
   session.lastUsed = std::chrono::steady_clock::now();
   open_ = session;
   stage_ = Stage::Open;
   events_.publishLocked(api::ServiceEvent::sessionOpened(reader, settings_.sessionIdleTimeout));
   changed_.notify_all();
-  return token;
+  return sessionToken;
 }
 
 void PractitionerSession::touch(std::uint64_t id) {
@@ -307,7 +298,7 @@ void PractitionerSession::close(api::SessionClaim claim, api::SessionCloseHandle
 void PractitionerSession::endLocked(const std::string& reason, bool resetCard) {
   if (!open_) return;
   const std::string reader = open_->reader;
-  std::shared_ptr<CardConnection> connection = std::move(open_->connection);
+  std::shared_ptr<PractitionerToken> token = std::move(open_->token);
   open_.reset();
   stage_ = Stage::Closed;
   lastCloseReason_ = reason;
@@ -315,13 +306,9 @@ void PractitionerSession::endLocked(const std::string& reason, bool resetCard) {
   events_.publishLocked(api::ServiceEvent::sessionClosed(reader, reason));
   // On the reader's strand, after any job still using it: reset the card (a
   // card that left lost its PIN state with its power), then disconnect.
-  readers_.postCleanup(reader, [connection = std::move(connection), resetCard]() mutable {
-    try {
-      if (resetCard) connection->resetCard();
-    } catch (const Error&) {
-      // The card left meanwhile: nothing left to reset.
-    }
-    connection.reset();
+  readers_.postCleanup(reader, [token = std::move(token), resetCard]() mutable {
+    if (resetCard) token->forget();
+    token.reset();
   });
 }
 
@@ -352,7 +339,7 @@ void PractitionerSession::idleTimerLoop() {
 }
 
 void PractitionerSession::withCard(const Open& session,
-                                   std::function<void(CardConnection&, const Open&)> job,
+                                   std::function<void(PractitionerToken&, const Open&)> job,
                                    std::function<void(std::exception_ptr)> fail) {
   readers_.post(
       session.reader,
@@ -364,8 +351,7 @@ void PractitionerSession::withCard(const Open& session,
           }
         }
         try {
-          Transaction transaction(*session.connection);
-          job(*session.connection, session);
+          session.token->exclusively([&] { job(*session.token, session); });
         } catch (const Error& error) {
           if (error.code() == Errc::CardSignatureInvalid) {
             std::lock_guard lock(events_.mutex());
@@ -398,11 +384,11 @@ void PractitionerSession::authenticate(api::SessionClaim claim, std::string orig
   }
   withCard(
       session,
-      [this, origin, challengeNonce, done](CardConnection& card, const Open& open) {
+      [this, origin, challengeNonce, done](PractitionerToken& card, const Open& open) {
         const ProvenPractitioner& practitioner = *open.practitioner;
-        nlohmann::json token = auth::makeWebEidToken(practitioner.certificate, origin,
-                                                     challengeNonce, settings_.appVersion,
-                                                     cardSigner(card, *open.driver, practitioner));
+        nlohmann::json token =
+            auth::makeWebEidToken(practitioner.certificate, origin, challengeNonce,
+                                  settings_.appVersion, cardSigner(card, practitioner));
         done(nullptr, std::move(token));
       },
       [done](std::exception_ptr error) { done(error, {}); });
@@ -424,18 +410,17 @@ void PractitionerSession::signRecordAccess(std::uint64_t sessionId,
   auto shared = std::make_shared<api::RecordAccessRequest>(std::move(request));
   withCard(
       session,
-      [this, shared, patient, patientSerialHash, done](CardConnection& card, const Open& open) {
+      [this, shared, patient, patientSerialHash, done](PractitionerToken& card, const Open& open) {
         const ProvenPractitioner& practitioner = *open.practitioner;
         const api::RecordAccessRequest& access = *shared;
         if (shared->pin) {
-          verifyPractitionerPin(card, *open.driver, practitioner, std::move(*shared->pin),
-                                pinGuard_,
+          verifyPractitionerPin(card, practitioner, std::move(*shared->pin), pinGuard_,
                                 {open.cardKey, access.session.caller, access.confirmLastTry});
           shared->pin.reset();
         }
         nlohmann::json claims = recordAccessClaims(practitioner, patient, access, Clock::now());
-        std::string assertion = auth::makeCompactJws(practitioner.certificate, claims,
-                                                     cardSigner(card, *open.driver, practitioner));
+        std::string assertion =
+            auth::makeCompactJws(practitioner.certificate, claims, cardSigner(card, practitioner));
         done(nullptr, {std::move(assertion), std::move(claims), patientSerialHash});
       },
       [done](std::exception_ptr error) { done(error, {}); });

@@ -72,8 +72,7 @@ class PractitionerSession {
     std::string cardKey;  // the card's serial hash: what the PIN guard counts by
     std::string reader;
     std::uint64_t cardGeneration = 0;
-    const CardDriver* driver = nullptr;
-    std::shared_ptr<CardConnection> connection;
+    std::shared_ptr<PractitionerToken> token;
     std::shared_ptr<const ProvenPractitioner> practitioner;
     std::chrono::system_clock::time_point openedAt;
     std::chrono::steady_clock::time_point lastUsed;
@@ -86,7 +85,7 @@ class PractitionerSession {
   // Returns the new session's token.
   std::string start(const std::string& reader, std::uint64_t generation, const CachedCard& card,
                     std::shared_ptr<const ProvenPractitioner> practitioner,
-                    std::shared_ptr<CardConnection> connection, const api::SessionCaller& owner);
+                    std::shared_ptr<PractitionerToken> token, const api::SessionCaller& owner);
   // Throws session-busy when another caller's session is open. Caller holds the event lock.
   void refuseIfBusyLocked(const api::SessionCaller& caller) const;
   // The open session when `claim` is its opener's. Caller holds the event lock.
@@ -94,7 +93,7 @@ class PractitionerSession {
   Open claimed(const api::SessionClaim& claim) const;
   // Runs a signing job on the session's card; a card that stopped signing
   // properly (bad signature, PIN state lost) ends the session.
-  void withCard(const Open& session, std::function<void(CardConnection&, const Open&)> job,
+  void withCard(const Open& session, std::function<void(PractitionerToken&, const Open&)> job,
                 std::function<void(std::exception_ptr)> fail);
   void touch(std::uint64_t id);
   // Caller holds the event lock. Publishes practitioner.session.closed;

@@ -326,6 +326,11 @@ std::shared_ptr<CardConnection> ReaderMonitor::connect(const std::string& reader
   return transport_.connect(reader, mode);
 }
 
+std::shared_ptr<PractitionerToken> ReaderMonitor::openToken(const std::string& reader,
+                                                            const CachedCard& card) {
+  return std::make_shared<DriverToken>(connect(reader, ShareMode::Exclusive), *card.driver);
+}
+
 std::optional<api::PatientAuthenticity> ReaderMonitor::rememberedAuthenticity(
     const std::string& reader, std::uint64_t& generation) const {
   std::lock_guard lock(events_.mutex());

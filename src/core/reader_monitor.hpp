@@ -70,7 +70,10 @@ class ReaderMonitor : public SessionCards {
   void withCard(CardKind kind, std::optional<std::string> reader, CardJob job, FailHandler fail);
   // On the reader's strand: the cached model of the card in it.
   CachedCard readCard(const std::string& reader) override;
-  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override;
+  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode);
+  // The card through its driver on an exclusive connection.
+  std::shared_ptr<PractitionerToken> openToken(const std::string& reader,
+                                               const CachedCard& card) override;
 
   // Patient-card authenticity, checked once per insertion.
   std::optional<api::PatientAuthenticity> rememberedAuthenticity(const std::string& reader,

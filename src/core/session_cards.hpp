@@ -1,6 +1,7 @@
 // What a practitioner session needs from the readers, and no more:
-// ReaderMonitor provides it; session tests fake it without readers or a
-// watcher.
+// ReaderMonitor provides it (cards through hcbridge's drivers),
+// Pkcs11Practitioners too (tokens of a PKCS#11 module); session tests fake
+// it without readers or a watcher.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "hcbridge/card_driver.hpp"
 #include "hcbridge/core/card_cache.hpp"
 #include "hcbridge/transport.hpp"
+#include "practitioner_token.hpp"
 
 namespace hcbridge::core {
 
@@ -40,7 +42,10 @@ class SessionCards {
   virtual void postCleanup(const std::string& reader, std::function<void()> job) = 0;
   // On the reader's strand: the cached model of the card in it.
   virtual CachedCard readCard(const std::string& reader) = 0;
-  virtual std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) = 0;
+  // On the reader's strand: the practitioner card `card` (from readCard) as
+  // the session uses it, held for the session alone (an exclusive connection).
+  virtual std::shared_ptr<PractitionerToken> openToken(const std::string& reader,
+                                                       const CachedCard& card) = 0;
 };
 
 }  // namespace hcbridge::core

@@ -16,6 +16,7 @@
 #include "hcbridge/drivers.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/pcsc_transport.hpp"
+#include "hcbridge/pkcs11/crash_report.hpp"
 #include "hcbridge/sim/profile.hpp"
 #include "hcbridge/sim/sim_transport.hpp"
 #include "hcbridge/version.hpp"
@@ -143,6 +144,12 @@ core::AuthenticationSettings authenticationSettings(const Settings& settings, St
   }
   authentication.sessionIdleTimeout = settings.sessionIdleTimeout;
   authentication.cardAbsentAccess = settings.cardAbsentAccess;
+  if (settings.practitionerPkcs11) {
+    authentication.pkcs11 = settings.practitionerPkcs11;
+    // The module runs inside the service: if it crashes, the journal says so.
+    pkcs11::installCrashReport();
+    log("practitioner cards through the PKCS#11 module " + settings.practitionerPkcs11->module);
+  }
   authentication.appVersion = "https://hcbridge.local/releases/" + std::string(kVersion);
   return authentication;
 }

@@ -191,6 +191,49 @@ CardAbsentAccess parseCardAbsentAccess(const std::string& value, const ConfigSou
                          value.substr(0, 40) + "\"");
 }
 
+// {"module": PATH, "token_label": TEXT, "key_id": HEX, "rsa_signature":
+// "pkcs1"|"pss", "call_timeout_seconds": N}: practitioner cards through the
+// card middleware's PKCS#11 module (docs/install.md).
+Pkcs11Practitioner parsePkcs11(const base::JsonObjectReader& config, const std::string& key,
+                               const ConfigSource& source) {
+  const auto reader = config.requiredObject(
+      key, {"module", "token_label", "key_id", "rsa_signature", "call_timeout_seconds"});
+  reader.refuseUnknownKeys();
+  Pkcs11Practitioner pkcs11;
+  pkcs11.module = reader.requiredString("module");
+  if (pkcs11.module.empty() || pkcs11.module.front() != '/') {
+    throw source.error(key + ".module",
+                       "'" + key +
+                           ".module' must be an absolute path to the "
+                           "module, like /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so");
+  }
+  pkcs11.tokenLabel = reader.optionalString("token_label").value_or("");
+  if (const auto keyId = reader.optionalString("key_id")) {
+    try {
+      pkcs11.keyId = fromHex(*keyId);
+    } catch (const Error&) {
+      pkcs11.keyId.clear();
+    }
+    if (pkcs11.keyId.empty()) {
+      throw source.error(key + ".key_id", "'" + key +
+                                              ".key_id' must be the key's CKA_ID in hex "
+                                              "(hcbridge doctor lists them)");
+    }
+  }
+  const std::string scheme = reader.optionalString("rsa_signature").value_or("pkcs1");
+  if (scheme != "pkcs1" && scheme != "pss") {
+    throw source.error(key + ".rsa_signature",
+                       "'" + key +
+                           ".rsa_signature' must be \"pkcs1\" (RS256, the default) or "
+                           "\"pss\" (PS256)");
+  }
+  pkcs11.rsaPss = scheme == "pss";
+  if (const auto seconds = reader.optionalInteger("call_timeout_seconds", 1, 600)) {
+    pkcs11.callTimeout = std::chrono::seconds(*seconds);
+  }
+  return pkcs11;
+}
+
 }  // namespace
 
 FileConfig parseConfig(std::string_view text, const fs::path& file) {
@@ -204,7 +247,8 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       {"listen_port", "allowed_origins", "require_practitioner_session", "app_keys_file",
        "audit_log", "serial_key_file", "audit_key_file", "audit_checkpoint_every",
        "audit_checkpoint_file", "limits", "practitioner_trust", "patient_card_trust",
-       "verification_time", "session_idle_seconds", "app_origins", "card_absent_access"},
+       "verification_time", "session_idle_seconds", "app_origins", "card_absent_access",
+       "practitioner_pkcs11"},
       locator, base::JsonObjectReader::Options{.refuseUnknown = false});
   FileConfig config;
   for (const auto& item : document.items()) {
@@ -241,6 +285,8 @@ FileConfig parseConfig(std::string_view text, const fs::path& file) {
       config.sessionIdleTimeout = std::chrono::seconds(reader.requiredInteger(key, 1, 24 * 3600));
     } else if (key == "card_absent_access") {
       config.cardAbsentAccess = parseCardAbsentAccess(reader.requiredString(key), source);
+    } else if (key == "practitioner_pkcs11") {
+      config.practitionerPkcs11 = parsePkcs11(reader, key, source);
     } else if (key == "app_origins") {
       // App names are free: an object of strings, any keys.
       const json& value = item.value();
@@ -307,6 +353,11 @@ Settings resolveSettings(const CommandLine& commandLine, const FileConfig& confi
   settings.sessionIdleTimeout = config.sessionIdleTimeout;
   settings.cardAbsentAccess = config.cardAbsentAccess;
   settings.appOrigins = config.appOrigins;
+  settings.practitionerPkcs11 = config.practitionerPkcs11;
+  if (commandLine.pkcs11Module) {
+    if (!settings.practitionerPkcs11) settings.practitionerPkcs11 = Pkcs11Practitioner{};
+    settings.practitionerPkcs11->module = *commandLine.pkcs11Module;
+  }
 
   const bool needStateDir = commandLine.simulate && (!config.appKeysFile || !config.auditLog ||
                                                      !config.serialKeyFile || !config.auditKeyFile);

@@ -19,6 +19,7 @@
 namespace hcbridge::daemon {
 
 using CardAbsentAccess = core::AuthenticationSettings::CardAbsentAccess;
+using Pkcs11Practitioner = core::AuthenticationSettings::Pkcs11Practitioner;
 
 inline constexpr std::uint16_t kDefaultPort = 8732;
 inline constexpr const char* kDefaultConfigFile = "/etc/hcbridge/config.json";
@@ -33,6 +34,7 @@ struct CommandLine {
   std::optional<std::filesystem::path> configFile;
   bool simulate = false;
   std::vector<std::string> allowOrigins;
+  std::optional<std::string> pkcs11Module;  // --pkcs11-module: practitioner cards through it
   bool help = false;
   bool version = false;
 };
@@ -56,6 +58,7 @@ struct FileConfig {
   std::chrono::seconds sessionIdleTimeout{15 * 60};
   CardAbsentAccess cardAbsentAccess = CardAbsentAccess::Pin;
   std::map<std::string, std::string> appOrigins;
+  std::optional<Pkcs11Practitioner> practitionerPkcs11;
 };
 
 // Throws Error(BadRequest) naming the file and the key that is wrong
@@ -87,6 +90,8 @@ struct Settings {
   std::chrono::seconds sessionIdleTimeout{15 * 60};
   CardAbsentAccess cardAbsentAccess = CardAbsentAccess::Pin;
   std::map<std::string, std::string> appOrigins;
+  // The config's practitioner_pkcs11, its module replaced by --pkcs11-module.
+  std::optional<Pkcs11Practitioner> practitionerPkcs11;
 
   api::Policy policy() const;
 };

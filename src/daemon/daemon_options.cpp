@@ -34,7 +34,10 @@ po::options_description visibleOptions() {
       "the second; trusts their TEST PKI; state files default to $XDG_STATE_HOME/hcbridge")(
       "allow-origin", po::value<std::vector<std::string>>()->value_name("ORIGIN"),
       "also allow this web origin (repeatable), e.g. http://localhost:3000")(
-      "version", "print the version")("help,h", "show this help");
+      "pkcs11-module", po::value<std::string>()->value_name("PATH"),
+      "practitioner cards through this PKCS#11 module (replaces practitioner_pkcs11.module), "
+      "e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")("version", "print the version")(
+      "help,h", "show this help");
   return options;
 }
 
@@ -78,7 +81,7 @@ bool isOption(const std::string& word, const po::options_description& options) {
 void refuseOptionsAsValues(const po::variables_map& values,
                            const po::options_description& options) {
   std::vector<std::pair<std::string, std::string>> given;
-  for (const char* name : {"listen", "config"}) {
+  for (const char* name : {"listen", "config", "pkcs11-module"}) {
     if (values.count(name)) given.emplace_back(name, values[name].as<std::string>());
   }
   if (values.count("allow-origin")) {
@@ -138,6 +141,9 @@ CommandLine parseOptions(const std::vector<std::string>& args) {
   result.version = values.count("version") > 0;
   result.simulate = values.count("simulate") > 0;
   if (values.count("listen")) result.listenPort = portNumber(values["listen"].as<std::string>());
+  if (values.count("pkcs11-module")) {
+    result.pkcs11Module = values["pkcs11-module"].as<std::string>();
+  }
   if (values.count("config")) result.configFile = values["config"].as<std::string>();
   if (values.count("allow-origin")) {
     for (const auto& origin : values["allow-origin"].as<std::vector<std::string>>()) {

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
     return runDaemon(settings, std::cout, signals);
   } catch (const hcbridge::Error& error) {
     printError(error);
+    // A configured module that does not load is a config error: restarting
+    // the service will not mend it (the unit does not restart on exit 2).
+    if (error.code() == hcbridge::Errc::Pkcs11ModuleFailed) return kExitUsage;
   } catch (const std::exception& error) {
     std::cerr << "hcbridged: " << error.what() << "\n";
   }

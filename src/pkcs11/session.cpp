@@ -119,6 +119,14 @@ std::vector<PrivateKeyObject> Session::privateKeys() const {
 }
 
 void Session::login(const SecretBytes& pin) {
+  // Being logged in belongs to the application, not to one session: a login
+  // left by an earlier session would make C_Login answer "already logged in"
+  // without looking at this PIN. Log out first, so the token checks it.
+  {
+    CallMark mark(*api_, "C_Logout");
+    api_->functions->C_Logout(handle_);  // CKR_USER_NOT_LOGGED_IN when nobody was
+  }
+  loggedIn_ = false;
   CK_RV rv = CKR_OK;
   {
     CallMark mark(*api_, "C_Login");
@@ -126,9 +134,16 @@ void Session::login(const SecretBytes& pin) {
     rv = api_->functions->C_Login(handle_, CKU_USER, const_cast<unsigned char*>(pin.view().data()),
                                   static_cast<CK_ULONG>(pin.size()));
   }
-  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
+  if (rv == CKR_OK) {
     loggedIn_ = true;
     return;
+  }
+  if (rv == CKR_USER_ALREADY_LOGGED_IN) {
+    throw Error(Errc::Pkcs11ModuleFailed,
+                "the token stays logged in after C_Logout, so it did not check the PIN (PKCS#11 "
+                "module " +
+                    api_->path + ")",
+                "Close the other programs using the card, remove it and insert it again.");
   }
   if (rv == CKR_PIN_INCORRECT) {
     CK_TOKEN_INFO info{};

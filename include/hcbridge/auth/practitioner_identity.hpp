@@ -12,6 +12,9 @@ struct PractitionerIdentity {
   std::string idType{};  // "rpps", "idnat" or "telematik-id", as the card drivers name them
   std::string id{};
   std::string name{};  // "Hélène DURAND-TEST": the subject's given names and surname, else its CN
+  std::string surname{};  // the subject's surname and givenName entries ("" when absent)
+  std::string givenNames{};
+  std::string nationalId{};  // the subject's idNat (serialNumber or CN head), "" when none
 };
 
 // From, in this order: the admission extension's registrationNumber

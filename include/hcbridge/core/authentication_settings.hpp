@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,19 @@ struct AuthenticationSettings {
   // session alone (emergency regulation, centre 15), or never.
   enum class CardAbsentAccess { Pin, Session, Deny };
   CardAbsentAccess cardAbsentAccess = CardAbsentAccess::Pin;
+  // Practitioner cards through the card middleware's PKCS#11 module instead
+  // of hcbridge's own drivers (config practitioner_pkcs11, docs/install.md).
+  struct Pkcs11Practitioner {
+    std::string module{};      // path of the module (.so)
+    std::string tokenLabel{};  // only tokens with this label; empty: any
+    Bytes keyId{};             // CKA_ID of the authentication key; empty: found by its certificate
+    bool rsaPss = false;       // sign with an RSA key as PS256 (CPS4) rather than RS256
+    // A module call that has not returned after this long is a hung module.
+    std::chrono::milliseconds callTimeout{std::chrono::seconds(30)};
+    // How often a token with no PC/SC reader behind it (SoftHSM2) is checked for presence.
+    std::chrono::milliseconds presencePoll{std::chrono::seconds(1)};
+  };
+  std::optional<Pkcs11Practitioner> pkcs11 = std::nullopt;
   // The Web eID token's appVersion: a URL naming the issuing application.
   std::string appVersion = "https://hcbridge.local/releases/unknown";
 };

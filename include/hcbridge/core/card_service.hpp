@@ -22,6 +22,7 @@ namespace hcbridge::core {
 class EventChannel;
 class ReaderMonitor;
 class PractitionerSession;
+class Pkcs11Practitioners;
 struct CachedCard;
 
 class CardService : public api::Backend {
@@ -66,6 +67,7 @@ class CardService : public api::Backend {
   const AuthenticationSettings authentication_;
   std::unique_ptr<EventChannel> events_;
   std::unique_ptr<ReaderMonitor> readers_;
+  std::unique_ptr<Pkcs11Practitioners> pkcs11_;  // practitioner_pkcs11 configured
   std::unique_ptr<PractitionerSession> session_;
   std::mutex stopMutex_;
   bool stopped_ = false;

@@ -68,8 +68,9 @@ class FakeCards : public SessionCards {
     const CardDriver& driver = registry_.identify(*connection);
     return {&driver, driver.read(*connection), "hash"};
   }
-  std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode) override {
-    return sim_.connect(reader, mode);
+  std::shared_ptr<PractitionerToken> openToken(const std::string& reader,
+                                               const CachedCard& card) override {
+    return std::make_shared<DriverToken>(sim_.connect(reader, ShareMode::Exclusive), *card.driver);
   }
 
  private:

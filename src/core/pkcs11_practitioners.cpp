@@ -1,0 +1,252 @@
+#include "pkcs11_practitioners.hpp"
+
+#include <utility>
+
+#include "hcbridge/error.hpp"
+#include "pkcs11_card_model.hpp"
+
+namespace hcbridge::core {
+namespace {
+
+// The token as the session uses it. Every call arrives on the module's
+// thread (the session's jobs run there), and so does the end of its
+// PKCS#11 session.
+class Pkcs11Token : public PractitionerToken {
+ public:
+  Pkcs11Token(const pkcs11::Module& module, ModuleThread& thread,
+              std::unique_ptr<pkcs11::Session> session, Bytes keyId, bool rsaPss)
+      : module_(module),
+        thread_(thread),
+        session_(std::move(session)),
+        keyId_(std::move(keyId)),
+        rsaPss_(rsaPss) {}
+
+  ~Pkcs11Token() override {
+    // C_Logout and C_CloseSession on the module's thread; a hung module keeps the session.
+    auto session = std::shared_ptr<pkcs11::Session>(std::move(session_));
+    if (!thread_.post([session]() mutable { session.reset(); }, nullptr) && thread_.hung()) {
+      new std::shared_ptr<pkcs11::Session>(std::move(session));  // never freed: never called
+    }
+  }
+
+  PinStatus pinStatus() override {
+    const pkcs11::SlotInfo slot = module_.slot(session_->slotId());
+    if (!slot.token) {
+      throw Error(Errc::CardRemoved, "the practitioner card left its reader",
+                  "Insert the card again and open the session again.");
+    }
+    return pkcs11::pinStatusOf(*slot.token);
+  }
+  void verifyPin(const SecretBytes& pin) override { session_->login(pin); }
+  Bytes sign(ByteView digest, SignatureScheme scheme) override {
+    return session_->sign(keyId_, scheme, digest);
+  }
+  // The module serialises its callers, and this thread is its only one.
+  void exclusively(const std::function<void()>& steps) override { steps(); }
+  void forget() noexcept override { session_->logout(); }
+  auth::JwsAlgorithm signingAlgorithm(auth::JwsAlgorithm certificateAlgorithm) const override {
+    return rsaPss_ && certificateAlgorithm == auth::JwsAlgorithm::RS256 ? auth::JwsAlgorithm::PS256
+                                                                        : certificateAlgorithm;
+  }
+
+ private:
+  const pkcs11::Module& module_;
+  ModuleThread& thread_;
+  std::unique_ptr<pkcs11::Session> session_;
+  Bytes keyId_;
+  bool rsaPss_;
+};
+
+std::string nameOfSlot(const pkcs11::SlotInfo& slot) {
+  return slot.description.empty() ? "PKCS#11 slot " + std::to_string(slot.id) : slot.description;
+}
+
+Error noToken(const std::string& module, const std::optional<std::string>& reader) {
+  return Error(Errc::CardAbsent,
+               "no practitioner card in the slots of the PKCS#11 module " + module +
+                   (reader ? " matching '" + *reader + "'" : ""),
+               "Insert the practitioner card; `hcbridge doctor` lists the module's slots and "
+               "tokens.");
+}
+
+}  // namespace
+
+Pkcs11Practitioners::Pkcs11Practitioners(const Settings& settings, ReaderMonitor& readers,
+                                         EventChannel& events, const SerialHasher& hasher)
+    : settings_(settings),
+      readers_(readers),
+      events_(events),
+      hasher_(hasher),
+      thread_(settings.module, settings.callTimeout) {
+  module_ = thread_.run<std::unique_ptr<pkcs11::Module>>(
+      [path = settings_.module] { return pkcs11::Module::load(path); });
+  readers_.setCardLeftHandler([this](const std::string& reader, const std::string& reason) {
+    bool ours = false;
+    {
+      std::lock_guard lock(slotsMutex_);
+      for (const auto& [name, slot] : slots_) {
+        if (slot.behindReader && (reader.empty() || name == reader)) ours = true;
+      }
+    }
+    if (ours && cardLeft_) cardLeft_(reader, reason);
+  });
+  // A hung module ends the session as a pulled card would, with its own reason.
+  thread_.onHung([this] {
+    std::lock_guard lock(events_.mutex());
+    std::lock_guard slotsLock(slotsMutex_);
+    for (const auto& [name, slot] : slots_) {
+      if (cardLeft_) cardLeft_(name, "module-failed");
+    }
+  });
+  presenceThread_ = std::thread([this] { presenceLoop(); });
+}
+
+Pkcs11Practitioners::~Pkcs11Practitioners() {
+  stop();
+  // A hung module's thread is still inside it: leave the module loaded.
+  if (thread_.hung()) static_cast<void>(module_.release());
+}
+
+void Pkcs11Practitioners::stop() {
+  {
+    std::lock_guard lock(presenceMutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    presenceChanged_.notify_all();
+  }
+  if (presenceThread_.joinable()) presenceThread_.join();
+  thread_.stop();
+}
+
+void Pkcs11Practitioners::setCardLeftHandler(CardLeftHandler handler) {
+  cardLeft_ = std::move(handler);
+}
+
+std::string Pkcs11Practitioners::readerOfSlot(const pkcs11::SlotInfo& slot) const {
+  if (slot.description.empty()) return {};
+  for (const api::ReaderView& reader : readers_.readers()) {
+    // OpenSC cuts the reader's name to the 64 bytes of slotDescription.
+    if (reader.name.rfind(slot.description, 0) == 0) return reader.name;
+  }
+  return {};
+}
+
+std::string Pkcs11Practitioners::resolveReader(CardKind kind,
+                                               const std::optional<std::string>& reader) const {
+  if (kind != CardKind::Practitioner) {
+    throw Error(Errc::OperationUnsupported, "the PKCS#11 module serves practitioner cards only");
+  }
+  const auto slots =
+      thread_.run<std::vector<pkcs11::SlotInfo>>([this] { return module_->slots(); });
+  for (const pkcs11::SlotInfo& slot : slots) {
+    if (!slot.token) continue;
+    if (!settings_.tokenLabel.empty() && slot.token->label != settings_.tokenLabel) continue;
+    const std::string pcscReader = readerOfSlot(slot);
+    const std::string name = pcscReader.empty() ? nameOfSlot(slot) : pcscReader;
+    if (reader && *reader != name && *reader != slot.token->label) continue;
+    std::lock_guard lock(slotsMutex_);
+    TrackedSlot& tracked = slots_[name];
+    const bool sameToken = tracked.present && tracked.tokenSerial == slot.token->serialNumber &&
+                           tracked.slotId == slot.id;
+    if (!sameToken) {
+      tracked.slotId = slot.id;
+      tracked.behindReader = !pcscReader.empty();
+      tracked.present = true;
+      tracked.tokenSerial = slot.token->serialNumber;
+      ++tracked.generation;
+    }
+    return name;
+  }
+  throw noToken(settings_.module, reader);
+}
+
+Pkcs11Practitioners::TrackedSlot Pkcs11Practitioners::trackedSlot(const std::string& reader) const {
+  std::lock_guard lock(slotsMutex_);
+  auto found = slots_.find(reader);
+  if (found == slots_.end()) throw noToken(settings_.module, reader);
+  return found->second;
+}
+
+std::uint64_t Pkcs11Practitioners::cardGeneration(const std::string& reader) const {
+  const TrackedSlot slot = trackedSlot(reader);
+  return slot.behindReader ? readers_.cardGeneration(reader) : slot.generation;
+}
+
+bool Pkcs11Practitioners::holdsCardLocked(const std::string& reader,
+                                          std::uint64_t generation) const {
+  std::lock_guard lock(slotsMutex_);
+  auto found = slots_.find(reader);
+  if (found == slots_.end()) return false;
+  if (found->second.behindReader) return readers_.holdsCardLocked(reader, generation);
+  return found->second.present && found->second.generation == generation;
+}
+
+bool Pkcs11Practitioners::post(const std::string&, std::function<void()> job, FailHandler fail) {
+  return thread_.post(std::move(job), std::move(fail));
+}
+
+void Pkcs11Practitioners::postCleanup(const std::string&, std::function<void()> job) {
+  thread_.post(std::move(job), nullptr);
+}
+
+CachedCard Pkcs11Practitioners::readCard(const std::string& reader) {
+  const TrackedSlot slot = trackedSlot(reader);
+  const auto session = module_->openSession(slot.slotId);
+  const pkcs11::SlotInfo info = module_->slot(slot.slotId);
+  if (!info.token) throw noToken(settings_.module, reader);
+  TokenCard token = practitionerCardOfToken(*info.token, session->certificates(), settings_.keyId);
+  {
+    std::lock_guard lock(slotsMutex_);
+    slots_[reader].keyId = token.keyId;
+  }
+  const std::string serialHash = hasher_.hash(token.card.cardSerial);
+  return {nullptr, std::move(token.card), serialHash};
+}
+
+std::shared_ptr<PractitionerToken> Pkcs11Practitioners::openToken(const std::string& reader,
+                                                                  const CachedCard&) {
+  const TrackedSlot slot = trackedSlot(reader);
+  return std::make_shared<Pkcs11Token>(*module_, thread_, module_->openSession(slot.slotId),
+                                       slot.keyId, settings_.rsaPss);
+}
+
+void Pkcs11Practitioners::presenceLoop() {
+  std::unique_lock lock(presenceMutex_);
+  while (!stopping_) {
+    presenceChanged_.wait_for(lock, settings_.presencePoll);
+    if (stopping_) return;
+    lock.unlock();
+    thread_.post([this] { checkPresence(); }, nullptr);
+    lock.lock();
+  }
+}
+
+void Pkcs11Practitioners::checkPresence() {
+  std::map<std::string, TrackedSlot> watched;
+  {
+    std::lock_guard lock(slotsMutex_);
+    for (const auto& [name, slot] : slots_) {
+      if (!slot.behindReader && slot.present) watched.emplace(name, slot);
+    }
+  }
+  for (const auto& [name, slot] : watched) {
+    bool stillThere = false;
+    try {
+      const pkcs11::SlotInfo info = module_->slot(slot.slotId);
+      stillThere = info.token && info.token->serialNumber == slot.tokenSerial;
+    } catch (const Error&) {
+      // The slot itself is gone.
+    }
+    if (stillThere) continue;
+    std::lock_guard lock(events_.mutex());
+    {
+      std::lock_guard slotsLock(slotsMutex_);
+      TrackedSlot& tracked = slots_[name];
+      tracked.present = false;
+      ++tracked.generation;
+    }
+    if (cardLeft_) cardLeft_(name, "card-removed");
+  }
+}
+
+}  // namespace hcbridge::core
