@@ -6,7 +6,6 @@
 
 #include "card_state.hpp"
 #include "hcbridge/error.hpp"
-#include "hcbridge/tlv.hpp"
 
 namespace hcbridge::sim::detail {
 namespace {
@@ -70,35 +69,6 @@ Result getData(const CardState& state, const apdu::CommandApdu& command) {
   const auto found = state.profile.dataObjects.find(tag);
   if (found == state.profile.dataObjects.end()) return status(sw::kReferenceNotFound);
   return Result{found->second, sw::kOk, true};
-}
-
-// GET DATA with odd INS (IAS-ECC, as the CPS3 uses it): P1P2 3FFF and the
-// header list 4D { 70 { BF 81 <ref> <list> } } ask for the counters of the
-// PIN (CHV object) with that reference. The answer is
-// 70 { BF 81 <ref> { A0 { 9A max tries, 9B tries left } } }. The list after
-// BF 81 <ref> is not checked (the CPS3 sends A0 80). Other objects: 6A88.
-Result getDataObject(CardState& state, const apdu::CommandApdu& command) {
-  if (command.p1 != 0x3F || command.p2 != 0xFF) return status(sw::kWrongP1P2);
-  const Bytes& d = command.data;
-  if (!command.ne) return status(sw::kWrongLength);
-  if (d.size() < 8 || d.size() > 127 || d[0] != 0x4D || d[1] != d.size() - 2 || d[2] != 0x70 ||
-      d[3] != d.size() - 4 || d[7] != d.size() - 8) {
-    return status(sw::kWrongData);
-  }
-  if (d[4] != 0xBF || d[5] != 0x81) return status(sw::kReferenceNotFound);
-  const std::uint8_t ref = d[6];
-  const auto entry = state.findPin(ref);
-  if (!entry) return status(sw::kReferenceNotFound);
-  const PinSpec& pin = state.pinSecret(*entry);
-  const auto counter = [](int value) {
-    return Bytes{static_cast<std::uint8_t>(std::clamp(value, 0, 255))};
-  };
-  const tlv::Node answer = tlv::constructed(
-      0x70,
-      {tlv::constructed(0xBF8100u | ref,
-                        {tlv::constructed(0xA0, {tlv::primitive(0x9A, counter(pin.maxTries)),
-                                                 tlv::primitive(0x9B, counter(pin.triesLeft))})})});
-  return Result{tlv::encode(answer), sw::kOk, true};
 }
 
 Result getResponse(CardState& state, const apdu::CommandApdu& command) {
@@ -173,7 +143,7 @@ Result handle(CardState& state, const apdu::CommandApdu& command) {
     case kGetData:
       return getData(state, command);
     case kGetDataOdd:
-      return getDataObject(state, command);
+      return getSecurityDataObject(state, command);
     case kVerify:
       if (command.cla == 0x80) return getPinStatus(state, command);
       return verify(state, command);

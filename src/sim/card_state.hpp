@@ -16,6 +16,7 @@
 #include "hcbridge/base/openssl_handle.hpp"
 #include "hcbridge/bytes.hpp"
 #include "hcbridge/sim/profile.hpp"
+#include "hcbridge/tlv.hpp"
 
 namespace hcbridge::sim::detail {
 
@@ -121,6 +122,17 @@ Result readRecord(CardState& state, const apdu::CommandApdu& command);
 Result updateRecord(CardState& state, const apdu::CommandApdu& command);
 // FCP (tag 62) or FCI (tag 6F) template describing a file.
 Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag);
+
+// ias_objects.cpp: IAS-ECC security attributes and data objects.
+// The compact security condition byte (SCB) of a rule: 00 always, FF never
+// (and AND/OR rules), 1x after user authentication (x: the PIN reference's low
+// 4 bits; a real IAS-ECC card names a security environment there).
+std::uint8_t securityConditionByte(const AccessRule& rule);
+// A1 { 8C access mode, SCBs } for the file's FCP.
+tlv::Node fileSecurityAttributes(const FileNode& file);
+// GET DATA (INS CB, P1P2 3FFF) on a PIN's (class 01) or RSA key's (class 10)
+// security data object.
+Result getSecurityDataObject(CardState& state, const apdu::CommandApdu& command);
 
 // security.cpp
 bool accessAllowed(const CardState& state, const AccessRule& rule);

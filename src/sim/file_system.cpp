@@ -188,6 +188,7 @@ Bytes fileControlTemplate(const FileNode& file, std::uint8_t templateTag) {
     objects.push_back(tlv::primitive(0x88, {static_cast<std::uint8_t>(*file.sfi << 3)}));
   }
   objects.push_back(tlv::primitive(0x8A, {0x05}));  // life cycle: operational, activated
+  objects.push_back(fileSecurityAttributes(file));  // IAS-ECC: OpenSC refuses an FCP without
   if (file.type == FileNode::Type::TransparentEF && file.capacity) {
     objects.push_back(tlv::primitive(0xC5, twoBytes(file.data.size())));  // logical end
   }
@@ -223,6 +224,12 @@ Result selectFile(CardState& state, const apdu::CommandApdu& command) {
     case 0x01:
     case 0x02: {
       if (data.size() != 2) return status(sw::kWrongLength);
+      if (command.p1 == 0x02 && fidAt(data, 0) == kMfFid) {
+        // The MF whatever the current DF, as IAS-ECC cards take it: OpenSC's
+        // IAS-ECC driver selects 3F00 with P1 02 (iasecc_select_file).
+        target = Target{{state.dfPath.front()}, nullptr};
+        break;
+      }
       FileNode* child = childByFid(*state.dfPath.back(), fidAt(data, 0));
       const bool wantDf = command.p1 == 0x01;
       if (child != nullptr && isDf(*child) == wantDf) target = targetFor(state.dfPath, child);

@@ -6,10 +6,14 @@ regenerating them). Commit the JSON it writes: the build only reads it.
 Public facts used (shared/cards/cps.md): the ATR, the PKCS#15 AID, EF.SN.ICC
 (3F00/D003) and the ANS issuer number, EF.ATR's content, DF 0001 with 7001,
 the key references 81/82, PIN reference 01 with 3 tries, the certificate
-labels and key IDs (AID || 01/02). Invented: the PKCS#15 DF's FID 5015, the
+labels and key IDs (AID || 01/02). From OpenSC 0.23.0 (what its IAS-ECC
+driver needs to accept a CPx, docs/cards-french.md): EF.ATR with pre-issuing
+data (46, at least 4 bytes) and the IO buffer sizes (E0, 16 bytes), the SFIs of
+EF.DIR/EF.ATR/EF.SN (1E/1D/1C), the algorithm reference 02 (RSA PKCS#1) in
+TokenInfo's supportedAlgorithms. Invented: the PKCS#15 DF's FID 5015, the
 FIDs of the PrKDF/CDF/AODF and certificate files, the AODF/PrKDF/TokenInfo
-content, the serial number, the PIN 1234 and PUK, the keys and certificates
-(TEST ONLY, from the test PKI) and the subject layout.
+content, the pre-issuing bytes, the serial number, the PIN 1234 and PUK, the
+keys and certificates (TEST ONLY, from the test PKI) and the subject layout.
 """
 import json
 import os
@@ -95,26 +99,48 @@ def cdf(with_signature=True):
     return (sign if with_signature else b"") + auth
 
 
+def bits(*numbers, width):
+    """A DER BIT STRING of `width` bits with the given bit numbers set (bit 0 first)."""
+    value = bytearray((width + 7) // 8)
+    for n in numbers:
+        value[n // 8] |= 0x80 >> (n % 8)
+    return tlv(0x03, bytes([len(value) * 8 - width]) + bytes(value))
+
+
 def prkdf(with_signature=True):
     def key(label, key_id, usage, ref):
         return seq(seq(utf8(label), tlv(0x03, b"\x07\x80"), octets(b"\x01")),
-                   seq(octets(PKCS15_AID + key_id), tlv(0x03, usage), integer(ref)),
+                   seq(octets(PKCS15_AID + key_id), usage, integer(ref)),
                    tlv(0xA1, seq(path("3F000001"), integer(2048))))
-    sign = key("CPS_PRIV_SIG", b"\x01", b"\x06\x40", 0x81) if with_signature else b""
-    return sign + key("CPS_PRIV_AUT", b"\x02", b"\x02\x26", 0x82)
+    # KeyUsageFlags: decrypt (1), sign (2), nonRepudiation (9) (cps.md: the authentication
+    # key decrypts and signs; the signature key is for non-repudiation).
+    sign = key("CPS_PRIV_SIG", b"\x01", bits(9, width=10), 0x81) if with_signature else b""
+    return sign + key("CPS_PRIV_AUT", b"\x02", bits(1, 2, width=3), 0x82)
 
 
 def aodf():
-    # PinAttributes: flags, type ascii-numeric (1), min 4, stored 8, max 8,
+    # PinAttributes: flags initialized (4) only, no needs-padding (5): the card compares the
+    # ASCII digits as typed; type ascii-numeric (1), min 4, stored 8, max 8,
     # reference [0] 01, pad char FF (all invented: the real values are not public).
     return seq(seq(utf8("PIN CPS"), tlv(0x03, b"\x07\x80")), seq(octets(b"\x01")),
-               tlv(0xA1, seq(tlv(0x03, b"\x02\x0C"), tlv(0x0A, b"\x01"), integer(4), integer(8),
+               tlv(0xA1, seq(bits(4, width=5), tlv(0x0A, b"\x01"), integer(4), integer(8),
                              integer(8), tlv(0x80, b"\x01"), octets(b"\xFF"))))
 
 
 def token_info():
+    # supportedAlgorithms [2]: reference 1, CKM_RSA_PKCS (1), RSA parameters NULL,
+    # operations compute-signature (1), algRef 02 = IAS-ECC RSA PKCS#1 (OpenSC's
+    # IAS-ECC driver takes the MSE algorithm from here; the CPS3 trace sends 80 01 02).
+    rsa_pkcs1 = seq(integer(1), integer(1), tlv(0x05, b""), bits(1, width=8), integer(2))
     return seq(integer(0), octets(SERIAL.encode()), utf8("TEST hcbridge"),
-               tlv(0x80, b"CPS TEST"), tlv(0x03, b"\x06\x40"))
+               tlv(0x80, b"CPS TEST"), tlv(0x03, b"\x06\x40"), tlv(0xA2, rsa_pkcs1))
+
+
+def ef_atr():
+    # 46: pre-issuing data, OpenSC reads IC manufacturer, IC type, OS and IAS-ECC
+    # versions from its first 4 bytes (values invented); E0: IO buffer sizes as published.
+    return (tlv(0x46, bytes.fromhex("00 00 01 01"))
+            + bytes.fromhex("E0 10 02 02 01 04 02 02 01 04 02 02 01 00 02 02 01 00"))
 
 
 def pem_lines(name):
@@ -146,14 +172,13 @@ def mf(auth_cert, with_signature=True):
     return {
         "children": [
             {"comment": "EF.DIR (invented content): the PKCS#15 application",
-             "type": "records", "fid": "2F00",
+             "type": "records", "fid": "2F00", "sfi": "1E",
              "records": [hexs(tlv(0x61, tlv(0x4F, PKCS15_AID) + tlv(0x50, b"CPS TEST")
                                   + tlv(0x51, bytes.fromhex("3F005015"))))]},
-            {"comment": "EF.ATR: buffer sizes as published (cps.md §5)",
-             "type": "EF", "fid": "2F01",
-             "data": "E0 10 02 02 01 04 02 02 01 04 02 02 01 00 02 02 01 00"},
+            {"comment": "EF.ATR: pre-issuing data (invented) and buffer sizes as published (cps.md §5)",
+             "type": "EF", "fid": "2F01", "sfi": "1D", "data": hexs(ef_atr())},
             {"comment": "EF.SN.ICC: 5A 0A, ANS issuer 80 25 00 00 01, invented serial, Luhn digit + F",
-             "type": "EF", "fid": "D003", "data": hexs(sn_icc())},
+             "type": "EF", "fid": "D003", "sfi": "1C", "data": hexs(sn_icc())},
             {"comment": "DF 0001 (keys); 7001 is readable in contact mode (content invented)",
              "type": "DF", "fid": "0001",
              "children": [{"type": "EF", "fid": "7001", "data": "00"}]},
