@@ -26,8 +26,9 @@ packages=(
   libp11-kit-dev
   # run time and tests: the PC/SC daemon, the virtual reader driver, tools
   pcscd vsmartcard-vpcd pcsc-tools openssl procps psmisc curl
-  # the PKCS#11 tests' token (SoftHSM2) and the tool that writes its certificate (pkcs11-tool)
-  softhsm2 opensc
+  # the PKCS#11 tests' token (SoftHSM2) and the tool that writes its certificate (pkcs11-tool);
+  # OpenSC's tools and PKCS#11 module read the simulated CPS3 (tests/integration/opensc_cps3_test.sh)
+  softhsm2 opensc opensc-pkcs11
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
