@@ -22,6 +22,7 @@ std::vector<CheckResult> runChecks(DoctorContext& context) {
   results.push_back(checkReaders(context));
   add(checkCards(context));
   results.push_back(checkConfig(context));
+  add(checkPkcs11(context));
   results.push_back(checkOrigins(context));
   add(checkBrowserPolicies(context));
   results.push_back(checkPort(context));
@@ -45,13 +46,14 @@ int runDoctor(const std::vector<std::string>& args, std::ostream& out) {
       "hcbridge doctor [--json] [--config FILE] [--user NAME]",
       "Diagnoses why a card is not read. Checks, in order: pcscd answers (and how it is\n"
       "started), pcscd accepts the service's user (polkit), readers, each card (or its\n"
-      "ATR), the config file (file, line and reason when wrong), the allowed origins, the\n"
-      "browser policies for them (hcbridge browser-policy; each browser installed), the\n"
-      "port (free or held by hcbridged; otherwise the program holding it), the trust\n"
-      "anchors and CRLs (present, not expired), the audit log (writable, chain intact)\n"
-      "and the service answering /v1/status. One line per check, OK, WARN or FAIL,\n"
-      "with the fix. Exit 1 when any check fails, else 0. Run it as root: the user\n"
-      "and audit checks need it.",
+      "ATR), the config file (file, line and reason when wrong), its PKCS#11 module\n"
+      "(practitioner_pkcs11: slots, tokens, PIN state, practitioner certificate), the\n"
+      "allowed origins, the browser policies for them (hcbridge browser-policy; each\n"
+      "browser installed), the port (free or held by hcbridged; otherwise the program\n"
+      "holding it), the trust anchors and CRLs (present, not expired), the audit log\n"
+      "(writable, chain intact) and the service answering /v1/status. One line per\n"
+      "check, OK, WARN or FAIL, with the fix. Exit 1 when any check fails, else 0.\n"
+      "Run it as root: the user and audit checks need it.",
       "  sudo hcbridge doctor\n  sudo hcbridge doctor --json\n"
       "  sudo hcbridge doctor --config /tmp/new-config.json   (check a file before deploying)\n"};
   if (!parseOptions(args, options, {}, usage, values, out)) return kExitOk;

@@ -40,6 +40,8 @@ std::vector<CheckResult> checkCards(DoctorContext& context);  // one per card
 CheckResult checkConfig(DoctorContext& context);
 CheckResult checkOrigins(DoctorContext& context);
 std::vector<CheckResult> checkTrust(DoctorContext& context);  // one per trust setting
+// the PKCS#11 module of practitioner_pkcs11 (doctor_pkcs11.cpp): none when unset
+std::vector<CheckResult> checkPkcs11(DoctorContext& context);
 // the browsers' policies (doctor_browser_policy.cpp): one per browser installed
 std::vector<CheckResult> checkBrowserPolicies(DoctorContext& context);
 // the running service (doctor_service.cpp)
