@@ -128,18 +128,21 @@ void HttpSession::handleRequest() {
   if (!holdCallerSlot(*admission.caller)) return wipeString(request.body);
   stream_.expires_never();  // the backend may take seconds; the client waits for us
   // The handler may complete on a backend thread: come back to the strand.
-  // The work guard keeps io_context::run() going while the backend works.
-  // The session moves into the posted write, so the backend thread never
-  // holds the last reference to it: it is destroyed on the strand, while the
-  // work guard (released last, captured first) still keeps the io_context.
+  // The work guard keeps io_context::run() going while the backend works,
+  // and no longer once it answered: a copy of the handler kept by a backend
+  // job that never ends (a hung PKCS#11 module, answered by its watchdog)
+  // must not keep the service from stopping. The session moves into the
+  // posted write, so the backend thread never holds the last reference to
+  // it: it is destroyed on the strand.
+  auto work = std::make_shared<net::executor_work_guard<net::any_io_executor>>(executor_);
   core_->handler().route(
       request, std::move(admission),
-      [work = net::make_work_guard(executor_), self = shared_from_this(),
-       keepAlive](HandledRequest handled) mutable {
+      [work, self = shared_from_this(), keepAlive](HandledRequest handled) mutable {
         auto executor = self->executor_;
         net::post(executor, [self = std::move(self), keepAlive, handled = std::move(handled)] {
           self->write(handled.response, handled.caller, keepAlive);
         });
+        work->reset();  // the posted write is work of its own until it runs
       });
   wipeString(request.body);
 }

@@ -13,11 +13,11 @@ ByteView asBytes(const std::string& text) {
 }  // namespace
 
 std::string makeCompactJws(ByteView certificateDer, const nlohmann::json& claims,
-                           const DigestSigner& sign) {
+                           const DigestSigner& sign, std::optional<JwsAlgorithm> chosen) {
   if (!claims.is_object()) {
     throw Error(Errc::BadRequest, "The assertion's claims must be a JSON object");
   }
-  const JwsAlgorithm algorithm = algorithmForCertificate(certificateDer);
+  const JwsAlgorithm algorithm = chosen.value_or(algorithmForCertificate(certificateDer));
   const nlohmann::json header = {{"alg", std::string(jwsName(algorithm))},
                                  {"typ", std::string(kRecordAccessType)},
                                  {"x5c", nlohmann::json::array({base64(certificateDer)})}};

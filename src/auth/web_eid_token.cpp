@@ -15,10 +15,10 @@ Bytes webEidSignedData(std::string_view origin, std::string_view challengeNonce)
 
 nlohmann::json makeWebEidToken(ByteView certificateDer, std::string_view origin,
                                std::string_view challengeNonce, std::string_view appVersion,
-                               const DigestSigner& sign) {
+                               const DigestSigner& sign, std::optional<JwsAlgorithm> chosen) {
   checkChallengeNonce(challengeNonce);
   checkOrigin(origin);
-  const JwsAlgorithm algorithm = algorithmForCertificate(certificateDer);
+  const JwsAlgorithm algorithm = chosen.value_or(algorithmForCertificate(certificateDer));
   const Bytes digest = sha256(webEidSignedData(origin, challengeNonce));
   const Bytes signature = detail::signAndCheck(certificateDer, algorithm, digest, sign);
   return {{"unverifiedCertificate", base64(certificateDer)},

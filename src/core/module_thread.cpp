@@ -20,6 +20,7 @@ struct ModuleThread::State {
   std::condition_variable changed;
   std::deque<std::pair<Job, FailHandler>> queue;
   std::optional<Clock::time_point> runningSince;
+  FailHandler runningFail;  // the running job's: the watchdog answers for a hung call
   bool stopping = false;
   bool isHung = false;
   std::function<void()> hungHandler;
@@ -46,14 +47,20 @@ void workLoop(const std::shared_ptr<ModuleThread::State>& state) {
     auto [job, fail] = std::move(state->queue.front());
     state->queue.pop_front();
     state->runningSince = ModuleThread::State::Clock::now();
+    state->runningFail = fail;
     lock.unlock();
     try {
       job();
     } catch (...) {
-      if (fail) fail(std::current_exception());
+      lock.lock();
+      // A call declared hung was answered by the watchdog already: answer once.
+      const bool answered = state->isHung;
+      lock.unlock();
+      if (fail && !answered) fail(std::current_exception());
     }
     lock.lock();
     state->runningSince.reset();
+    state->runningFail = nullptr;
     if (state->isHung) return;  // came back too late: the owner gave up on this thread
   }
 }
@@ -71,9 +78,11 @@ void watchLoop(const std::shared_ptr<ModuleThread::State>& state) {
     state->isHung = true;
     auto queued = std::move(state->queue);
     state->queue.clear();
+    auto running = std::move(state->runningFail);
     auto handler = state->hungHandler;
     const Error error = state->hungError();
     lock.unlock();
+    if (running) running(std::make_exception_ptr(error));
     for (auto& [job, fail] : queued) {
       if (fail) fail(std::make_exception_ptr(error));
     }

@@ -1,10 +1,12 @@
 // The one thread that calls into a PKCS#11 module, with a watchdog. A
 // module is foreign code that may hang (a mute card behind a driver that
 // never times out): a call that has not returned after the call timeout
-// marks the module hung, fails every queued and later job with
-// pkcs11-module-failed, and tells the owner once (onHung), so the service
-// stays up and says why the practitioner card stopped working. The hung
-// thread cannot be cancelled: it is left behind (detached) at stop.
+// marks the module hung, fails the running job, every queued and every
+// later job with pkcs11-module-failed, and tells the owner once (onHung),
+// so the service stays up and says why the practitioner card stopped
+// working. The hung thread cannot be cancelled: it is left behind
+// (detached) at stop. A job whose module call comes back after that must
+// not answer again: it checks hung() after each call (Pkcs11Token does).
 #pragma once
 
 #include <chrono>

@@ -1,12 +1,24 @@
 #include "pkcs11_practitioners.hpp"
 
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "hcbridge/error.hpp"
 #include "pkcs11_card_model.hpp"
 
 namespace hcbridge::core {
 namespace {
+
+// What a hung module still uses (its sessions, the module itself) is kept
+// here for the life of the process: freeing it under the hung call would
+// crash, and a pointer kept by a global is not a leak to LeakSanitizer.
+void abandon(std::shared_ptr<void> object) {
+  static std::mutex mutex;
+  static auto* abandoned = new std::vector<std::shared_ptr<void>>();
+  std::lock_guard lock(mutex);
+  abandoned->push_back(std::move(object));
+}
 
 // The token as the session uses it. Every call arrives on the module's
 // thread (the session's jobs run there), and so does the end of its
@@ -25,21 +37,27 @@ class Pkcs11Token : public PractitionerToken {
     // C_Logout and C_CloseSession on the module's thread; a hung module keeps the session.
     auto session = std::shared_ptr<pkcs11::Session>(std::move(session_));
     if (!thread_.post([session]() mutable { session.reset(); }, nullptr) && thread_.hung()) {
-      new std::shared_ptr<pkcs11::Session>(std::move(session));  // never freed: never called
+      abandon(std::move(session));
     }
   }
 
   PinStatus pinStatus() override {
     const pkcs11::SlotInfo slot = module_.slot(session_->slotId());
+    throwIfAbandoned();
     if (!slot.token) {
       throw Error(Errc::CardRemoved, "the practitioner card left its reader",
                   "Insert the card again and open the session again.");
     }
     return pkcs11::pinStatusOf(*slot.token);
   }
-  void verifyPin(const SecretBytes& pin) override { session_->login(pin); }
+  void verifyPin(const SecretBytes& pin) override {
+    session_->login(pin);
+    throwIfAbandoned();
+  }
   Bytes sign(ByteView digest, SignatureScheme scheme) override {
-    return session_->sign(keyId_, scheme, digest);
+    Bytes signature = session_->sign(keyId_, scheme, digest);
+    throwIfAbandoned();
+    return signature;
   }
   // The module serialises its callers, and this thread is its only one.
   void exclusively(const std::function<void()>& steps) override { steps(); }
@@ -50,6 +68,14 @@ class Pkcs11Token : public PractitionerToken {
   }
 
  private:
+  // A call that came back after the watchdog gave up on it: its job was
+  // answered already, so it must stop here, without answering again.
+  void throwIfAbandoned() const {
+    if (thread_.hung()) {
+      throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module answered too late");
+    }
+  }
+
   const pkcs11::Module& module_;
   ModuleThread& thread_;
   std::unique_ptr<pkcs11::Session> session_;
@@ -104,7 +130,7 @@ Pkcs11Practitioners::Pkcs11Practitioners(const Settings& settings, ReaderMonitor
 Pkcs11Practitioners::~Pkcs11Practitioners() {
   stop();
   // A hung module's thread is still inside it: leave the module loaded.
-  if (thread_.hung()) static_cast<void>(module_.release());
+  if (thread_.hung()) abandon(std::shared_ptr<pkcs11::Module>(std::move(module_)));
 }
 
 void Pkcs11Practitioners::stop() {

@@ -386,9 +386,9 @@ void PractitionerSession::authenticate(api::SessionClaim claim, std::string orig
       session,
       [this, origin, challengeNonce, done](PractitionerToken& card, const Open& open) {
         const ProvenPractitioner& practitioner = *open.practitioner;
-        nlohmann::json token =
-            auth::makeWebEidToken(practitioner.certificate, origin, challengeNonce,
-                                  settings_.appVersion, cardSigner(card, practitioner));
+        nlohmann::json token = auth::makeWebEidToken(
+            practitioner.certificate, origin, challengeNonce, settings_.appVersion,
+            cardSigner(card, practitioner), practitioner.algorithm);
         done(nullptr, std::move(token));
       },
       [done](std::exception_ptr error) { done(error, {}); });
@@ -420,7 +420,8 @@ void PractitionerSession::signRecordAccess(std::uint64_t sessionId,
         }
         nlohmann::json claims = recordAccessClaims(practitioner, patient, access, Clock::now());
         std::string assertion =
-            auth::makeCompactJws(practitioner.certificate, claims, cardSigner(card, practitioner));
+            auth::makeCompactJws(practitioner.certificate, claims, cardSigner(card, practitioner),
+                                 practitioner.algorithm);
         done(nullptr, {std::move(assertion), std::move(claims), patientSerialHash});
       },
       [done](std::exception_ptr error) { done(error, {}); });

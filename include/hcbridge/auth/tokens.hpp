@@ -5,15 +5,17 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "hcbridge/auth/crypto.hpp"
 #include "hcbridge/bytes.hpp"
 
 namespace hcbridge::auth {
 
 // Signs a SHA-256 digest with the card's authentication key: RS256 -> PKCS#1
-// v1.5 signature, ES256 -> raw r||s.
+// v1.5 signature, PS256 -> RSA-PSS, ES256 -> raw r||s.
 using DigestSigner = std::function<Bytes(ByteView sha256Digest)>;
 
 inline constexpr std::string_view kWebEidFormat = "web-eid:1.0";
@@ -43,15 +45,19 @@ Bytes webEidSignedData(std::string_view origin, std::string_view challengeNonce)
 // Checks nonce and origin first, and the card's signature against the
 // certificate afterwards (Error(CardSignatureInvalid): a wrong certificate or
 // a faulty card must not produce a token that every verifier refuses).
+// `algorithm` (PS256 for a token configured for RSA-PSS) defaults to the
+// certificate's key: RS256 or ES256.
 nlohmann::json makeWebEidToken(ByteView certificateDer, std::string_view origin,
                                std::string_view challengeNonce, std::string_view appVersion,
-                               const DigestSigner& sign);
+                               const DigestSigner& sign,
+                               std::optional<JwsAlgorithm> algorithm = std::nullopt);
 
 // Compact JWS: header {"alg", "typ": kRecordAccessType, "x5c": [base64(DER)]}
 // . claims ; signature = sign(sha256(ascii(header.payload))); base64url
 // everywhere except x5c (standard base64, RFC 7515 §4.1.6). `claims` must be
 // an object (Error(BadRequest)); the signature is checked like above.
 std::string makeCompactJws(ByteView certificateDer, const nlohmann::json& claims,
-                           const DigestSigner& sign);
+                           const DigestSigner& sign,
+                           std::optional<JwsAlgorithm> algorithm = std::nullopt);
 
 }  // namespace hcbridge::auth
