@@ -5,7 +5,6 @@
 // that crashes or hangs is reported, naming the call, instead of killing or
 // stalling the doctor.
 #include <fcntl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,10 +15,10 @@
 
 #include "doctor_checks.hpp"
 #include "hcbridge/auth/practitioner_identity.hpp"
-#include "hcbridge/base/x509_der.hpp"
 #include "hcbridge/error.hpp"
 #include "hcbridge/pkcs11/crash_report.hpp"
 #include "hcbridge/pkcs11/module.hpp"
+#include "hcbridge/pkcs11/selection.hpp"
 
 namespace hcbridge::cli {
 namespace {
@@ -65,14 +64,11 @@ std::string pinWords(const TokenInfo& token) {
   return words;
 }
 
-// The PC/SC reader a slot stands for: OpenSC names its slots after the
-// readers, cut to the 64 bytes of slotDescription (as hcbridged matches them).
+// The PC/SC reader a slot stands for, by hcbridged's rule.
 std::string readerOfSlot(const SlotInfo& slot, const std::vector<ReaderInfo>& readers) {
-  if (slot.description.empty()) return {};
-  for (const auto& reader : readers) {
-    if (reader.name.rfind(slot.description, 0) == 0) return reader.name;
-  }
-  return {};
+  std::vector<std::string> names;
+  for (const auto& reader : readers) names.push_back(reader.name);
+  return pkcs11::readerOfSlot(slot.description, names);
 }
 
 CheckResult slotResult(const SlotInfo& slot, const DoctorContext& context,
@@ -113,31 +109,22 @@ bool usedToken(const SlotInfo& slot, const Pkcs11Practitioner& settings) {
          (settings.tokenLabel.empty() || slot.token->label == settings.tokenLabel);
 }
 
-// A certificate of a practitioner on the token, and how well it suits
-// authentication: the one named by key_id; else a signature certificate
-// (nonRepudiation) comes after one without.
+// The authentication certificate hcbridged would use, and whom it names.
 struct Candidate {
   const pkcs11::CertificateObject* certificate = nullptr;
   auth::PractitionerIdentity identity{};
-  int score = -1;
 };
 
 Candidate practitionerCertificate(const std::vector<pkcs11::CertificateObject>& certificates,
                                   const Bytes& keyId) {
-  Candidate best;
-  for (const auto& certificate : certificates) {
-    if (certificate.id.empty() || (!keyId.empty() && certificate.id != keyId)) continue;
-    Candidate candidate{&certificate};
-    try {
-      candidate.identity = auth::practitionerIdentityOf(certificate.der);
-    } catch (const Error&) {
-      continue;  // a CA's or another person's certificate
-    }
-    const auto x509 = base::parseX509Der(certificate.der);
-    candidate.score = x509 && (X509_get_key_usage(x509.get()) & KU_NON_REPUDIATION) == 0 ? 1 : 0;
-    if (candidate.score > best.score) best = std::move(candidate);
+  Candidate found{pkcs11::authenticationCertificate(certificates, keyId)};
+  if (found.certificate == nullptr) return found;
+  try {
+    found.identity = auth::practitionerIdentityOf(found.certificate->der);
+  } catch (const Error&) {
+    found.certificate = nullptr;  // a CA's or another person's certificate
   }
-  return best;
+  return found;
 }
 
 std::string labelsOf(const std::vector<pkcs11::CertificateObject>& certificates) {

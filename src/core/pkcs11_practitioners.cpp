@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hcbridge/error.hpp"
+#include "hcbridge/pkcs11/selection.hpp"
 #include "pkcs11_card_model.hpp"
 
 namespace hcbridge::core {
@@ -149,12 +150,9 @@ void Pkcs11Practitioners::setCardLeftHandler(CardLeftHandler handler) {
 }
 
 std::string Pkcs11Practitioners::readerOfSlot(const pkcs11::SlotInfo& slot) const {
-  if (slot.description.empty()) return {};
-  for (const api::ReaderView& reader : readers_.readers()) {
-    // OpenSC cuts the reader's name to the 64 bytes of slotDescription.
-    if (reader.name.rfind(slot.description, 0) == 0) return reader.name;
-  }
-  return {};
+  std::vector<std::string> names;
+  for (const api::ReaderView& reader : readers_.readers()) names.push_back(reader.name);
+  return pkcs11::readerOfSlot(slot.description, names);
 }
 
 std::string Pkcs11Practitioners::resolveReader(CardKind kind,

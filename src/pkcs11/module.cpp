@@ -130,9 +130,10 @@ std::vector<SlotInfo> Module::slots() const {
   for (CK_SLOT_ID id : ids) {
     try {
       slots.push_back(slot(id));
-    } catch (const Error& error) {
-      // A slot that vanished between the two calls (a reader unplugged) is simply not listed.
-      if (error.code() != Errc::ReaderNotFound && error.code() != Errc::CardRemoved) throw;
+    } catch (const Error&) {
+      // A slot that vanished between the two calls (a reader unplugged), or
+      // one the module cannot describe (OpenSC answers CKR_GENERAL_ERROR for
+      // a reader it cannot use), is not listed: the others still are.
     }
   }
   return slots;

@@ -50,11 +50,12 @@ class DaemonPkcs11Test : public ::testing::Test {
     fs::remove_all(tokenDir_);
   }
 
-  // A token "TEST CPS" holding the fixture's key and certificate.
-  void makeToken(const std::string& fixture) {
-    const auto made = runProcess({HCBRIDGE_SOFTHSM_TOKEN_SCRIPT, tokenDir_.string(), "TEST CPS",
-                                  (kPki / (fixture + ".key.pem")).string(),
-                                  (kPki / (fixture + ".cert.der")).string(), kPin});
+  // A token "TEST CPS" holding the fixture's key and certificate (or another key).
+  void makeToken(const std::string& fixture, const std::string& keyFixture = {}) {
+    const std::string key = keyFixture.empty() ? fixture + ".key.pem" : keyFixture;
+    const auto made =
+        runProcess({HCBRIDGE_SOFTHSM_TOKEN_SCRIPT, tokenDir_.string(), "TEST CPS",
+                    (kPki / key).string(), (kPki / (fixture + ".cert.der")).string(), kPin});
     ASSERT_EQ(made.exitCode, 0) << made.out << made.err;
     ::setenv("SOFTHSM2_CONF", (tokenDir_ / "softhsm2.conf").c_str(), 1);
   }
@@ -174,6 +175,25 @@ TEST_F(DaemonPkcs11Test, AnEcTokenSignsEs256) {
   ASSERT_EQ(opened.status, 201) << opened.body;
   EXPECT_EQ(opened.json()["algorithm"], "ES256");
   expectTokenVerifiesAs("ES256");
+}
+
+// An attacker's token: a trusted practitioner's certificate beside another
+// key (a copied certificate), or a certificate from a CA under the same
+// root that issues no practitioner cards. Neither opens a session.
+TEST_F(DaemonPkcs11Test, ACopiedCertificateOrANonPractitionerIssuerOpensNothing) {
+  makeToken("cps-demo-auth", "cps-cloned.key.pem");
+  start({{"module", kSoftHsm}});
+  const auto cloned = openSession(kPin);
+  EXPECT_EQ(cloned.status, 403) << cloned.body;
+  EXPECT_EQ(codeOf(cloned), "card-signature-invalid");
+  EXPECT_EQ(codeOf(authenticate()), "practitioner-session-required");
+  daemon_.reset();
+
+  makeToken("staff-auth");
+  start({{"module", kSoftHsm}});
+  const auto staff = openSession(kPin);
+  EXPECT_EQ(staff.status, 403) << staff.body;
+  EXPECT_EQ(codeOf(staff), "certificate-untrusted");
 }
 
 TEST_F(DaemonPkcs11Test, ATokenLabelThatMatchesNoTokenIsCardAbsent) {

@@ -136,8 +136,23 @@ class DaemonSessionTest : public PcscIntegrationTest {
   std::string sessionToken_;
 };
 
-TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAssertions) {
-  start("cps-demo");
+// The same session tests through each practitioner backend: hcbridge's own
+// CPS driver ("native") and Debian's OpenSC PKCS#11 module on the same
+// simulated CPS3 ("opensc", practitioner_pkcs11): the API must not tell them apart.
+class DaemonSessionBackendTest : public DaemonSessionTest,
+                                 public ::testing::WithParamInterface<std::string> {
+ protected:
+  void startWithBackend(const std::string& practitionerProfile) {
+    json extra = json::object();
+    if (GetParam() == "opensc") {
+      extra["practitioner_pkcs11"] = {{"module", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"}};
+    }
+    start(practitionerProfile, extra);
+  }
+};
+
+TEST_P(DaemonSessionBackendTest, RightPinOpensTheSessionThenPatientDataTokensAndAssertions) {
+  startWithBackend("cps-demo");
   EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", sessionHeaders())),
             "practitioner-session-required");
 
@@ -223,8 +238,8 @@ TEST_F(DaemonSessionTest, RightPinOpensTheSessionThenPatientDataTokensAndAsserti
   EXPECT_EQ(daemon_->terminate(), 0);
 }
 
-TEST_F(DaemonSessionTest, WrongPinCountsDownThenTheLastTryNeedsConfirmation) {
-  start("cps-demo");
+TEST_P(DaemonSessionBackendTest, WrongPinCountsDownThenTheLastTryNeedsConfirmation) {
+  startWithBackend("cps-demo");
   auto wrong = openSession("9999");
   EXPECT_EQ(wrong.status, 403);
   EXPECT_EQ(codeOf(wrong), "pin-incorrect");
@@ -255,16 +270,16 @@ TEST_F(DaemonSessionTest, WrongPinCountsDownThenTheLastTryNeedsConfirmation) {
   expectAuditChainIntact();
 }
 
-TEST_F(DaemonSessionTest, ABlockedCardSaysWhatToDo) {
-  start("cps-blocked");
+TEST_P(DaemonSessionBackendTest, ABlockedCardSaysWhatToDo) {
+  startWithBackend("cps-blocked");
   const auto blocked = openSession("1234");
   EXPECT_EQ(blocked.status, 403) << blocked.body;
   EXPECT_EQ(codeOf(blocked), "pin-blocked");
   EXPECT_NE(blocked.json()["detail"].get<std::string>().find("PUK"), std::string::npos);
 }
 
-TEST_F(DaemonSessionTest, RemovingThePractitionerCardClosesTheSession) {
-  start("cps-demo");
+TEST_P(DaemonSessionBackendTest, RemovingThePractitionerCardClosesTheSession) {
+  startWithBackend("cps-demo");
   ASSERT_EQ(openSession("1234").status, 201);
   removeCard(1);
   const auto closed = events_->waitFor("practitioner.session.closed", kReader1);
@@ -274,6 +289,9 @@ TEST_F(DaemonSessionTest, RemovingThePractitionerCardClosesTheSession) {
   EXPECT_EQ(codeOf(fetch(daemon_->port(), "GET", "/v1/patient-card", sessionHeaders())),
             "practitioner-session-required");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DaemonSessionBackendTest, ::testing::Values("native", "opensc"),
+                         [](const auto& instance) { return instance.param; });
 
 struct RefusedCard {
   const char* profile;

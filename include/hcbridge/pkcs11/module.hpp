@@ -86,7 +86,8 @@ class Module {
   Module& operator=(const Module&) = delete;
 
   const ModuleInfo& info() const;
-  // Every slot, with its token when one is present.
+  // Every slot the module can describe, with its token when one is present
+  // (a slot whose C_GetSlotInfo fails is left out).
   std::vector<SlotInfo> slots() const;
   // One slot; its token is nullopt when absent. Throws Error(ReaderNotFound)
   // for a slot id the module does not know (any more).

@@ -358,5 +358,58 @@ TEST(DaemonConfig, AppOriginsMustBeOrigins) {
               "app_origins");
 }
 
+TEST(DaemonConfig, PractitionerPkcs11NamesTheModuleAndItsChoices) {
+  EXPECT_FALSE(parse("{}").practitionerPkcs11);
+  const auto plain =
+      parse(R"({"practitioner_pkcs11": {"module": "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"}})")
+          .practitionerPkcs11;
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->module, "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so");
+  EXPECT_TRUE(plain->tokenLabel.empty());
+  EXPECT_TRUE(plain->keyId.empty());
+  EXPECT_FALSE(plain->rsaPss);
+  EXPECT_EQ(plain->callTimeout, std::chrono::seconds(30));
+  const auto full = parse(R"({"practitioner_pkcs11": {"module": "/opt/cps/libcps3_pkcs11_lux.so",
+      "token_label": "CPS de DURAND", "key_id": "E8:28:02", "rsa_signature": "pss",
+      "call_timeout_seconds": 5}})")
+                        .practitionerPkcs11;
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->tokenLabel, "CPS de DURAND");
+  EXPECT_EQ(full->keyId, (Bytes{0xE8, 0x28, 0x02}));
+  EXPECT_TRUE(full->rsaPss);
+  EXPECT_EQ(full->callTimeout, std::chrono::seconds(5));
+}
+
+TEST(DaemonConfig, PractitionerPkcs11RefusesWhatCannotWork) {
+  expectError([] { parse(R"({"practitioner_pkcs11": {}})"); }, Errc::BadRequest, "module");
+  expectError([] { parse(R"({"practitioner_pkcs11": {"module": "opensc-pkcs11.so"}})"); },
+              Errc::BadRequest, "must be an absolute path");
+  expectError([] { parse(R"({"practitioner_pkcs11": {"module": "/m.so", "key_id": "xyz"}})"); },
+              Errc::BadRequest, "CKA_ID in hex");
+  expectError(
+      [] { parse(R"({"practitioner_pkcs11": {"module": "/m.so", "rsa_signature": "PSS"}})"); },
+      Errc::BadRequest, "\"pkcs1\" (RS256, the default) or \"pss\"");
+  expectError(
+      [] { parse(R"({"practitioner_pkcs11": {"module": "/m.so", "call_timeout_seconds": 0}})"); },
+      Errc::BadRequest, "call_timeout_seconds");
+  expectError([] { parse(R"({"practitioner_pkcs11": {"module": "/m.so", "slot": 1}})"); },
+              Errc::BadRequest, "unknown key 'practitioner_pkcs11.slot'");
+}
+
+TEST(DaemonConfig, ThePkcs11ModuleOptionReplacesTheConfigsModuleOrAddsOne) {
+  CommandLine line;
+  line.pkcs11Module = "/usr/lib/softhsm/libsofthsm2.so";
+  const auto added = resolveSettings(line, {}, environment({})).practitionerPkcs11;
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->module, "/usr/lib/softhsm/libsofthsm2.so");
+  const FileConfig config =
+      parse(R"({"practitioner_pkcs11": {"module": "/m.so", "rsa_signature": "pss"}})");
+  const auto replaced = resolveSettings(line, config, environment({})).practitionerPkcs11;
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_TRUE(replaced->rsaPss);  // the rest of the config stays
+  EXPECT_FALSE(resolveSettings({}, {}, environment({})).practitionerPkcs11);
+}
+
 }  // namespace
 }  // namespace hcbridge::daemon

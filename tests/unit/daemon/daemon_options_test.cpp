@@ -68,6 +68,17 @@ TEST(DaemonCommandLine, ReadsTheCommandLinesThatStartIt) {
   EXPECT_EQ(test.allowOrigins, std::vector<std::string>{"https://app.example"});
 }
 
+TEST(DaemonCommandLine, TakesAPkcs11ModuleButNotAnOptionAsIts) {
+  EXPECT_EQ(parseOptions({"--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so"}).pkcs11Module,
+            "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_FALSE(parseOptions({}).pkcs11Module);
+  expectError(
+      [] {
+        parseOptions({"--pkcs11-module", "--simulate"});
+      },
+      Errc::BadRequest, "--pkcs11-module needs a value");
+}
+
 TEST(DaemonCommandLine, TakesValuesAfterAnEqualsSignToo) {
   const auto line = parseOptions({"--listen=8800", "--allow-origin=http://a.example",
                                   "--allow-origin", "http://b.example", "--config", "c.json"});
