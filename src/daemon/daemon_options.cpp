@@ -14,7 +14,8 @@ namespace po = boost::program_options;
 namespace style = po::command_line_style;
 
 constexpr const char* kSynopsis =
-    "hcbridged [--listen PORT] [--config FILE] [--simulate] [--allow-origin ORIGIN]...";
+    "hcbridged [--listen PORT] [--config FILE] [--simulate] [--allow-origin ORIGIN]... "
+    "[--pkcs11-module PATH]";
 
 Error usageError(const std::string& message) {
   return Error(Errc::BadRequest, message, "See hcbridged --help.");
@@ -164,6 +165,10 @@ std::string helpText() {
   options.print(out, options.get_option_column_width() + 1);
   out << "\nPractitioner sessions need \"practitioner_trust\" (the card CA's certificates and\n"
          "CRLs) in the config; docs/architecture.md lists every config key.\n"
+         "Practitioner cards are read by hcbridge's own drivers, or with --pkcs11-module (or\n"
+         "\"practitioner_pkcs11\") through the card middleware's PKCS#11 module: CPS4 with\n"
+         "Cryptolib CPS, CPS3 with OpenSC (docs/install.md, \"Practitioner cards through\n"
+         "PKCS#11\"); `hcbridge doctor` shows what the module sees.\n"
          "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the application keys and\n"
          "allowed origins (an invalid config file is refused and the old one kept).\n";
   return out.str();

@@ -5,7 +5,12 @@
 // slot 1; both are read once before measuring, as the service does at
 // insertion, so the figures are the session's own cost.
 //
-//   bench_session [cps-demo|HBA_IMAGE.xml] [--samples N]
+//   bench_session [cps-demo|HBA_IMAGE.xml] [--samples N] [--pkcs11-module PATH]
+//
+// With --pkcs11-module the session goes through that module (e.g. Debian's
+// OpenSC, /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so) instead of hcbridge's
+// driver: the APDUs at the card are then OpenSC's, which the command list
+// (hcbridge's own connections) does not show.
 //
 // The HBA image's CA is not published and its certificates expired: the
 // bench trusts its authentication certificate itself at a pinned time.
@@ -144,9 +149,12 @@ void printList(const char* what, const std::vector<std::string>& commands) {
 int main(int argc, char** argv) {
   std::string practitionerCard = "cps-demo";
   int samples = 10;
+  std::string pkcs11Module;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
       samples = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--pkcs11-module") == 0 && i + 1 < argc) {
+      pkcs11Module = argv[++i];
     } else {
       practitionerCard = argv[i];
     }
@@ -201,6 +209,11 @@ int main(int argc, char** argv) {
       trust.crls = {fixtures + "/intermediate.crl.pem"};
     }
     settings.practitionerTrust = hcbridge::auth::CertificateValidator(trust);
+    if (!pkcs11Module.empty()) {
+      settings.pkcs11 = hcbridge::core::AuthenticationSettings::Pkcs11Practitioner{};
+      settings.pkcs11->module = pkcs11Module;
+      std::printf("practitioner backend: PKCS#11 module %s\n", pkcs11Module.c_str());
+    }
     hcbridge::core::CardService manager(transport, registry, hasher, "pcsc", "bench",
                                           std::move(settings));
 

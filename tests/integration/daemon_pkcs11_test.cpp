@@ -130,7 +130,17 @@ TEST_F(DaemonPkcs11Test, ARsaTokenOpensTheSessionSignsAndItsRemovalClosesIt) {
   const auto access = post(
       "/v1/record-access",
       {{"audience", "https://dmp.test.example/api"}, {"nonce", kNonce}, {"purpose", "normal"}});
-  EXPECT_EQ(access.status, 200) << access.body;
+  ASSERT_EQ(access.status, 200) << access.body;
+  // The assertion, as a record server checks it.
+  const fs::path assertion = daemon_->folder() / "assertion.jws";
+  std::ofstream(assertion) << access.json()["assertion"].get<std::string>();
+  const auto verified = runProcess(
+      {HCBRIDGE_CLI_PATH, "verify-assertion", "--assertion", assertion.string(), "--audience",
+       "https://dmp.test.example/api", "--nonce", kNonce, "--ca", (kPki / "root.cert.pem").string(),
+       "--intermediate", (kPki / "intermediate.cert.pem").string(), "--issuer",
+       (kPki / "intermediate.cert.pem").string()});
+  EXPECT_EQ(verified.exitCode, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("10101201234"), std::string::npos) << verified.out;
 
   // The token leaves (deleted from the store): the session closes within the presence poll.
   const auto deleted =

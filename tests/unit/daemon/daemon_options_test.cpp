@@ -201,11 +201,12 @@ TEST(DaemonCommandLine, HelpListsEveryOptionWithItsValueAndDefaults) {
   const std::string help = helpText();
   EXPECT_TRUE(contains(help,
                        "Usage: hcbridged [--listen PORT] [--config FILE] [--simulate] "
-                       "[--allow-origin ORIGIN]...\n"))
+                       "[--allow-origin ORIGIN]... [--pkcs11-module PATH]\n"))
       << help;
-  for (const char* line : {"--listen PORT", "--config FILE", "--simulate", "--allow-origin ORIGIN",
-                           "--version", "--help", "/etc/hcbridge/config.json", "(repeatable)",
-                           "$XDG_STATE_HOME/hcbridge", "SIGHUP"}) {
+  for (const char* line :
+       {"--listen PORT", "--config FILE", "--simulate", "--allow-origin ORIGIN",
+        "--pkcs11-module PATH", "practitioner_pkcs11", "--version", "--help",
+        "/etc/hcbridge/config.json", "(repeatable)", "$XDG_STATE_HOME/hcbridge", "SIGHUP"}) {
     EXPECT_TRUE(contains(help, line)) << line << " not in\n" << help;
   }
   // Two spaces after the longest option: help2man makes the man page from this.
