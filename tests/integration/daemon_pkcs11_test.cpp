@@ -13,6 +13,7 @@
 
 #include "daemon_process.hpp"
 #include "event_stream.hpp"
+#include "session_client.hpp"
 
 namespace hcbridge::testing {
 namespace {
@@ -29,10 +30,6 @@ constexpr const char* kOrigin = "https://dmp.test.example";
 constexpr const char* kNonce = "T3JpZ2luLWJvdW5kIHRva2VuIG5vbmNlIGZvciB0ZXN0cyEh";
 // The tokens' user PIN: not the simulated CPS's 1234, which the demo banner prints.
 constexpr const char* kPin = "2580";
-
-std::string codeOf(const HttpReply& reply) {
-  return json::parse(reply.body, nullptr, false).value("code", std::string());
-}
 
 class DaemonPkcs11Test : public ::testing::Test {
  protected:
@@ -66,28 +63,15 @@ class DaemonPkcs11Test : public ::testing::Test {
                    {"app_origins", {{"itest", kOrigin}}},
                    {"practitioner_pkcs11", std::move(pkcs11)}};
     daemon_ = std::make_unique<DaemonProcess>(DaemonTransport::Simulated, config);
+    client_.attach(*daemon_);
     ASSERT_NE(daemon_->port(), 0) << daemon_->output();
     events_ = std::make_unique<EventStream>(daemon_->port(), daemon_->appKeyHeader());
   }
 
-  api::testing::Headers sessionHeaders() const {
-    auto headers = daemon_->appKeyHeader();
-    if (!sessionToken_.empty()) headers.push_back({"HCBridge-Session", sessionToken_});
-    return headers;
-  }
-  HttpReply post(const std::string& target, const json& body) {
-    auto headers = sessionHeaders();
-    headers.push_back({"Content-Type", "application/json"});
-    return fetch(daemon_->port(), "POST", target, headers, body.dump());
-  }
-  HttpReply openSession(const std::string& pin) {
-    HttpReply reply = post("/v1/practitioner/session", {{"pin", pin}});
-    if (reply.status == 201) sessionToken_ = reply.json().value("sessionToken", "");
-    return reply;
-  }
-  HttpReply authenticate() {
-    return post("/v1/practitioner/authenticate", {{"challengeNonce", kNonce}});
-  }
+  api::testing::Headers sessionHeaders() const { return client_.headers(); }
+  HttpReply post(const std::string& target, const json& body) { return client_.post(target, body); }
+  HttpReply openSession(const std::string& pin) { return client_.openSession(pin); }
+  HttpReply authenticate() { return client_.authenticate(kNonce); }
 
   // `hcbridge verify-token` as a record server would run it.
   ProcessResult verifyToken(const json& token) {
@@ -112,7 +96,7 @@ class DaemonPkcs11Test : public ::testing::Test {
   fs::path tokenDir_;
   std::unique_ptr<DaemonProcess> daemon_;
   std::unique_ptr<EventStream> events_;
-  std::string sessionToken_;
+  SessionClient client_;
 };
 
 TEST_F(DaemonPkcs11Test, ARsaTokenOpensTheSessionSignsAndItsRemovalClosesIt) {
@@ -248,7 +232,7 @@ TEST_F(DaemonPkcs11Test, AHangingModuleFailsTypedClosesTheSessionAndTheServiceSt
   EXPECT_EQ((*closed)["data"]["reason"], "module-failed");
   // The service answers everything else, and says why sessions fail now.
   EXPECT_EQ(fetch(daemon_->port(), "GET", "/v1/status", daemon_->appKeyHeader()).status, 200);
-  sessionToken_.clear();
+  client_.forgetToken();
   const auto again = openSession(kPin);
   EXPECT_EQ(codeOf(again), "pkcs11-module-failed") << again.body;
   // It still stops when asked, leaving the hung call behind.

@@ -20,6 +20,7 @@
 #include "hba_driver.hpp"
 #include "hcbridge/sim/gematik_image.hpp"
 #include "hcbridge_test/gematik_images.hpp"
+#include "session_client.hpp"
 #include "sim_fixture.hpp"
 #include "vitale_sim_profiles.hpp"
 
@@ -48,10 +49,6 @@ json cpsTrust() {
 json vitaleTrust() {
   return {{"anchors", {(kPki / "patient-root.cert.pem").string()}},
           {"intermediates", {(kPki / "vitale-ca.cert.pem").string()}}};
-}
-
-std::string codeOf(const HttpReply& reply) {
-  return json::parse(reply.body, nullptr, false).value("code", std::string());
 }
 
 Bytes fromBase64Url(std::string text) {
@@ -85,32 +82,18 @@ class DaemonSessionTest : public PcscIntegrationTest {
                    {"app_origins", {{"itest", kOrigin}}}};
     config.update(extraConfig);
     daemon_ = std::make_unique<DaemonProcess>(DaemonTransport::Pcsc, config);
+    client_.attach(*daemon_);
     ASSERT_NE(daemon_->port(), 0);
     events_ = std::make_unique<EventStream>(daemon_->port(), daemon_->appKeyHeader());
     ASSERT_EQ(events_->waitForCardsIn({kReader0, kReader1}).size(), 2u) << events_->history();
   }
 
-  // The application key and, once a session is open, its token.
-  api::testing::Headers sessionHeaders() const {
-    auto headers = daemon_->appKeyHeader();
-    if (!sessionToken_.empty()) headers.push_back({"HCBridge-Session", sessionToken_});
-    return headers;
-  }
-  HttpReply post(const std::string& target, const json& body) {
-    auto headers = sessionHeaders();
-    headers.push_back({"Content-Type", "application/json"});
-    return fetch(daemon_->port(), "POST", target, headers, body.dump());
-  }
+  api::testing::Headers sessionHeaders() const { return client_.headers(); }
+  HttpReply post(const std::string& target, const json& body) { return client_.post(target, body); }
   HttpReply openSession(const std::string& pin, bool confirmLastTry = false) {
-    json body = {{"pin", pin}};
-    if (confirmLastTry) body["confirmLastTry"] = true;
-    HttpReply reply = post("/v1/practitioner/session", body);
-    if (reply.status == 201) sessionToken_ = reply.json().value("sessionToken", "");
-    return reply;
+    return client_.openSession(pin, confirmLastTry);
   }
-  HttpReply authenticate(const std::string& nonce = kNonce) {
-    return post("/v1/practitioner/authenticate", {{"challengeNonce", nonce}});
-  }
+  HttpReply authenticate(const std::string& nonce = kNonce) { return client_.authenticate(nonce); }
 
   // `hcbridge verify-token` as a record server would run it.
   ProcessResult verifyToken(const json& token, const std::string& origin, const std::string& nonce,
@@ -133,7 +116,7 @@ class DaemonSessionTest : public PcscIntegrationTest {
 
   std::unique_ptr<DaemonProcess> daemon_;
   std::unique_ptr<EventStream> events_;
-  std::string sessionToken_;
+  SessionClient client_;
 };
 
 // The same session tests through each practitioner backend: hcbridge's own
@@ -349,6 +332,7 @@ TEST_F(DaemonSessionTest, HbaImageWithATrustOverrideAndAPinnedTime) {
                  {"verification_time", "2019-06-01T00:00:00Z"},
                  {"app_origins", {{"itest", kOrigin}}}};
   daemon_ = std::make_unique<DaemonProcess>(DaemonTransport::Pcsc, config);
+  client_.attach(*daemon_);
   ASSERT_NE(daemon_->port(), 0);
   events_ = std::make_unique<EventStream>(daemon_->port(), daemon_->appKeyHeader());
   ASSERT_EQ(events_->waitForCardsIn({kReader0, kReader1}).size(), 2u) << events_->history();
