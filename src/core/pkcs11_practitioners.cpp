@@ -43,13 +43,13 @@ class Pkcs11Token : public PractitionerToken {
   }
 
   PinStatus pinStatus() override {
-    const pkcs11::SlotInfo slot = module_.slot(session_->slotId());
+    const std::optional<pkcs11::TokenInfo> token = module_.token(session_->slotId());
     throwIfAbandoned();
-    if (!slot.token) {
+    if (!token) {
       throw Error(Errc::CardRemoved, "the practitioner card left its reader",
                   "Insert the card again and open the session again.");
     }
-    return pkcs11::pinStatusOf(*slot.token);
+    return pkcs11::pinStatusOf(*token);
   }
   void verifyPin(const SecretBytes& pin) override {
     session_->login(pin);
@@ -160,6 +160,7 @@ std::string Pkcs11Practitioners::resolveReader(CardKind kind,
   if (kind != CardKind::Practitioner) {
     throw Error(Errc::OperationUnsupported, "the PKCS#11 module serves practitioner cards only");
   }
+  if (auto known = knownCard(reader)) return *known;
   const auto slots =
       thread_.run<std::vector<pkcs11::SlotInfo>>([this] { return module_->slots(); });
   for (const pkcs11::SlotInfo& slot : slots) {
@@ -168,6 +169,8 @@ std::string Pkcs11Practitioners::resolveReader(CardKind kind,
     const std::string pcscReader = readerOfSlot(slot);
     const std::string name = pcscReader.empty() ? nameOfSlot(slot) : pcscReader;
     if (reader && *reader != name && *reader != slot.token->label) continue;
+    // Before slotsMutex_: the monitor takes the event lock, which comes first.
+    const std::uint64_t readerGeneration = pcscReader.empty() ? 0 : readers_.cardGeneration(name);
     std::lock_guard lock(slotsMutex_);
     TrackedSlot& tracked = slots_[name];
     const bool sameToken = tracked.present && tracked.tokenSerial == slot.token->serialNumber &&
@@ -177,11 +180,35 @@ std::string Pkcs11Practitioners::resolveReader(CardKind kind,
       tracked.behindReader = !pcscReader.empty();
       tracked.present = true;
       tracked.tokenSerial = slot.token->serialNumber;
+      tracked.card.reset();
       ++tracked.generation;
     }
+    tracked.token = *slot.token;
+    tracked.listedAtGeneration = readerGeneration;
     return name;
   }
   throw noToken(settings_.module, reader);
+}
+
+// A card in a reader that has not left since its slot was listed: listing
+// the module's slots again costs OpenSC a scan of every reader (tens of ms).
+std::optional<std::string> Pkcs11Practitioners::knownCard(
+    const std::optional<std::string>& reader) const {
+  std::vector<std::pair<std::string, std::uint64_t>> candidates;
+  {
+    std::lock_guard lock(slotsMutex_);
+    for (const auto& [name, slot] : slots_) {
+      if (slot.behindReader && slot.present && slot.listedAtGeneration != 0 &&
+          (!reader || *reader == name || *reader == slot.token.label)) {
+        candidates.emplace_back(name, slot.listedAtGeneration);
+      }
+    }
+  }
+  // Outside slotsMutex_: the monitor takes the event lock, which comes first.
+  for (const auto& [name, generation] : candidates) {
+    if (readers_.cardGeneration(name) == generation) return name;
+  }
+  return std::nullopt;
 }
 
 Pkcs11Practitioners::TrackedSlot Pkcs11Practitioners::trackedSlot(const std::string& reader) const {
@@ -214,17 +241,24 @@ void Pkcs11Practitioners::postCleanup(const std::string&, std::function<void()> 
 }
 
 CachedCard Pkcs11Practitioners::readCard(const std::string& reader) {
+  const std::uint64_t generation = cardGeneration(reader);
   const TrackedSlot slot = trackedSlot(reader);
+  if (slot.card && slot.cardOfGeneration == generation) return *slot.card;
+  // Each certificate costs the card several READ BINARYs: once per insertion.
+  // Whatever the token shows is checked again at each opening anyway: the
+  // certificate against the trust settings, its key by a fresh signature.
   const auto session = module_->openSession(slot.slotId);
-  const pkcs11::SlotInfo info = module_->slot(slot.slotId);
-  if (!info.token) throw noToken(settings_.module, reader);
-  TokenCard token = practitionerCardOfToken(*info.token, session->certificates(), settings_.keyId);
+  TokenCard token = practitionerCardOfToken(slot.token, session->certificates(), settings_.keyId);
+  const std::string serialHash = hasher_.hash(token.card.cardSerial);
+  CachedCard card{nullptr, std::move(token.card), serialHash};
   {
     std::lock_guard lock(slotsMutex_);
-    slots_[reader].keyId = token.keyId;
+    TrackedSlot& tracked = slots_[reader];
+    tracked.keyId = token.keyId;
+    tracked.card = card;
+    tracked.cardOfGeneration = generation;
   }
-  const std::string serialHash = hasher_.hash(token.card.cardSerial);
-  return {nullptr, std::move(token.card), serialHash};
+  return card;
 }
 
 std::shared_ptr<PractitionerToken> Pkcs11Practitioners::openToken(const std::string& reader,

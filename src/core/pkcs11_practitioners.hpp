@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -57,12 +58,20 @@ class Pkcs11Practitioners : public SessionCards {
     std::uint64_t generation = 0;  // without a reader: which insertion of the token
     bool present = false;
     std::string tokenSerial;
-    Bytes keyId;  // the authentication key, once read
+    pkcs11::TokenInfo token;  // as the slot listing showed it
+    Bytes keyId;              // the authentication key, once read
+    // The card model read from the token, and for which insertion: a session
+    // opened again on the same card reads no certificate again.
+    std::optional<CachedCard> card;
+    std::uint64_t cardOfGeneration = 0;
+    // Behind a reader: the reader's insertion when the slot was listed (0: unknown).
+    std::uint64_t listedAtGeneration = 0;
   };
 
   // Which PC/SC reader a slot description names, "" for none.
   std::string readerOfSlot(const pkcs11::SlotInfo& slot) const;
   TrackedSlot trackedSlot(const std::string& reader) const;
+  std::optional<std::string> knownCard(const std::optional<std::string>& reader) const;
   void presenceLoop();
   // On the module thread: tokens without a reader that left (or changed).
   void checkPresence();

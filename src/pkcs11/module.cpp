@@ -148,21 +148,22 @@ SlotInfo Module::slot(unsigned long slotId) const {
   slot.manufacturer = paddedText(info.manufacturerID, sizeof info.manufacturerID);
   slot.removableDevice = (info.flags & CKF_REMOVABLE_DEVICE) != 0;
   slot.hardwareSlot = (info.flags & CKF_HW_SLOT) != 0;
-  if ((info.flags & CKF_TOKEN_PRESENT) != 0) {
-    CK_TOKEN_INFO token{};
-    CK_RV rv = CKR_OK;
-    {
-      CallMark mark(*api_, "C_GetTokenInfo");
-      rv = api_->functions->C_GetTokenInfo(slotId, &token);
-    }
-    if (rv == CKR_OK) {
-      slot.token = tokenInfoOf(token);
-    } else if (rv != CKR_TOKEN_NOT_PRESENT && rv != CKR_TOKEN_NOT_RECOGNIZED &&
-               rv != CKR_DEVICE_REMOVED) {
-      throwFailure(*api_, "C_GetTokenInfo", rv);
-    }
-  }
+  if ((info.flags & CKF_TOKEN_PRESENT) != 0) slot.token = token(slotId);
   return slot;
+}
+
+std::optional<TokenInfo> Module::token(unsigned long slotId) const {
+  CK_TOKEN_INFO token{};
+  CK_RV rv = CKR_OK;
+  {
+    CallMark mark(*api_, "C_GetTokenInfo");
+    rv = api_->functions->C_GetTokenInfo(slotId, &token);
+  }
+  if (rv == CKR_OK) return tokenInfoOf(token);
+  if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED || rv == CKR_DEVICE_REMOVED) {
+    return std::nullopt;
+  }
+  throwFailure(*api_, "C_GetTokenInfo", rv);
 }
 
 std::unique_ptr<Session> Module::openSession(unsigned long slotId) const {

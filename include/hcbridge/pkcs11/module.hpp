@@ -92,6 +92,10 @@ class Module {
   // One slot; its token is nullopt when absent. Throws Error(ReaderNotFound)
   // for a slot id the module does not know (any more).
   SlotInfo slot(unsigned long slotId) const;
+  // The token in the slot, nullopt when none is present: C_GetTokenInfo
+  // alone (fresh PIN flags without asking for the slot again, which costs
+  // OpenSC a reader scan).
+  std::optional<TokenInfo> token(unsigned long slotId) const;
   // A read-only session on the token in the slot. Throws Error(CardAbsent)
   // when no token is present.
   std::unique_ptr<Session> openSession(unsigned long slotId) const;
