@@ -26,13 +26,18 @@ void abandon(std::shared_ptr<void> object) {
 // PKCS#11 session.
 class Pkcs11Token : public PractitionerToken {
  public:
+  // forgetCard: what else makes the card forget its PIN (a PC/SC reset of
+  // the card behind a reader); serial: the token the session was opened for.
   Pkcs11Token(const pkcs11::Module& module, ModuleThread& thread,
-              std::unique_ptr<pkcs11::Session> session, Bytes keyId, bool rsaPss)
+              std::unique_ptr<pkcs11::Session> session, Bytes keyId, bool rsaPss,
+              std::string serial, std::function<void()> forgetCard)
       : module_(module),
         thread_(thread),
         session_(std::move(session)),
         keyId_(std::move(keyId)),
-        rsaPss_(rsaPss) {}
+        rsaPss_(rsaPss),
+        serial_(std::move(serial)),
+        forgetCard_(std::move(forgetCard)) {}
 
   ~Pkcs11Token() override {
     // C_Logout and C_CloseSession on the module's thread; a hung module keeps the session.
@@ -42,27 +47,36 @@ class Pkcs11Token : public PractitionerToken {
     }
   }
 
+  // Right before every VERIFY (verifyPractitionerPin): also the check that
+  // the slot still holds the token the session was opened for, so that a
+  // token swapped in meanwhile never receives the PIN.
   PinStatus pinStatus() override {
+    throwIfAbandoned();
     const std::optional<pkcs11::TokenInfo> token = module_.token(session_->slotId());
     throwIfAbandoned();
-    if (!token) {
+    if (!token || token->serialNumber != serial_) {
       throw Error(Errc::CardRemoved, "the practitioner card left its reader",
                   "Insert the card again and open the session again.");
     }
     return pkcs11::pinStatusOf(*token);
   }
   void verifyPin(const SecretBytes& pin) override {
+    throwIfAbandoned();
     session_->login(pin);
     throwIfAbandoned();
   }
   Bytes sign(ByteView digest, SignatureScheme scheme) override {
+    throwIfAbandoned();
     Bytes signature = session_->sign(keyId_, scheme, digest);
     throwIfAbandoned();
     return signature;
   }
   // The module serialises its callers, and this thread is its only one.
   void exclusively(const std::function<void()>& steps) override { steps(); }
-  void forget() noexcept override { session_->logout(); }
+  void forget() noexcept override {
+    session_->logout();
+    if (forgetCard_) forgetCard_();
+  }
   auth::JwsAlgorithm signingAlgorithm(auth::JwsAlgorithm certificateAlgorithm) const override {
     return rsaPss_ && certificateAlgorithm == auth::JwsAlgorithm::RS256 ? auth::JwsAlgorithm::PS256
                                                                         : certificateAlgorithm;
@@ -70,7 +84,8 @@ class Pkcs11Token : public PractitionerToken {
 
  private:
   // A call that came back after the watchdog gave up on it: its job was
-  // answered already, so it must stop here, without answering again.
+  // answered already, so it must stop here, without answering again (and
+  // without sending the PIN).
   void throwIfAbandoned() const {
     if (thread_.hung()) {
       throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module answered too late");
@@ -82,6 +97,8 @@ class Pkcs11Token : public PractitionerToken {
   std::unique_ptr<pkcs11::Session> session_;
   Bytes keyId_;
   bool rsaPss_;
+  std::string serial_;
+  std::function<void()> forgetCard_;
 };
 
 std::string nameOfSlot(const pkcs11::SlotInfo& slot) {
@@ -119,10 +136,24 @@ Pkcs11Practitioners::Pkcs11Practitioners(const Settings& settings, ReaderMonitor
   });
   // A hung module ends the session as a pulled card would, with its own reason.
   thread_.onHung([this] {
-    std::lock_guard lock(events_.mutex());
-    std::lock_guard slotsLock(slotsMutex_);
-    for (const auto& [name, slot] : slots_) {
-      if (cardLeft_) cardLeft_(name, "module-failed");
+    std::vector<std::string> cardsBehindReaders;
+    {
+      std::lock_guard lock(events_.mutex());
+      std::lock_guard slotsLock(slotsMutex_);
+      for (const auto& [name, slot] : slots_) {
+        if (cardLeft_) cardLeft_(name, "module-failed");
+        if (slot.behindReader) cardsBehindReaders.push_back(name);
+      }
+    }
+    // The module cannot log out any more: reset the cards it verified a PIN on.
+    for (const auto& reader : cardsBehindReaders) {
+      readers_.postCleanup(reader, [this, reader] {
+        try {
+          readers_.connect(reader, ShareMode::Shared)->resetCard();
+        } catch (const Error&) {
+          // The card left: its PIN state went with its power.
+        }
+      });
     }
   });
   presenceThread_ = std::thread([this] { presenceLoop(); });
@@ -155,39 +186,73 @@ std::string Pkcs11Practitioners::readerOfSlot(const pkcs11::SlotInfo& slot) cons
   return pkcs11::readerOfSlot(slot.description, names);
 }
 
-std::string Pkcs11Practitioners::resolveReader(CardKind kind,
-                                               const std::optional<std::string>& reader) const {
+bool Pkcs11Practitioners::postToCard(CardKind kind, const std::optional<std::string>& reader,
+                                     CardJob job, FailHandler fail) {
   if (kind != CardKind::Practitioner) {
-    throw Error(Errc::OperationUnsupported, "the PKCS#11 module serves practitioner cards only");
+    fail(std::make_exception_ptr(
+        Error(Errc::OperationUnsupported, "the PKCS#11 module serves practitioner cards only")));
+    return false;
   }
+  return thread_.post(
+      [this, reader, job = std::move(job)] {
+        const std::string target = resolve(reader);
+        job(target, cardGeneration(target));
+      },
+      std::move(fail));
+}
+
+std::string Pkcs11Practitioners::resolve(const std::optional<std::string>& reader) {
+  if (thread_.hung()) throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module hung");
   if (auto known = knownCard(reader)) return *known;
-  const auto slots =
-      thread_.run<std::vector<pkcs11::SlotInfo>>([this] { return module_->slots(); });
-  for (const pkcs11::SlotInfo& slot : slots) {
-    if (!slot.token) continue;
+  struct Found {
+    pkcs11::SlotInfo slot;
+    std::string name;
+    std::string pcscReader;
+  };
+  std::vector<Found> found;
+  for (pkcs11::SlotInfo& slot : module_->slots()) {
+    // SoftHSM2 and others show an empty token to initialise: not a card.
+    if (!slot.token || !slot.token->userPinInitialized) continue;
     if (!settings_.tokenLabel.empty() && slot.token->label != settings_.tokenLabel) continue;
     const std::string pcscReader = readerOfSlot(slot);
-    const std::string name = pcscReader.empty() ? nameOfSlot(slot) : pcscReader;
+    std::string name = pcscReader.empty() ? nameOfSlot(slot) : pcscReader;
     if (reader && *reader != name && *reader != slot.token->label) continue;
-    // Before slotsMutex_: the monitor takes the event lock, which comes first.
-    const std::uint64_t readerGeneration = pcscReader.empty() ? 0 : readers_.cardGeneration(name);
-    std::lock_guard lock(slotsMutex_);
-    TrackedSlot& tracked = slots_[name];
-    const bool sameToken = tracked.present && tracked.tokenSerial == slot.token->serialNumber &&
-                           tracked.slotId == slot.id;
-    if (!sameToken) {
-      tracked.slotId = slot.id;
-      tracked.behindReader = !pcscReader.empty();
-      tracked.present = true;
-      tracked.tokenSerial = slot.token->serialNumber;
-      tracked.card.reset();
-      ++tracked.generation;
-    }
-    tracked.token = *slot.token;
-    tracked.listedAtGeneration = readerGeneration;
-    return name;
+    found.push_back({std::move(slot), std::move(name), pcscReader});
   }
-  throw noToken(settings_.module, reader);
+  if (found.empty()) throw noToken(settings_.module, reader);
+  if (found.size() > 1) {
+    std::string names;
+    for (const Found& each : found) {
+      names +=
+          (names.empty() ? "'" : ", '") + each.name + "' (token '" + each.slot.token->label + "')";
+    }
+    throw Error(Errc::BadRequest,
+                "several practitioner cards or tokens are present: " + names +
+                    "; the PIN goes to none of them until one is chosen",
+                "Name the practitioner's reader (or token label) in \"reader\", remove the "
+                "card or token that is not the practitioner's, or set "
+                "practitioner_pkcs11.token_label.");
+  }
+  const Found& chosen = found.front();
+  // Before slotsMutex_: the monitor takes the event lock, which comes first.
+  const std::uint64_t readerGeneration =
+      chosen.pcscReader.empty() ? 0 : readers_.cardGeneration(chosen.name);
+  std::lock_guard lock(slotsMutex_);
+  TrackedSlot& tracked = slots_[chosen.name];
+  const bool sameToken = tracked.present &&
+                         tracked.tokenSerial == chosen.slot.token->serialNumber &&
+                         tracked.slotId == chosen.slot.id;
+  if (!sameToken) {
+    tracked.slotId = chosen.slot.id;
+    tracked.behindReader = !chosen.pcscReader.empty();
+    tracked.present = true;
+    tracked.tokenSerial = chosen.slot.token->serialNumber;
+    tracked.card.reset();
+    ++tracked.generation;
+  }
+  tracked.token = *chosen.slot.token;
+  tracked.listedAtGeneration = readerGeneration;
+  return chosen.name;
 }
 
 // A card in a reader that has not left since its slot was listed: listing
@@ -205,10 +270,13 @@ std::optional<std::string> Pkcs11Practitioners::knownCard(
     }
   }
   // Outside slotsMutex_: the monitor takes the event lock, which comes first.
+  std::optional<std::string> known;
   for (const auto& [name, generation] : candidates) {
-    if (readers_.cardGeneration(name) == generation) return name;
+    if (readers_.cardGeneration(name) != generation) continue;
+    if (known) return std::nullopt;  // several: resolve() lists them and asks
+    known = name;
   }
-  return std::nullopt;
+  return known;
 }
 
 Pkcs11Practitioners::TrackedSlot Pkcs11Practitioners::trackedSlot(const std::string& reader) const {
@@ -241,6 +309,7 @@ void Pkcs11Practitioners::postCleanup(const std::string&, std::function<void()> 
 }
 
 CachedCard Pkcs11Practitioners::readCard(const std::string& reader) {
+  if (thread_.hung()) throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module hung");
   const std::uint64_t generation = cardGeneration(reader);
   const TrackedSlot slot = trackedSlot(reader);
   if (slot.card && slot.cardOfGeneration == generation) return *slot.card;
@@ -263,9 +332,25 @@ CachedCard Pkcs11Practitioners::readCard(const std::string& reader) {
 
 std::shared_ptr<PractitionerToken> Pkcs11Practitioners::openToken(const std::string& reader,
                                                                   const CachedCard&) {
+  if (thread_.hung()) throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module hung");
   const TrackedSlot slot = trackedSlot(reader);
+  std::function<void()> forgetCard;
+  if (slot.behindReader) forgetCard = [this, reader] { resetCard(reader); };
   return std::make_shared<Pkcs11Token>(*module_, thread_, module_->openSession(slot.slotId),
-                                       slot.keyId, settings_.rsaPss);
+                                       slot.keyId, settings_.rsaPss, slot.tokenSerial,
+                                       std::move(forgetCard));
+}
+
+void Pkcs11Practitioners::resetCard(const std::string& reader) {
+  try {
+    readers_.connect(reader, ShareMode::Shared)->resetCard();
+  } catch (const Error&) {
+    // The card left, or pcscd is gone: its PIN state went with it.
+  }
+  std::lock_guard lock(slotsMutex_);
+  if (auto found = slots_.find(reader); found != slots_.end()) {
+    found->second.listedAtGeneration = 0;  // the module sees a reset card: let it look again
+  }
 }
 
 void Pkcs11Practitioners::presenceLoop() {

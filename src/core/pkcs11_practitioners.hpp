@@ -40,10 +40,9 @@ class Pkcs11Practitioners : public SessionCards {
   void stop();
 
   void setCardLeftHandler(CardLeftHandler handler) override;
-  // The reader (or, without one, the slot description) of the first token
-  // holding a practitioner certificate; `reader` narrows the choice.
-  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const override;
-  std::uint64_t cardGeneration(const std::string& reader) const override;
+  // On the module's thread: finds the token (resolve()), then runs job.
+  bool postToCard(CardKind kind, const std::optional<std::string>& reader, CardJob job,
+                  FailHandler fail) override;
   bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const override;
   bool post(const std::string& reader, std::function<void()> job, FailHandler fail) override;
   void postCleanup(const std::string& reader, std::function<void()> job) override;
@@ -68,9 +67,21 @@ class Pkcs11Practitioners : public SessionCards {
     std::uint64_t listedAtGeneration = 0;
   };
 
+  // On the module's thread: the reader (or, without one, the slot
+  // description) of the one token present; `reader` (a reader's name or a
+  // token label) chooses among several. Several tokens and no choice is
+  // refused: the PIN must not go to whichever token comes first (anyone can
+  // copy a practitioner's public certificate onto a token of their own).
+  std::string resolve(const std::optional<std::string>& reader);
+  std::uint64_t cardGeneration(const std::string& reader) const;
   // Which PC/SC reader a slot description names, "" for none.
   std::string readerOfSlot(const pkcs11::SlotInfo& slot) const;
   TrackedSlot trackedSlot(const std::string& reader) const;
+  // On the module's thread: resets the card of a token behind a reader over
+  // PC/SC, so the PIN the module verified is gone for every program (a
+  // module's C_Logout may send nothing to the card), and lists the slots
+  // again at the next opening.
+  void resetCard(const std::string& reader);
   std::optional<std::string> knownCard(const std::optional<std::string>& reader) const;
   void presenceLoop();
   // On the module thread: tokens without a reader that left (or changed).
@@ -80,7 +91,7 @@ class Pkcs11Practitioners : public SessionCards {
   ReaderMonitor& readers_;
   EventChannel& events_;
   const SerialHasher& hasher_;
-  mutable ModuleThread thread_;  // resolveReader asks the module too
+  ModuleThread thread_;
   std::unique_ptr<pkcs11::Module> module_;
   CardLeftHandler cardLeft_;
   mutable std::mutex slotsMutex_;

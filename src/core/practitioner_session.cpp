@@ -50,6 +50,8 @@ PractitionerSession::~PractitionerSession() {
 void PractitionerSession::stop() {
   {
     std::lock_guard lock(events_.mutex());
+    // The card forgets the PIN before the service goes: nothing may use it after.
+    if (!stopping_) endLocked("service-stopped", true);
     stopping_ = true;
     changed_.notify_all();
   }
@@ -118,8 +120,6 @@ void PractitionerSession::setStage(Stage stage) {
 }
 
 void PractitionerSession::open(api::SessionOpenRequest request, api::SessionOpenHandler done) {
-  std::string target;
-  std::uint64_t generation = 0;
   try {
     if (!request.caller.uid) {
       throw Error(Errc::SessionNotYours,
@@ -128,22 +128,19 @@ void PractitionerSession::open(api::SessionOpenRequest request, api::SessionOpen
                   "The service must be able to read /proc/self/net/tcp (its log says so at "
                   "start); see docs/security.md.");
     }
-    {
-      std::lock_guard lock(events_.mutex());
-      refuseIfBusyLocked(request.caller);
-    }
-    target = readers_.resolveReader(CardKind::Practitioner, request.reader);
-    generation = readers_.cardGeneration(target);
+    std::lock_guard lock(events_.mutex());
+    refuseIfBusyLocked(request.caller);
   } catch (const Error&) {
     done(std::current_exception(), {});
     return;
   }
   // std::function needs a copyable job: the request (and its PIN) travels in
   // a shared buffer, wiped when the last owner lets go of it.
+  const std::optional<std::string> reader = request.reader;
   auto shared = std::make_shared<api::SessionOpenRequest>(std::move(request));
-  readers_.post(
-      target,
-      [this, target, generation, shared, done] {
+  readers_.postToCard(
+      CardKind::Practitioner, reader,
+      [this, shared, done](const std::string& target, std::uint64_t generation) {
         api::SessionOpened opened;
         try {
           opened = openOnCard(target, generation, std::move(*shared));

@@ -271,6 +271,22 @@ std::uint64_t ReaderMonitor::cardGeneration(const std::string& reader) const {
   return state == nullptr ? 0 : state->cardGeneration;
 }
 
+bool ReaderMonitor::postToCard(CardKind kind, const std::optional<std::string>& reader,
+                               SessionCards::CardJob job, FailHandler fail) {
+  std::string target;
+  std::uint64_t generation = 0;
+  try {
+    target = resolveReader(kind, reader);
+    generation = cardGeneration(target);
+  } catch (const Error&) {
+    fail(std::current_exception());
+    return false;
+  }
+  return post(
+      target, [job = std::move(job), target, generation] { job(target, generation); },
+      std::move(fail));
+}
+
 bool ReaderMonitor::holdsCardLocked(const std::string& reader, std::uint64_t generation) const {
   const ReaderState* state = findReader(reader);
   return state != nullptr && state->cardPresent && state->cardGeneration == generation;

@@ -54,9 +54,12 @@ class ReaderMonitor : public SessionCards {
 
   // The named reader, or the first holding an identified card of that kind.
   // Throws reader-not-found, card-unsupported (only unknown cards), card-absent.
-  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const override;
+  std::string resolveReader(CardKind kind, const std::optional<std::string>& reader) const;
   // Which insertion of a card the reader holds (0: none seen yet).
-  std::uint64_t cardGeneration(const std::string& reader) const override;
+  std::uint64_t cardGeneration(const std::string& reader) const;
+  // Resolves the reader (cheap: the monitor's own state), then posts job to its strand.
+  bool postToCard(CardKind kind, const std::optional<std::string>& reader,
+                  SessionCards::CardJob job, FailHandler fail) override;
   // Caller holds the event lock: the reader still holds that insertion.
   bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const override;
 

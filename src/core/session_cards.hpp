@@ -29,11 +29,14 @@ class SessionCards {
   virtual ~SessionCards() = default;
 
   virtual void setCardLeftHandler(CardLeftHandler handler) = 0;
-  // The named reader, or the first holding an identified card of that kind.
-  virtual std::string resolveReader(CardKind kind,
-                                    const std::optional<std::string>& reader) const = 0;
-  // Which insertion of a card the reader holds (0: none seen yet).
-  virtual std::uint64_t cardGeneration(const std::string& reader) const = 0;
+  using CardJob = std::function<void(const std::string& reader, std::uint64_t generation)>;
+  // Finds the card (the named reader, or the first holding a card of that
+  // kind) and runs job on its strand with the reader and which insertion of
+  // a card it holds; what either throws goes to fail. Finding the card may
+  // ask a card middleware's module, which may be slow: it never blocks the
+  // caller's thread (the network's).
+  virtual bool postToCard(CardKind kind, const std::optional<std::string>& reader, CardJob job,
+                          FailHandler fail) = 0;
   // Caller holds the event lock: the reader still holds that insertion.
   virtual bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const = 0;
   // Runs job on the reader's strand and reports what it throws to fail.

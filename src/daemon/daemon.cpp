@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 
@@ -148,6 +149,12 @@ core::AuthenticationSettings authenticationSettings(const Settings& settings, St
     authentication.pkcs11 = settings.practitionerPkcs11;
     // The module runs inside the service: if it crashes, the journal says so.
     pkcs11::installCrashReport();
+    // OpenSC's debug log writes every APDU to stderr, the PIN's VERIFY
+    // included, and stderr is the journal: not in this process.
+    if (std::getenv("OPENSC_DEBUG") != nullptr) {
+      ::unsetenv("OPENSC_DEBUG");
+      log("OPENSC_DEBUG is ignored: OpenSC's debug log would write the PIN to the journal");
+    }
     log("practitioner cards through the PKCS#11 module " + settings.practitionerPkcs11->module);
   }
   authentication.appVersion = "https://hcbridge.local/releases/" + std::string(kVersion);

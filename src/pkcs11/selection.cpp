@@ -34,10 +34,15 @@ std::string readerOfSlot(std::string_view slotDescription,
     if (reader == slotDescription) return reader;
   }
   if (slotDescription.size() < kSlotDescriptionSize) return {};
+  // Only one reader may begin so: two readers alike in their first 64 bytes
+  // would let the patient's reader stand for the practitioner's card.
+  std::string match;
   for (const std::string& reader : readerNames) {
-    if (reader.starts_with(slotDescription)) return reader;
+    if (!reader.starts_with(slotDescription)) continue;
+    if (!match.empty()) return {};
+    match = reader;
   }
-  return {};
+  return match;
 }
 
 const CertificateObject* authenticationCertificate(

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -190,6 +191,24 @@ TEST_F(DaemonPkcs11Test, ACopiedCertificateOrANonPractitionerIssuerOpensNothing)
   EXPECT_EQ(codeOf(staff), "certificate-untrusted");
 }
 
+// A second token (anyone can put a practitioner's public certificate on a
+// token of their own): the PIN goes to neither until the caller names one.
+TEST_F(DaemonPkcs11Test, WithTwoTokensThePinGoesToNoneUntilOneIsNamed) {
+  makeToken("cps-demo-auth");
+  const auto second = runProcess({"/usr/bin/softhsm2-util", "--init-token", "--free", "--label",
+                                  "OTHER TOKEN", "--pin", "9999", "--so-pin", "12345678"});
+  ASSERT_EQ(second.exitCode, 0) << second.out << second.err;
+  start({{"module", kSoftHsm}});
+  const auto ambiguous = openSession(kPin);
+  EXPECT_EQ(ambiguous.status, 400) << ambiguous.body;
+  EXPECT_EQ(codeOf(ambiguous), "bad-request");
+  const std::string detail = ambiguous.json().value("detail", "");
+  EXPECT_NE(detail.find("'TEST CPS'"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("'OTHER TOKEN'"), std::string::npos) << detail;
+  const auto named = post("/v1/practitioner/session", {{"pin", kPin}, {"reader", "TEST CPS"}});
+  EXPECT_EQ(named.status, 201) << named.body;
+}
+
 TEST_F(DaemonPkcs11Test, ATokenLabelThatMatchesNoTokenIsCardAbsent) {
   makeToken("cps-demo-auth");
   start({{"module", kSoftHsm}, {"token_label", "OTHER CARD"}});
@@ -218,15 +237,27 @@ TEST_F(DaemonPkcs11Test, AHangingModuleFailsTypedClosesTheSessionAndTheServiceSt
   makeToken("cps-demo-auth");
   const fs::path faultFile = tokenDir_ / "fault";
   ::setenv("HCBRIDGE_TEST_PKCS11_FAULT_FILE", faultFile.c_str(), 1);
-  start({{"module", HCBRIDGE_FAULTY_PKCS11}, {"call_timeout_seconds", 1}});
+  start({{"module", HCBRIDGE_FAULTY_PKCS11}, {"call_timeout_seconds", 3}});
   const auto opened = openSession(kPin);
   ASSERT_EQ(opened.status, 201) << opened.body << daemon_->output();
   const std::string reader = opened.json()["reader"];
 
   std::ofstream(faultFile) << "hang";  // C_Sign never returns from now on
-  const auto hung = authenticate();
+  auto hanging = std::async(std::launch::async, [this] { return authenticate(); });
+  std::this_thread::sleep_for(300ms);
+  // Another opening waits for the module's thread, not on the network's:
+  // the rest of the API answers while the module hangs.
+  auto queued = std::async(std::launch::async, [this] {
+    return post("/v1/practitioner/session", {{"pin", kPin}});
+  });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(fetch(daemon_->port(), "GET", "/v1/readers", daemon_->appKeyHeader()).status, 200);
+  EXPECT_EQ(hanging.wait_for(0s), std::future_status::timeout)
+      << "the readers answered only after the watchdog gave up on the module";
+  const auto hung = hanging.get();
   EXPECT_EQ(hung.status, 502) << hung.body;
   EXPECT_EQ(codeOf(hung), "pkcs11-module-failed") << hung.body;
+  EXPECT_EQ(codeOf(queued.get()), "pkcs11-module-failed");
   const auto closed = events_->waitFor("practitioner.session.closed", reader, 5s);
   ASSERT_TRUE(closed) << events_->history();
   EXPECT_EQ((*closed)["data"]["reason"], "module-failed");

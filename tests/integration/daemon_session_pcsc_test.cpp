@@ -107,6 +107,20 @@ class DaemonSessionTest : public PcscIntegrationTest {
     return runProcess(argv);
   }
 
+  // What another program gets when it asks the practitioner card for a
+  // signature with the authentication key without sending the PIN (MSE SET
+  // + INTERNAL AUTHENTICATE, docs/cards-french.md): the status word.
+  std::uint16_t signWithoutThePin() {
+    auto card = transport_->connect(kReader1, ShareMode::Shared);
+    const apdu::CommandApdu useAuthenticationKey{
+        0x00, 0x22, 0x41, 0xA4, {0x84, 0x01, 0x82, 0x80, 0x01, 0x02}, {}};
+    card->transmit(useAuthenticationKey);
+    Bytes digestInfo = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                        0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    digestInfo.resize(digestInfo.size() + 32, 0x5A);
+    return card->transmit({0x00, 0x88, 0x00, 0x00, digestInfo, 256}).sw;
+  }
+
   void expectAuditChainIntact() {
     const auto result =
         runProcess({HCBRIDGE_CLI_PATH, "audit", "verify", daemon_->auditLog().string(), "--key",
@@ -211,6 +225,9 @@ TEST_P(DaemonSessionBackendTest, RightPinOpensTheSessionThenPatientDataTokensAnd
       fetch(daemon_->port(), "DELETE", "/v1/practitioner/session", sessionHeaders());
   EXPECT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(codeOf(authenticate()), "practitioner-session-required");
+  // The card forgot the PIN with the session: another program gets no signature.
+  std::this_thread::sleep_for(200ms);  // the reset runs behind the answer
+  EXPECT_EQ(signWithoutThePin(), 0x6982);
   expectAuditChainIntact();
   const std::string audit = [&] {
     std::ifstream in(daemon_->auditLog());
@@ -251,6 +268,13 @@ TEST_P(DaemonSessionBackendTest, WrongPinCountsDownThenTheLastTryNeedsConfirmati
     EXPECT_EQ(audit.find(pin), std::string::npos) << pin;
   }
   expectAuditChainIntact();
+}
+
+TEST_P(DaemonSessionBackendTest, StoppingTheServiceLeavesNoVerifiedPinOnTheCard) {
+  startWithBackend("cps-demo");
+  ASSERT_EQ(openSession("1234").status, 201);
+  EXPECT_EQ(daemon_->terminate(), 0) << daemon_->output();
+  EXPECT_EQ(signWithoutThePin(), 0x6982);
 }
 
 TEST_P(DaemonSessionBackendTest, ABlockedCardSaysWhatToDo) {

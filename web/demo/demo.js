@@ -298,8 +298,12 @@ function sessionClosed(reason) {
   const reasons = {
     'card-removed': 'The practitioner card was removed: the session is closed.',
     'idle-timeout': 'The session was idle too long and is closed.',
-    replaced: 'The PIN was entered in another application or browser tab: the session is now there.',
+    replaced:
+        'The PIN was entered in another application or browser tab: the session is now there.',
     closed: 'The session is closed.',
+    'module-failed':
+        'The practitioner card software stopped answering: ask IT to restart the card service.',
+    'service-stopped': 'The card service stopped: the session is closed.',
   };
   showMessage('info', 'Practitioner session closed', reasons[reason] ?? `The session ended (${reason}).`);
 }

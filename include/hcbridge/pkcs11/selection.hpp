@@ -13,7 +13,8 @@ namespace hcbridge::pkcs11 {
 
 // The reader whose name is the slot's description (OpenSC, Cryptolib CPS);
 // a description that fills all 64 bytes of slotDescription may be the start
-// of a longer name (OpenSC cuts it). "" when it names no reader (SoftHSM2).
+// of a longer name (OpenSC cuts it), if of one reader's only. "" when it
+// names no reader (SoftHSM2): the token is then watched as one of its own.
 std::string readerOfSlot(std::string_view slotDescription,
                          const std::vector<std::string>& readerNames);
 

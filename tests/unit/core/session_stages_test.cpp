@@ -46,10 +46,11 @@ class FakeCards : public SessionCards {
   }
 
   void setCardLeftHandler(CardLeftHandler handler) override { cardLeft_ = std::move(handler); }
-  std::string resolveReader(CardKind, const std::optional<std::string>&) const override {
-    return kReader;
+  bool postToCard(CardKind, const std::optional<std::string>&, CardJob job,
+                  FailHandler fail) override {
+    return post(
+        kReader, [job] { job(kReader, 1); }, std::move(fail));
   }
-  std::uint64_t cardGeneration(const std::string&) const override { return 1; }
   bool holdsCardLocked(const std::string& reader, std::uint64_t generation) const override {
     return present_ && reader == kReader && generation == 1;
   }
