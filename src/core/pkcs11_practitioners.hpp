@@ -79,8 +79,7 @@ class Pkcs11Practitioners : public SessionCards {
   TrackedSlot trackedSlot(const std::string& reader) const;
   // On the module's thread: resets the card of a token behind a reader over
   // PC/SC, so the PIN the module verified is gone for every program (a
-  // module's C_Logout may send nothing to the card), and lists the slots
-  // again at the next opening.
+  // module's C_Logout may send nothing to the card).
   void resetCard(const std::string& reader);
   std::optional<std::string> knownCard(const std::optional<std::string>& reader) const;
   void presenceLoop();
