@@ -28,6 +28,8 @@ pcscd_ensure_running
 trap pcscd_stop_if_started EXIT
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# Leaks inside third-party PKCS#11 modules (OpenSC, SoftHSM2) only.
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/lsan-suppressions.txt:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cd "$build"
 ctest --output-on-failure --timeout 300 "$@"

@@ -28,10 +28,14 @@ class Pkcs11Token : public PractitionerToken {
  public:
   // forgetCard: what else makes the card forget its PIN (a PC/SC reset of
   // the card behind a reader); serial: the token the session was opened for.
-  Pkcs11Token(const pkcs11::Module& module, ModuleThread& thread,
+  using TokenInfoReader = std::function<std::optional<pkcs11::TokenInfo>()>;
+
+  // tokenInfo: the slot's token as the module sees it now (the module may
+  // have been loaded again since this session opened: after a pcscd restart).
+  Pkcs11Token(TokenInfoReader tokenInfo, ModuleThread& thread,
               std::unique_ptr<pkcs11::Session> session, Bytes keyId, bool rsaPss,
               std::string serial, std::function<void()> forgetCard)
-      : module_(module),
+      : tokenInfo_(std::move(tokenInfo)),
         thread_(thread),
         session_(std::move(session)),
         keyId_(std::move(keyId)),
@@ -52,7 +56,7 @@ class Pkcs11Token : public PractitionerToken {
   // token swapped in meanwhile never receives the PIN.
   PinStatus pinStatus() override {
     throwIfAbandoned();
-    const std::optional<pkcs11::TokenInfo> token = module_.token(session_->slotId());
+    const std::optional<pkcs11::TokenInfo> token = tokenInfo_();
     throwIfAbandoned();
     if (!token || token->serialNumber != serial_) {
       throw Error(Errc::CardRemoved, "the practitioner card left its reader",
@@ -92,7 +96,7 @@ class Pkcs11Token : public PractitionerToken {
     }
   }
 
-  const pkcs11::Module& module_;
+  TokenInfoReader tokenInfo_;
   ModuleThread& thread_;
   std::unique_ptr<pkcs11::Session> session_;
   Bytes keyId_;
@@ -125,6 +129,9 @@ Pkcs11Practitioners::Pkcs11Practitioners(const Settings& settings, ReaderMonitor
   module_ = thread_.run<std::unique_ptr<pkcs11::Module>>(
       [path = settings_.module] { return pkcs11::Module::load(path); });
   readers_.setCardLeftHandler([this](const std::string& reader, const std::string& reason) {
+    // pcscd went away: the module's PC/SC context and card handles are dead
+    // with it (OpenSC answers CKR_GENERAL_ERROR to C_Login afterwards).
+    if (reader.empty()) reloadModule_ = true;
     bool ours = false;
     {
       std::lock_guard lock(slotsMutex_);
@@ -215,6 +222,7 @@ bool Pkcs11Practitioners::postToCard(CardKind kind, const std::optional<std::str
 
 std::string Pkcs11Practitioners::resolve(const std::optional<std::string>& reader) {
   if (thread_.hung()) throw Error(Errc::Pkcs11ModuleFailed, "the PKCS#11 module hung");
+  if (reloadModule_.exchange(false)) reloadModule();
   if (auto known = knownCard(reader)) return *known;
   struct Found {
     pkcs11::SlotInfo slot;
@@ -348,9 +356,31 @@ std::shared_ptr<PractitionerToken> Pkcs11Practitioners::openToken(const std::str
   const TrackedSlot slot = trackedSlot(reader);
   std::function<void()> forgetCard;
   if (slot.behindReader) forgetCard = [this, reader] { resetCard(reader); };
-  return std::make_shared<Pkcs11Token>(*module_, thread_, module_->openSession(slot.slotId),
-                                       slot.keyId, settings_.rsaPss, slot.tokenSerial,
-                                       std::move(forgetCard));
+  const unsigned long slotId = slot.slotId;
+  auto tokenInfo = [this, slotId]() -> std::optional<pkcs11::TokenInfo> {
+    if (!module_) return std::nullopt;  // loading it again after pcscd's return failed
+    return module_->token(slotId);
+  };
+  return std::make_shared<Pkcs11Token>(std::move(tokenInfo), thread_,
+                                       module_->openSession(slot.slotId), slot.keyId,
+                                       settings_.rsaPss, slot.tokenSerial, std::move(forgetCard));
+}
+
+// On the module's thread, after pcscd came back: C_Finalize, then the module
+// starts afresh (C_Initialize), as a program started now would. The session
+// ended with pcscd, and its token went before this job (one queue).
+void Pkcs11Practitioners::reloadModule() {
+  {
+    std::lock_guard lock(slotsMutex_);
+    slots_.clear();
+  }
+  module_.reset();
+  try {
+    module_ = pkcs11::Module::load(settings_.module);
+  } catch (const Error&) {
+    reloadModule_ = true;  // try again at the next opening
+    throw;
+  }
 }
 
 void Pkcs11Practitioners::resetCard(const std::string& reader) {
@@ -375,6 +405,7 @@ void Pkcs11Practitioners::presenceLoop() {
 }
 
 void Pkcs11Practitioners::checkPresence() {
+  if (!module_) return;  // loading it again after pcscd's return failed: nothing to watch
   std::map<std::string, TrackedSlot> watched;
   {
     std::lock_guard lock(slotsMutex_);

@@ -8,6 +8,7 @@
 // (ModuleThread, with its watchdog).
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,6 +82,7 @@ class Pkcs11Practitioners : public SessionCards {
   // PC/SC, so the PIN the module verified is gone for every program (a
   // module's C_Logout may send nothing to the card).
   void resetCard(const std::string& reader);
+  void reloadModule();
   std::optional<std::string> knownCard(const std::optional<std::string>& reader) const;
   void presenceLoop();
   // On the module thread: tokens without a reader that left (or changed).
@@ -98,6 +100,7 @@ class Pkcs11Practitioners : public SessionCards {
   std::mutex presenceMutex_;
   std::condition_variable presenceChanged_;
   bool stopping_ = false;
+  std::atomic<bool> reloadModule_{false};  // pcscd was lost: C_Finalize and C_Initialize again
   std::thread presenceThread_;
 };
 

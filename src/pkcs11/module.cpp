@@ -62,7 +62,10 @@ PinStatus pinStatusOf(const TokenInfo& token, int maxTries) {
 }
 
 std::unique_ptr<Module> Module::load(const std::string& path) {
-  void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: a module stays mapped after C_Finalize and dlclose. Some
+  // modules leave threads or exit handlers behind, whose code must still be
+  // there; and a leak report then names the module instead of "<unknown>".
+  void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (library == nullptr) {
     const char* why = ::dlerror();
     throw loadFailure(path, std::string("does not load: ") + (why ? why : "dlopen failed"));
@@ -77,7 +80,7 @@ std::unique_ptr<Module> Module::load(const std::string& path) {
                       "is not a PKCS#11 module, or lacks a function hcbridge calls "
                       "(C_GetFunctionList, C_Login, C_Sign, ...)");
   }
-  auto* api = new Api{functions, path};
+  auto api = std::make_shared<Api>(Api{functions, path});
   CK_C_INITIALIZE_ARGS arguments{};
   arguments.flags = CKF_OS_LOCKING_OK;
   CK_RV rv = CKR_OK;
@@ -86,7 +89,6 @@ std::unique_ptr<Module> Module::load(const std::string& path) {
     rv = functions->C_Initialize(&arguments);
   }
   if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-    delete api;
     ::dlclose(library);
     throw loadFailure(path, "refused C_Initialize with " + returnValueName(rv));
   }
@@ -101,15 +103,14 @@ std::unique_ptr<Module> Module::load(const std::string& path) {
   return module;
 }
 
-Module::Module(std::string path, void* library, const Api* api)
-    : path_(std::move(path)), library_(library), api_(api) {}
+Module::Module(std::string path, void* library, std::shared_ptr<const Api> api)
+    : path_(std::move(path)), library_(library), api_(std::move(api)) {}
 
 Module::~Module() {
   {
     CallMark mark(*api_, "C_Finalize");
     api_->functions->C_Finalize(nullptr);
   }
-  delete api_;
   ::dlclose(library_);
 }
 

@@ -78,8 +78,8 @@ KeyKind keyKindOf(std::optional<CK_KEY_TYPE> type) {
 
 }  // namespace
 
-Session::Session(const Module::Api* api, unsigned long slotId, unsigned long handle)
-    : api_(api), slotId_(slotId), handle_(handle) {}
+Session::Session(std::shared_ptr<const Module::Api> api, unsigned long slotId, unsigned long handle)
+    : api_(std::move(api)), slotId_(slotId), handle_(handle) {}
 
 Session::~Session() {
   logout();

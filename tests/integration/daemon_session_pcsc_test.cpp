@@ -20,6 +20,7 @@
 #include "hba_driver.hpp"
 #include "hcbridge/sim/gematik_image.hpp"
 #include "hcbridge_test/gematik_images.hpp"
+#include "pcscd_control.hpp"
 #include "session_client.hpp"
 #include "sim_fixture.hpp"
 #include "vitale_sim_profiles.hpp"
@@ -275,6 +276,27 @@ TEST_P(DaemonSessionBackendTest, StoppingTheServiceLeavesNoVerifiedPinOnTheCard)
   ASSERT_EQ(openSession("1234").status, 201);
   EXPECT_EQ(daemon_->terminate(), 0) << daemon_->output();
   EXPECT_EQ(signWithoutThePin(), 0x6982);
+}
+
+// pcscd killed and started again under an open session: the session ends
+// (the cards may have been reset with it), and a new one opens once the
+// cards are back -- through OpenSC too, which must find its readers again.
+TEST_P(DaemonSessionBackendTest, PcscdRestartedEndsTheSessionAndANewOneOpensAfterwards) {
+  startWithBackend("cps-demo");
+  ASSERT_EQ(openSession("1234").status, 201);
+  pcscd().restart();
+  const auto closed = events_->waitFor("practitioner.session.closed");
+  ASSERT_TRUE(closed) << events_->history();
+  EXPECT_EQ((*closed)["data"]["reason"], "service-lost");
+  EXPECT_TRUE(events_->waitFor("service.restored")) << events_->history();
+  EXPECT_EQ(events_->waitForCardsIn({kReader0, kReader1}).size(), 2u) << events_->history();
+  EXPECT_EQ(codeOf(authenticate()), "practitioner-session-required");
+  client_.forgetToken();
+  const auto reopened = openSession("1234");
+  EXPECT_EQ(reopened.status, 201) << reopened.body << daemon_->output();
+  const auto token = authenticate();
+  EXPECT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(daemon_->terminate(), 0) << daemon_->output();
 }
 
 TEST_P(DaemonSessionBackendTest, ABlockedCardSaysWhatToDo) {

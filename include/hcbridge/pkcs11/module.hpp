@@ -81,7 +81,9 @@ class Module {
   // naming the file: it does not load, lacks a function hcbridge calls, or
   // its C_Initialize fails.
   static std::unique_ptr<Module> load(const std::string& path);
-  ~Module();  // C_Finalize, then unloads
+  // C_Finalize. The library stays mapped (RTLD_NODELETE), and a Session
+  // that outlives its Module only gets "not initialised" from its calls.
+  ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
@@ -103,10 +105,10 @@ class Module {
   struct Api;  // the module's function list (src/pkcs11)
 
  private:
-  Module(std::string path, void* library, const Api* api);
+  Module(std::string path, void* library, std::shared_ptr<const Api> api);
   std::string path_;
   void* library_ = nullptr;
-  const Api* api_ = nullptr;
+  std::shared_ptr<const Api> api_;
   ModuleInfo info_;
 };
 
@@ -136,8 +138,8 @@ class Session {
 
  private:
   friend class Module;
-  Session(const Module::Api* api, unsigned long slotId, unsigned long handle);
-  const Module::Api* api_;
+  Session(std::shared_ptr<const Module::Api> api, unsigned long slotId, unsigned long handle);
+  std::shared_ptr<const Module::Api> api_;
   unsigned long slotId_;
   unsigned long handle_;
   bool loggedIn_ = false;
