@@ -102,13 +102,6 @@ CheckResult slotResult(const SlotInfo& slot, const DoctorContext& context,
   return {kCheck, CheckStatus::Ok, message};
 }
 
-// A token hcbridged may take as a practitioner card: one with a user PIN
-// (SoftHSM2 also shows an empty token, to be initialised), of the configured label.
-bool usedToken(const SlotInfo& slot, const Pkcs11Practitioner& settings) {
-  return slot.token && slot.token->userPinInitialized &&
-         (settings.tokenLabel.empty() || slot.token->label == settings.tokenLabel);
-}
-
 // The authentication certificate hcbridged would use, and whom it names.
 struct Candidate {
   const pkcs11::CertificateObject* certificate = nullptr;
@@ -187,7 +180,7 @@ std::vector<CheckResult> probeModule(const DoctorContext& context,
     bool anyUsed = false;
     for (const auto& slot : slots) {
       results.push_back(slotResult(slot, context, settings));
-      if (!usedToken(slot, settings)) continue;
+      if (!pkcs11::isPractitionerToken(slot, settings.tokenLabel)) continue;
       anyUsed = true;
       try {
         results.push_back(certificateResult(*module, slot, settings));

@@ -154,13 +154,7 @@ Pkcs11Practitioners::Pkcs11Practitioners(const Settings& settings, ReaderMonitor
     }
     // The module cannot log out any more: reset the cards it verified a PIN on.
     for (const auto& reader : cardsBehindReaders) {
-      readers_.postCleanup(reader, [this, reader] {
-        try {
-          readers_.connect(reader, ShareMode::Shared)->resetCard();
-        } catch (const Error&) {
-          // The card left: its PIN state went with its power.
-        }
-      });
+      readers_.postCleanup(reader, [this, reader] { resetCard(reader); });
     }
   });
   presenceThread_ = std::thread([this] { presenceLoop(); });
@@ -231,9 +225,7 @@ std::string Pkcs11Practitioners::resolve(const std::optional<std::string>& reade
   };
   std::vector<Found> found;
   for (pkcs11::SlotInfo& slot : module_->slots()) {
-    // SoftHSM2 and others show an empty token to initialise: not a card.
-    if (!slot.token || !slot.token->userPinInitialized) continue;
-    if (!settings_.tokenLabel.empty() && slot.token->label != settings_.tokenLabel) continue;
+    if (!pkcs11::isPractitionerToken(slot, settings_.tokenLabel)) continue;
     const std::string pcscReader = readerOfSlot(slot);
     std::string name = pcscReader.empty() ? nameOfSlot(slot) : pcscReader;
     if (reader && *reader != name && *reader != slot.token->label) continue;

@@ -78,7 +78,7 @@ class Pkcs11Practitioners : public SessionCards {
   // Which PC/SC reader a slot description names, "" for none.
   std::string readerOfSlot(const pkcs11::SlotInfo& slot) const;
   TrackedSlot trackedSlot(const std::string& reader) const;
-  // On the module's thread: resets the card of a token behind a reader over
+  // Resets the card of a token behind a reader over
   // PC/SC, so the PIN the module verified is gone for every program (a
   // module's C_Logout may send nothing to the card).
   void resetCard(const std::string& reader);

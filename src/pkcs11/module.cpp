@@ -27,6 +27,8 @@ std::string versionText(const CK_VERSION& version) {
   return std::to_string(version.major) + "." + std::to_string(version.minor);
 }
 
+}  // namespace
+
 TokenInfo tokenInfoOf(const CK_TOKEN_INFO& info) {
   TokenInfo token;
   token.label = paddedText(info.label, sizeof info.label);
@@ -41,8 +43,6 @@ TokenInfo tokenInfoOf(const CK_TOKEN_INFO& info) {
   token.pinLocked = (info.flags & CKF_USER_PIN_LOCKED) != 0;
   return token;
 }
-
-}  // namespace
 
 PinStatus pinStatusOf(const TokenInfo& token, int maxTries) {
   PinStatus status;

@@ -48,6 +48,9 @@ void call(const Module::Api& api, const char* name, Function function, Args... a
   if (rv != CKR_OK) throwFailure(api, name, rv);
 }
 
+// The token fields and flags hcbridge reads, text trimmed.
+TokenInfo tokenInfoOf(const CK_TOKEN_INFO& info);
+
 // Blank-padded fixed-width PKCS#11 text, trailing blanks and NULs removed.
 std::string paddedText(const unsigned char* text, std::size_t size);
 

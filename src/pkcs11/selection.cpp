@@ -45,6 +45,11 @@ std::string readerOfSlot(std::string_view slotDescription,
   return match;
 }
 
+bool isPractitionerToken(const SlotInfo& slot, std::string_view tokenLabel) {
+  return slot.token && slot.token->userPinInitialized &&
+         (tokenLabel.empty() || slot.token->label == tokenLabel);
+}
+
 const CertificateObject* authenticationCertificate(
     const std::vector<CertificateObject>& certificates, const Bytes& keyId) {
   const CertificateObject* best = nullptr;

@@ -151,11 +151,7 @@ void Session::login(const SecretBytes& pin) {
     {
       CallMark mark(*api_, "C_GetTokenInfo");
       if (api_->functions->C_GetTokenInfo(slotId_, &info) == CKR_OK) {
-        TokenInfo token;
-        token.pinCountLow = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
-        token.pinFinalTry = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
-        token.pinLocked = (info.flags & CKF_USER_PIN_LOCKED) != 0;
-        token.userPinInitialized = true;
+        const TokenInfo token = tokenInfoOf(info);
         triesLeft = pinStatusOf(token).triesLeft;
         if (token.pinLocked) {
           throw PinError(Errc::PinBlocked, 0, "wrong PIN: the card's PIN is now blocked",

@@ -18,6 +18,11 @@ namespace hcbridge::pkcs11 {
 std::string readerOfSlot(std::string_view slotDescription,
                          const std::vector<std::string>& readerNames);
 
+// Whether the slot holds a token hcbridged may take for a practitioner's
+// card: one with a user PIN (SoftHSM2 also shows an empty token to
+// initialise) and, when tokenLabel is not empty, that label.
+bool isPractitionerToken(const SlotInfo& slot, std::string_view tokenLabel);
+
 // The certificate whose CKA_ID is keyId when given; otherwise the token's
 // end-entity certificate (with a CKA_ID) for digitalSignature, preferring
 // clientAuth and no nonRepudiation (a CPS's or HBA's signature certificate
