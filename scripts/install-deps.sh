@@ -31,6 +31,8 @@ packages=(
   softhsm2 opensc opensc-pkcs11
   # the OpenAPI check of the integration tests (run with /usr/bin/python3)
   python3-jsonschema
+  # the soak and chaos run's 200 HTTP/WebSocket clients (tests/soak/soak.py)
+  python3-aiohttp
   # the Debian package (scripts/package-test.sh): man pages, packaging, lint,
   # the unit check, setpriv (util-linux) and adduser
   help2man dpkg-dev fakeroot lintian systemd util-linux adduser
