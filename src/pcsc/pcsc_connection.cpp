@@ -36,6 +36,13 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
   try {
     extendedLength_ = atr::parse(atr_).extendedLengthSupported && readerAcceptsExtendedLength();
   } catch (const Error&) {
+    // pcsc-lite keeps the last ATR with MAX_ATR_SIZE as its length when it
+    // fails to power a card up, as when the card is pulled meanwhile (found
+    // by tests/soak): a card that left is card-removed, not unsupported.
+    if (cardLeft()) {
+      SCardDisconnect(card_, SCARD_LEAVE_CARD);
+      throwPcscError(SCARD_W_REMOVED_CARD, "Connecting to the card", reader_);
+    }
     extendedLength_ = false;  // an odd ATR only costs us extended APDUs
   }
 }

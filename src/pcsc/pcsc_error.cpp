@@ -12,6 +12,9 @@ Errc classify(LONG rv) {
     case SCARD_E_SERVICE_STOPPED:
     case SCARD_E_INVALID_HANDLE:
     case SCARD_F_COMM_ERROR:
+    // "Access denied": pcscd refusing the client (polkit), also seen from a
+    // pcscd restarting (tests/soak); a 500 internal before.
+    case SCARD_W_SECURITY_VIOLATION:
       return Errc::PcscUnavailable;
     case SCARD_E_NO_READERS_AVAILABLE:
       return Errc::NoReaders;
@@ -86,6 +89,11 @@ void throwPcscError(LONG rv, std::string_view operation, std::string_view reader
   message += " failed: ";
   message += pcsc_stringify_error(rv);
   const Errc code = classify(rv);
+  if (rv == SCARD_W_SECURITY_VIOLATION) {
+    throw Error(code, message,
+                "pcscd refused this user (polkit: run 'sudo hcbridge doctor'), or it was "
+                "restarting: retry in a moment.");
+  }
   throw Error(code, message, hintFor(code));
 }
 
