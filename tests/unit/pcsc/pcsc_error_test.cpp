@@ -1,11 +1,11 @@
 // PC/SC return codes to typed errors: what the soak run (tests/soak) met
 // around a pcscd restart must be a typed service error, never `internal`.
+#include "pcsc_error.hpp"
+
 #include <gtest/gtest.h>
 #include <pcsclite.h>
 
 #include <string>
-
-#include "pcsc_error.hpp"
 
 namespace hcbridge::pcsc {
 namespace {
@@ -32,8 +32,8 @@ TEST(PcscError, AccessDeniedIsTheServiceUnavailableWithAHintForPolkitAndRestarts
 }
 
 TEST(PcscError, ServiceLossCodesAreUnavailableAndCardCodesKeepTheirMeaning) {
-  for (const LONG rv : {SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED, SCARD_E_INVALID_HANDLE,
-                        SCARD_F_COMM_ERROR}) {
+  for (const LONG rv :
+       {SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED, SCARD_E_INVALID_HANDLE, SCARD_F_COMM_ERROR}) {
     EXPECT_EQ(classify(rv), Errc::PcscUnavailable) << pcsc_stringify_error(rv);
     EXPECT_TRUE(isServiceLoss(rv)) << pcsc_stringify_error(rv);
   }
