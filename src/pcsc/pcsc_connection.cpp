@@ -39,7 +39,9 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
     // pcsc-lite keeps the last ATR with MAX_ATR_SIZE as its length when it
     // fails to power a card up, as when the card is pulled meanwhile (found
     // by tests/soak): a card that left is card-removed, not unsupported.
-    if (cardLeft()) {
+    // Only that length waits for the reader's verdict: an odd ATR of a card
+    // that stays costs no delay.
+    if (atrLength == MAX_ATR_SIZE && cardLeft()) {
       SCardDisconnect(card_, SCARD_LEAVE_CARD);
       throwPcscError(SCARD_W_REMOVED_CARD, "Connecting to the card", reader_);
     }

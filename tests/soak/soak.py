@@ -144,8 +144,15 @@ class Run:
 
         chaos_tasks = [asyncio.create_task(chaos.pull_loop(i)) for i in (0, 1)]
         kills_planned, warm = self.planned_kills(), None
+        next_progress = 60
         while not self.done() and daemon.alive():
             await asyncio.sleep(0.2)
+            if self.stats.elapsed() >= next_progress:  # long runs: a sign of life on stderr
+                next_progress += 60
+                print("soak: %s pulls=%d pcscd_kills=%d requests=%d failures=%d" % (
+                    duration_text(self.stats.elapsed()), self.stats.pulls,
+                    self.stats.pcscd_kills, self.stats.requests,
+                    sum(self.stats.failure_count.values())), file=sys.stderr, flush=True)
             if warm is None and self.stats.elapsed() >= min(20, self.progress_seconds() / 4):
                 warm = daemon.sample()
             if self.stats.pcscd_kills < kills_planned and \
