@@ -20,7 +20,13 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
   share_ = mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
   const LONG rv = SCardConnect(context_->handle(), reader_.c_str(), share_,
                                SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &active);
-  if (rv != SCARD_S_SUCCESS) throwPcscError(rv, "Connecting to the card", reader_);
+  if (rv != SCARD_S_SUCCESS) {
+    // A card pulled while pcscd powers it up is "unresponsive" (found by tests/soak).
+    if (isUnresponsive(rv) && cardLeft()) {
+      throwPcscError(SCARD_W_REMOVED_CARD, "Connecting to the card", reader_);
+    }
+    throwPcscError(rv, "Connecting to the card", reader_);
+  }
   protocol_ = active == SCARD_PROTOCOL_T0 ? Protocol::T0 : Protocol::T1;
 
   unsigned char atr[MAX_ATR_SIZE];
@@ -88,8 +94,13 @@ bool PcscConnection::cardLeft() const {
   return (reader.dwEventState & SCARD_STATE_PRESENT) == 0;
 }
 
+bool PcscConnection::isUnresponsive(LONG rv) {
+  return rv == SCARD_W_UNRESPONSIVE_CARD || rv == SCARD_W_UNPOWERED_CARD;
+}
+
 void PcscConnection::fail(LONG rv, std::string_view operation) {
-  if (rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NO_SMARTCARD) {
+  if (rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NO_SMARTCARD ||
+      isUnresponsive(rv)) {
     if (cardLeft()) throwPcscError(SCARD_W_REMOVED_CARD, operation, reader_);
   }
   throwPcscError(rv, operation, reader_);

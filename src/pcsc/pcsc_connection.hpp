@@ -34,6 +34,8 @@ class PcscConnection : public CardConnection {
   bool readerAcceptsExtendedLength() const;
   // After a failed exchange: whether the card has left the reader.
   bool cardLeft() const;
+  // Codes a card gives when it does not answer, or when it is being pulled.
+  static bool isUnresponsive(LONG rv);
   // How long cardLeft() waits for each state change of a lazy driver.
   static constexpr DWORD kCardLossWaitMs = 600;
 

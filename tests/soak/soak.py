@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -94,7 +95,11 @@ class Run:
         try:
             return await self.run()
         finally:
-            # Also after an error: nothing started here outlives the run.
+            # Also after an error or Ctrl+C: nothing started here outlives the run.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
             for slot in self.slots:
                 slot.pull()
             if self.daemon and self.daemon.alive():
@@ -276,8 +281,12 @@ def main():
     if args.seed is not None:
         random.seed(args.seed)
     run = Run(args)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # cleans up as Ctrl+C does
     try:
         return asyncio.run(run.main())
+    except KeyboardInterrupt:
+        print("soak: interrupted (work folder %s)" % run.work, file=sys.stderr)
+        return 130
     except (RuntimeError, OSError) as error:
         print("soak: could not run: %s (work folder %s)" % (error, run.work), file=sys.stderr)
         return 2
