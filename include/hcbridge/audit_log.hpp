@@ -9,8 +9,10 @@
 // described in docs/architecture.md ("The audit log").
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -57,6 +59,20 @@ std::vector<AuditCheckpoint> parseCheckpoints(std::string_view text);
 // "SEQ:HEAD" as given on the command line. Throws Error(BadRequest).
 AuditCheckpoint parseCheckpointArgument(std::string_view text);
 
+// Told once whether an asynchronous append's line is durable: nullptr when
+// it is written and synced, else the Error that kept it out of the log.
+using AuditWritten = std::function<void(std::exception_ptr failure)>;
+
+// How much the log has written, for benchmarks and tests.
+struct AuditLogStats {
+  std::uint64_t lines = 0;    // lines written since open
+  std::uint64_t batches = 0;  // write() + fsync() pairs that wrote them
+};
+
+namespace audit {
+class GroupCommit;
+}
+
 struct AuditLogOptions {
   std::uint64_t checkpointEvery = 100;  // lines between two checkpoints; 0: none
   // Receives each checkpoint's text (the service's log, i.e. the journal).
@@ -88,6 +104,16 @@ class AuditLog {
   // is then left as it was before the call.
   void append(const AuditRecord& record);
 
+  // The same without waiting (group commit): the line joins the next batch
+  // of the log's writer thread, which writes every line queued meanwhile with
+  // one write() and syncs them with one fsync(), then calls each `written`,
+  // in the order of the appends, on that thread. A batch that cannot be
+  // written leaves the file as it was and fails each of its lines. Lines
+  // queued when the log is destroyed are written first.
+  void appendAsync(AuditRecord record, AuditWritten written);
+
+  AuditLogStats stats() const noexcept;
+
   // Writes a checkpoint of the newest line now (the service calls it when it
   // stops). Never throws: a failure goes to the system log.
   void checkpoint() noexcept;
@@ -100,6 +126,9 @@ class AuditLog {
 
  private:
   AuditLog(std::filesystem::path path, int fd, AuditKey key, AuditLogOptions options);
+  // One write() and one fsync() for all the records; the chain moves on only
+  // when the write succeeded.
+  void writeLinesLocked(const AuditRecord* records, std::size_t count);
   void checkpointLocked() noexcept;
 
   std::filesystem::path path_;
@@ -110,6 +139,9 @@ class AuditLog {
   std::uint64_t size_ = 0;     // bytes in the file, to undo a partial write
   std::uint64_t lastSeq_ = 0;  // seq of the last line, 0 for an empty file
   std::string lastHead_;       // head of the last line, or 64 zeros
+  std::atomic<std::uint64_t> linesWritten_{0};
+  std::atomic<std::uint64_t> batchesWritten_{0};
+  std::unique_ptr<audit::GroupCommit> groupCommit_;  // last: its thread writes through this
 };
 
 struct AuditVerifyOptions {

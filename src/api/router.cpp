@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "hcbridge/api/model_json.hpp"
@@ -208,20 +209,33 @@ SessionClaim sessionClaim(const Request& request, const Caller& caller) {
   return claim;
 }
 
+AuditSink::Async AuditSink::fromSync(Sync sink) {
+  return [sink = std::move(sink)](const AuditEntry& entry, AuditWritten written) {
+    sink(entry);  // throws when the line is not written: `written` is then not called
+    written(nullptr);
+  };
+}
+
 void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
                    const ResponseHandler& done) {
-  if (audit) {
-    try {
-      audit(entry);
-    } catch (...) {
-      // No trace, no data: an access that cannot be audited is refused.
-      return done(Problem::of(Errc::Internal,
-                              "the access could not be written to the audit log, so nothing is "
-                              "returned; see the service's log")
-                      .toResponse());
-    }
+  if (!audit) return done(std::move(response));
+  // No trace, no data: an access that cannot be audited is refused.
+  const auto refuse = [done] {
+    done(Problem::of(Errc::Internal,
+                     "the access could not be written to the audit log, so nothing is "
+                     "returned; see the service's log")
+             .toResponse());
+  };
+  // The response waits, off any card's strand, until its line is durable.
+  auto pending = std::make_shared<Response>(std::move(response));
+  try {
+    audit(entry, [pending, done, refuse](std::exception_ptr failure) {
+      if (failure) return refuse();
+      done(std::move(*pending));
+    });
+  } catch (...) {
+    refuse();
   }
-  done(std::move(response));
 }
 
 void Router::patientCard(const Request& request, const Caller& caller, ResponseHandler done) {

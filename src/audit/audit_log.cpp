@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "audit_line.hpp"
+#include "group_commit.hpp"
 #include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/error.hpp"
 #include "sha256_hex.hpp"
@@ -20,6 +21,9 @@ namespace {
 // Audit lines are a few hundred bytes; anything longer at the end of the file
 // is not one of ours.
 constexpr std::size_t kMaxLineBytes = 1 << 20;
+
+// Lines per group commit at most: bounds one write() (a few hundred KiB).
+constexpr std::size_t kMaxBatchLines = 512;
 
 const char* const kCheckHint =
     "Check it with 'sudo hcbridge audit verify FILE'. To start a new log, move the file aside "
@@ -143,26 +147,54 @@ std::unique_ptr<AuditLog> AuditLog::open(const std::filesystem::path& file, Audi
 }
 
 AuditLog::AuditLog(std::filesystem::path path, int fd, AuditKey key, AuditLogOptions options)
-    : path_(std::move(path)), fd_(fd), key_(std::move(key)), options_(std::move(options)) {}
+    : path_(std::move(path)),
+      fd_(fd),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      groupCommit_(std::make_unique<audit::GroupCommit>(
+          [this](const std::vector<AuditRecord>& records) {
+            std::lock_guard lock(mutex_);
+            writeLinesLocked(records.data(), records.size());
+          },
+          kMaxBatchLines)) {}
 
 AuditLog::~AuditLog() {
+  groupCommit_.reset();  // writes what is queued while the file is still open
   ::close(fd_);
 }
 
 void AuditLog::append(const AuditRecord& record) {
   std::lock_guard lock(mutex_);
-  std::string line =
-      audit::formatLine(record, base::utcMillisText(std::chrono::system_clock::now()), lastSeq_ + 1,
-                        lastHead_, &key_);
-  std::string head(audit::macOfFormattedLine(line));
-  line.push_back('\n');
+  writeLinesLocked(&record, 1);
+}
 
-  // One write() per line: with O_APPEND the line lands whole at the end.
+void AuditLog::appendAsync(AuditRecord record, AuditWritten written) {
+  groupCommit_->enqueue(std::move(record), std::move(written));
+}
+
+AuditLogStats AuditLog::stats() const noexcept {
+  return {linesWritten_.load(), batchesWritten_.load()};
+}
+
+void AuditLog::writeLinesLocked(const AuditRecord* records, std::size_t count) {
+  // The lines are chained here but the log's state moves only once they are written.
+  std::string batch;
+  std::uint64_t seq = lastSeq_;
+  std::string head = lastHead_;
+  const std::string time = base::utcMillisText(std::chrono::system_clock::now());
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string line = audit::formatLine(records[i], time, ++seq, head, &key_);
+    head = std::string(audit::macOfFormattedLine(line));
+    batch += line;
+    batch.push_back('\n');
+  }
+
+  // One write() per batch: with O_APPEND the lines land whole at the end.
   ssize_t written;
   do {
-    written = ::write(fd_, line.data(), line.size());
+    written = ::write(fd_, batch.data(), batch.size());
   } while (written < 0 && errno == EINTR);
-  if (written != static_cast<ssize_t>(line.size())) {
+  if (written != static_cast<ssize_t>(batch.size())) {
     const int error = written < 0 ? errno : ENOSPC;
     // A partial line would break the chain for every later line: undo it.
     if (written > 0 && ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
@@ -170,11 +202,18 @@ void AuditLog::append(const AuditRecord& record) {
     }
     fileError(path_, "Cannot write to", error);
   }
-  size_ += line.size();
-  ++lastSeq_;
+  const std::uint64_t checkpointsBefore =
+      options_.checkpointEvery == 0 ? 0 : lastSeq_ / options_.checkpointEvery;
+  size_ += batch.size();
+  lastSeq_ = seq;
   lastHead_ = std::move(head);
   if (fsync(fd_) != 0) fileError(path_, "Cannot flush", errno);
-  if (options_.checkpointEvery != 0 && lastSeq_ % options_.checkpointEvery == 0) checkpointLocked();
+  linesWritten_ += count;
+  ++batchesWritten_;
+  // A checkpoint whenever the batch crossed a multiple of checkpointEvery.
+  if (options_.checkpointEvery != 0 && lastSeq_ / options_.checkpointEvery != checkpointsBefore) {
+    checkpointLocked();
+  }
 }
 
 void AuditLog::checkpoint() noexcept {

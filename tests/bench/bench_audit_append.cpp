@@ -1,6 +1,7 @@
 // Audit append throughput: the keyed line (HMAC-SHA-256 per line) beside the
 // unkeyed SHA-256 chain of hcbridge 0.1, on disk (one write and one fsync per
-// line, as the service does), and the line's formatting alone (CPU only).
+// line), the service's group commit with 1 to 32 waiting callers (one write
+// and one fsync per batch), and the line's formatting alone (CPU only).
 // The log goes to $HCBRIDGE_BENCH_DIR (default: the current folder), which
 // must be on a real disk for the fsync figure to mean anything.
 #include <benchmark/benchmark.h>
@@ -9,6 +10,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <memory>
 
 #include "audit_line.hpp"
 #include "hcbridge/audit_log.hpp"
@@ -53,6 +56,36 @@ void BM_AuditAppendKeyed(benchmark::State& state) {
   std::filesystem::remove(file);
 }
 BENCHMARK(BM_AuditAppendKeyed)->UseRealTime();
+
+// The service's path since issue 17: each caller (an HTTP request) queues its
+// line and waits until it is durable; lines queued during one fsync share
+// the next. Threads = concurrent requests.
+std::unique_ptr<AuditLog> groupCommitLog;
+
+void BM_AuditAppendGroupCommit(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    AuditLogOptions options;
+    options.checkpointEvery = 0;
+    groupCommitLog =
+        AuditLog::open(benchFile("bench-audit-group.log"), benchKey(), std::move(options));
+  }
+  const AuditRecord record = sampleRecord();
+  for (auto _ : state) {
+    std::promise<void> durable;
+    groupCommitLog->appendAsync(record, [&durable](std::exception_ptr) { durable.set_value(); });
+    durable.get_future().wait();
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    const AuditLogStats stats = groupCommitLog->stats();
+    state.counters["lines_per_fsync"] =
+        stats.batches ? static_cast<double>(stats.lines) / static_cast<double>(stats.batches) : 0;
+    const auto file = groupCommitLog->path();
+    groupCommitLog.reset();
+    std::filesystem::remove(file);
+  }
+}
+BENCHMARK(BM_AuditAppendGroupCommit)->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
 
 // hcbridge 0.1's append: format, SHA-256 of the line, write, fsync.
 void BM_AuditAppendUnkeyed(benchmark::State& state) {

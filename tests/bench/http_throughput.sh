@@ -76,7 +76,9 @@ free_port() {
 }
 
 # --- hcbridged --simulate ----------------------------------------------------
-start_simulated_hcbridged "$tmp" "$audit_log" '"require_practitioner_session": false,'
+# wrk's connections all come from one app key: let them all in.
+start_simulated_hcbridged "$tmp" "$audit_log" \
+  '"require_practitioner_session": false, "limits": {"max_connections_per_caller": 256},'
 key=$hcb_key
 auth="Authorization: Bearer $key"
 hcb=http://127.0.0.1:$hcb_port

@@ -4,11 +4,15 @@
 // Requests reach it only after policy admission.
 #pragma once
 
+#include <cstddef>
+#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hcbridge/api/backend.hpp"
@@ -30,7 +34,38 @@ struct AuditEntry {
   std::string outcome;                         // "ok" or the problem id
   std::map<std::string, std::string> details;  // e.g. audience, purpose, jti
 };
-using AuditSink = std::function<void(const AuditEntry&)>;
+// Told once whether the entry's line is durable: nullptr, or why it is not.
+using AuditWritten = std::function<void(std::exception_ptr failure)>;
+
+// Where audit entries go. Asynchronous: the sink calls `written` once the
+// line is durable or failed, on any thread (the daemon's log does group
+// commit), or throws without calling it. A synchronous sink (tests) writes
+// before it returns and throws when it cannot.
+class AuditSink {
+ public:
+  using Async = std::function<void(const AuditEntry&, AuditWritten written)>;
+  using Sync = std::function<void(const AuditEntry&)>;
+
+  AuditSink() = default;
+  AuditSink(std::nullptr_t) noexcept {}  // no audit log
+  template <typename Sink>
+  requires(!std::is_same_v<std::remove_cvref_t<Sink>, AuditSink> &&
+           std::is_invocable_v<Sink&, const AuditEntry&, AuditWritten>) AuditSink(Sink sink)
+      : async_(std::move(sink)) {}
+  template <typename Sink>
+  requires(!std::is_same_v<std::remove_cvref_t<Sink>, AuditSink> &&
+           std::is_invocable_v<Sink&, const AuditEntry&>) AuditSink(Sink sink)
+      : async_(fromSync(std::move(sink))) {}
+
+  explicit operator bool() const noexcept { return static_cast<bool>(async_); }
+  void operator()(const AuditEntry& entry, AuditWritten written) const {
+    async_(entry, std::move(written));
+  }
+
+ private:
+  static Async fromSync(Sync sink);
+  Async async_;
+};
 
 // The patient's view: the audit log's lines about one card (by its serial
 // hash), oldest first. Empty function: the view is not offered.
@@ -39,9 +74,9 @@ using AccessHistory = std::function<std::vector<AuditAccess>(const std::string& 
 // Called once, possibly on a backend thread.
 using ResponseHandler = std::function<void(Response)>;
 
-// Writes the audit line, then answers; a line that cannot be written turns
-// the answer into a 500 without data. The sink is captured by value: a
-// backend may answer after the router is gone.
+// Writes the audit line, then answers once it is durable; a line that cannot
+// be written turns the answer into a 500 without data. The sink is captured
+// by value: a backend may answer after the router is gone.
 void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response response,
                    const ResponseHandler& done);
 

@@ -21,24 +21,31 @@ class RouterTest : public ::testing::Test {
   RouterTest() { policy_.port = 8971; }
 
   HandledRequest get(const std::string& target, std::string method = "GET", std::string body = {}) {
+    std::optional<HandledRequest> result;
+    send(
+        [this](const AuditEntry& e) {
+          if (auditFails_) throw std::runtime_error("disk full");
+          audit_.push_back(e);
+        },
+        target, result, std::move(method), std::move(body));
+    EXPECT_TRUE(result) << "the fake completes synchronously";
+    return result.value_or(HandledRequest{});
+  }
+  // The request through a handler with this audit sink; `result` is set when it answers.
+  void send(AuditSink audit, const std::string& target, std::optional<HandledRequest>& result,
+            std::string method = "GET", std::string body = {}) {
     RequestHandler handler(
         backend_, policy_,
         [](std::string_view key) -> std::optional<std::string> {
           if (key == "k") return "pharmacy";
           return std::nullopt;
         },
-        [this](const AuditEntry& e) {
-          if (auditFails_) throw std::runtime_error("disk full");
-          audit_.push_back(e);
-        });
-    std::optional<HandledRequest> result;
+        std::move(audit));
     handler.handle({std::move(method),
                     target,
                     {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}},
                     std::move(body)},
-                   [&](HandledRequest handled) { result = std::move(handled); });
-    EXPECT_TRUE(result) << "the fake completes synchronously";
-    return result.value_or(HandledRequest{});
+                   [&result](HandledRequest handled) { result = std::move(handled); });
   }
   static nlohmann::json json(const HandledRequest& h) {
     return nlohmann::json::parse(h.response.body);
@@ -87,6 +94,34 @@ TEST_F(RouterTest, AReadThatCannotBeAuditedReturnsNoData) {
   EXPECT_EQ(json(handled)["code"], "internal");
   EXPECT_EQ(handled.response.body.find(toJson(backend_.patientCard).dump()), std::string::npos);
   EXPECT_NE(json(handled)["detail"].get<std::string>().find("audit log"), std::string::npos);
+}
+
+// Group commit: the audit sink tells later, from its writer thread, that
+// the line is durable; the data may leave only then.
+TEST_F(RouterTest, TheDataWaitsUntilItsAuditLineIsDurable) {
+  std::vector<AuditWritten> pending;
+  std::optional<HandledRequest> result;
+  send([&pending](const AuditEntry&, AuditWritten written) { pending.push_back(written); },
+       "/v1/patient-card", result);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_FALSE(result) << "answered before its audit line was durable";
+  pending[0](nullptr);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->response.status, 200);
+  EXPECT_EQ(json(*result), toJson(CardModel(backend_.patientCard)));
+}
+
+TEST_F(RouterTest, ALineTheWriterCouldNotMakeDurableReturnsNoData) {
+  std::vector<AuditWritten> pending;
+  std::optional<HandledRequest> result;
+  send([&pending](const AuditEntry&, AuditWritten written) { pending.push_back(written); },
+       "/v1/patient-card", result);
+  ASSERT_EQ(pending.size(), 1u);
+  pending[0](std::make_exception_ptr(Error(Errc::Internal, "Cannot flush the audit log")));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->response.status, 500);
+  EXPECT_EQ(json(*result)["code"], "internal");
+  EXPECT_EQ(result->response.body.find(toJson(backend_.patientCard).dump()), std::string::npos);
 }
 
 TEST_F(RouterTest, FieldsSelectTopLevelKeys) {

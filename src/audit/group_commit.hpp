@@ -1,0 +1,50 @@
+// The audit log's writer thread: lines asked for while it writes and syncs
+// one batch wait together and go out as the next batch, so concurrent reads
+// share one write() and one fsync() (group commit). It knows nothing of the
+// log's format: it hands each batch to `writeBatch` and tells every caller
+// the batch's fate.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hcbridge/audit_log.hpp"
+
+namespace hcbridge::audit {
+
+class GroupCommit {
+ public:
+  // Writes the records, in order, durably; throws when they are not.
+  using WriteBatch = std::function<void(const std::vector<AuditRecord>& records)>;
+
+  GroupCommit(WriteBatch writeBatch, std::size_t maxBatch);
+  // Writes what is queued, then stops the thread.
+  ~GroupCommit();
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  void enqueue(AuditRecord record, AuditWritten written);
+
+ private:
+  struct Pending {
+    AuditRecord record;
+    AuditWritten written;
+  };
+  void run();
+
+  WriteBatch writeBatch_;
+  std::size_t maxBatch_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: it starts once everything above is built
+};
+
+}  // namespace hcbridge::audit
