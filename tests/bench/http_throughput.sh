@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # http_throughput.sh — hcbridged's HTTP throughput beside nginx (issue 4).
 #
-# Usage: tests/bench/http_throughput.sh [--duration 10s] [--audit-dir DIR] [HCBRIDGED]
+# Usage: tests/bench/http_throughput.sh [--duration 10s] [--connections 32] [--threads 2]
+#                                      [--audit-dir DIR] [HCBRIDGED]
 #
 #   HCBRIDGED        the hcbridged binary (default build-rel/src/daemon/hcbridged;
 #                    this script builds nothing: build a Release one first)
 #   --duration D     wrk's -d for each run (default 10s)
+#   --connections N  wrk's -c (default 32): concurrent requests; with the audit
+#                    log on disk, reads per second are at most N per fsync time
+#   --threads N      wrk's -t (default 2)
 #   --audit-dir DIR  put hcbridged's audit log in DIR (e.g. /dev/shm, a tmpfs, to
 #                    take the per-read fsync off the disk); default: the temp dir
 #
@@ -16,10 +20,12 @@
 # dir), fetches GET /v1/readers and GET /v1/patient-card once (the second read
 # is then cached: 0 APDUs), lets nginx (one worker, no access log, keep-alive)
 # serve those exact bytes as application/json on another loopback port, and
-# runs the same `wrk -t2 -c32 -d10s --latency` with the same Authorization
-# header against each of the four. Prints requests/s, p50 and p99 of each, the
-# ratio hcbridged/nginx and hcbridged's RSS after the runs. Every patient-card
-# read appends an audit line and fsyncs it (by design): see --audit-dir.
+# runs the same `wrk -t2 -c32 -d10s --latency` (or the options above) with the
+# same Authorization header against each of the four. Prints requests/s, p50
+# and p99 of each, the ratio hcbridged/nginx and hcbridged's RSS after the
+# runs. Every patient-card read is answered only once its audit line is
+# written and fsynced (by design); concurrent reads share one fsync (group
+# commit): see --connections and --audit-dir.
 # Everything started is stopped on exit.
 set -euo pipefail
 . "$(dirname "$0")/hcbridged-simulate.sh"
@@ -27,12 +33,16 @@ set -euo pipefail
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 duration=10s
+connections=32
+threads=2
 audit_dir=
 hcbridged=build-rel/src/daemon/hcbridged
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --duration) duration=${2:?--duration needs a value}; shift 2 ;;
+    --connections) connections=${2:?--connections needs a number}; shift 2 ;;
+    --threads) threads=${2:?--threads needs a number}; shift 2 ;;
     --audit-dir) audit_dir=${2:?--audit-dir needs a folder}; shift 2 ;;
     -*) echo "http_throughput: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) hcbridged=$1; shift ;;
@@ -143,7 +153,7 @@ to_ms() {
 declare -A rps p50 p99
 run() {  # label url
   local out=$tmp/wrk-$1.txt
-  wrk -t2 -c32 -d"$duration" --latency -H "$auth" "$2" >"$out"
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "$auth" "$2" >"$out"
   if grep -q "Non-2xx" "$out"; then
     echo "http_throughput: $1 had error responses:" >&2; cat "$out" >&2; exit 1
   fi
@@ -151,7 +161,7 @@ run() {  # label url
   p50[$1]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
   p99[$1]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
 }
-echo "http_throughput: wrk -t2 -c32 -d$duration --latency -H 'Authorization: Bearer …' (same for all)"
+echo "http_throughput: wrk -t$threads -c$connections -d$duration --latency -H 'Authorization: Bearer …' (same for all)"
 echo "  hcbridged $hcb (pid $hcb_pid, 1 network thread), nginx $ngx (1 worker)"
 echo "  audit log: $audit_log ($(stat -f -c %T "$(dirname "$audit_log")"))"
 run hcb-readers "$hcb/v1/readers"
@@ -177,4 +187,4 @@ for e in readers patient; do
 done
 echo
 echo "hcbridged RSS after the runs: VmRSS $rss, VmHWM $hwm"
-echo "patient-card reads audited during the run: $audit_lines lines, one fsync each (a no-op on tmpfs), in $audit_log"
+echo "patient-card reads audited during the run: $audit_lines lines, fsynced in batches (a no-op on tmpfs), in $audit_log"
