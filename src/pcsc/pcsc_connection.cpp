@@ -21,8 +21,10 @@ PcscConnection::PcscConnection(std::shared_ptr<Context> context, const std::stri
   const LONG rv = SCardConnect(context_->handle(), reader_.c_str(), share_,
                                SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &active);
   if (rv != SCARD_S_SUCCESS) {
-    // A card pulled while pcscd powers it up is "unresponsive" (found by tests/soak).
-    if (isUnresponsive(rv) && cardLeft()) {
+    // A card pulled while pcscd powers it up is "unresponsive", or its
+    // half-read ATR a "protocol mismatch" (both found by tests/soak).
+    if ((isUnresponsive(rv) || rv == SCARD_E_PROTO_MISMATCH || rv == SCARD_E_INVALID_ATR) &&
+        cardLeft()) {
       throwPcscError(SCARD_W_REMOVED_CARD, "Connecting to the card", reader_);
     }
     throwPcscError(rv, "Connecting to the card", reader_);
