@@ -77,14 +77,14 @@ json selectFields(const json& card, const std::optional<std::vector<std::string>
   return out;
 }
 
-Response readersResponse(const std::vector<ReaderView>& readers) {
+std::string readersJson(const std::vector<ReaderView>& readers) {
   json list = json::array();
   for (const auto& reader : readers) {
     list.push_back({{"name", reader.name},
                     {"cardPresent", reader.cardPresent},
                     {"cardType", reader.cardType.empty() ? json(nullptr) : json(reader.cardType)}});
   }
-  return jsonResponse(200, jsonText({{"readers", list}}));
+  return jsonText({{"readers", list}});
 }
 
 // Runs a backend card read, turning a synchronous throw into the same
@@ -192,13 +192,22 @@ void Router::route(const Request& request, const Caller& caller, ResponseHandler
       return recordAccess(body, sessionClaim(request, caller), caller, std::move(done));
     }
     if (path == "/v1/status") return done(jsonResponse(200, jsonText(toJson(backend_.status()))));
-    if (path == "/v1/readers") return done(readersResponse(backend_.readers()));
+    if (path == "/v1/readers") return done(jsonResponse(200, readersBody(backend_.readers())));
     if (path == "/v1/openapi.json") return done(jsonResponse(200, std::string(openApiDocument())));
     throw Error(Errc::BadRequest, "/v1/events is a WebSocket endpoint",
                 "open it with new WebSocket(\"ws://localhost:PORT/v1/events\")");
   } catch (...) {
     done(Problem::fromException(std::current_exception()).toResponse());
   }
+}
+
+std::string Router::readersBody(std::vector<ReaderView> readers) {
+  std::lock_guard lock(readersCacheMutex_);
+  if (readers != cachedReaders_ || cachedReadersBody_.empty()) {
+    cachedReadersBody_ = readersJson(readers);
+    cachedReaders_ = std::move(readers);
+  }
+  return cachedReadersBody_;
 }
 
 SessionClaim sessionClaim(const Request& request, const Caller& caller) {

@@ -38,6 +38,7 @@ struct ReaderView {
   // Driver id ("vitale", "cps", "egk", "hba"), "unknown" for a card no
   // driver knows, empty when no card is present or it is not identified yet.
   std::string cardType;
+  bool operator==(const ReaderView&) const = default;
 };
 
 // One event for WebSocket clients. Never carries health data.

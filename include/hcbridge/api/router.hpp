@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,7 +115,14 @@ class Router {
   // application's configured one. Throws Error(OriginInvalid).
   std::string tokenOrigin(const Caller& caller) const;
 
+  // GET /v1/readers, the most polled endpoint: its body is made again only
+  // when the readers changed (building the JSON was most of its cost).
+  std::string readersBody(std::vector<ReaderView> readers);
+
   Backend& backend_;
+  std::mutex readersCacheMutex_;
+  std::vector<ReaderView> cachedReaders_;
+  std::string cachedReadersBody_;
   bool requirePractitionerSession_;
   Limits limits_;
   std::map<std::string, std::string> appOrigins_;

@@ -71,6 +71,30 @@ TEST_F(RouterTest, StatusAndReaders) {
   EXPECT_FALSE(readers[1]["cardPresent"]);
 }
 
+// The readers' body is kept between requests: it must follow every change.
+TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
+  RequestHandler handler(
+      backend_, policy_, [](std::string_view) { return std::optional<std::string>("pharmacy"); },
+      nullptr);
+  const auto readers = [&handler] {
+    std::optional<HandledRequest> result;
+    handler.handle(
+        {"GET", "/v1/readers", {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}}, {}},
+        [&result](HandledRequest handled) { result = std::move(handled); });
+    return nlohmann::json::parse(result.value().response.body)["readers"];
+  };
+  EXPECT_FALSE(readers()[1]["cardPresent"]);
+  EXPECT_FALSE(readers()[1]["cardPresent"]);  // the kept body
+  backend_.readerList[1].cardPresent = true;
+  backend_.readerList[1].cardType = "cps";
+  EXPECT_TRUE(readers()[1]["cardPresent"]);
+  EXPECT_EQ(readers()[1]["cardType"], "cps");
+  backend_.readerList.pop_back();
+  EXPECT_EQ(readers().size(), 1u);
+  backend_.readerList.clear();
+  EXPECT_EQ(readers().size(), 0u);
+}
+
 TEST_F(RouterTest, PatientCardReturnsEverythingAndAuditsFieldNames) {
   const auto handled = get("/v1/patient-card?reader=Reader%20A");
   EXPECT_EQ(handled.response.status, 200);
