@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hcbridge/base/tcp_diag.hpp"
 #include "hcbridge/base/tcp_table.hpp"
 
 namespace hcbridge::api::detail {
@@ -28,7 +29,12 @@ std::optional<std::uint32_t> loopbackPeerUid(const boost::asio::ip::tcp::socket&
   const auto local = socket.local_endpoint(localError);
   const auto remote = socket.remote_endpoint(remoteError);
   if (localError || remoteError) return std::nullopt;
-  return base::tcpPeerOwner(base::readTcpTables(), toTableEndpoint(local), toTableEndpoint(remote));
+  const auto self = toTableEndpoint(local);
+  const auto peer = toTableEndpoint(remote);
+  const auto asked = base::tcpPeerOwnerByDiag(self, peer);
+  if (asked.answered) return asked.uid;
+  // No sock_diag here (e.g. a sandbox without netlink): the whole table.
+  return base::tcpPeerOwner(base::readTcpTables(), self, peer);
 }
 
 }  // namespace hcbridge::api::detail
