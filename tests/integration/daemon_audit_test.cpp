@@ -4,8 +4,6 @@
 // grow, reads answer 500 without data, the rest of the API goes on, and the
 // file holds only whole lines.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "daemon_process.hpp"
+#include "hcbridge_test/file_size_limit.hpp"
 
 namespace hcbridge::testing {
 namespace {
@@ -36,29 +35,6 @@ std::string fileText(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-// The child inherits both: files it writes cannot grow past `bytes`, and a
-// write that would is refused (EFBIG) instead of killing it (SIGXFSZ).
-class ChildFileSizeLimit {
- public:
-  explicit ChildFileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &previous_);
-    previousHandler_ = signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = previous_;
-    limited.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &limited);
-  }
-  ~ChildFileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &previous_);
-    signal(SIGXFSZ, previousHandler_);
-  }
-  ChildFileSizeLimit(const ChildFileSizeLimit&) = delete;
-  ChildFileSizeLimit& operator=(const ChildFileSizeLimit&) = delete;
-
- private:
-  rlimit previous_{};
-  sighandler_t previousHandler_ = SIG_DFL;
-};
 
 HttpReply readWhenPresent(const DaemonProcess& daemon) {
   HttpReply reply;
@@ -100,7 +76,7 @@ TEST(DaemonAudit, WhenTheAuditLogCannotGrowReadsReturnNoDataAndTheServiceGoesOn)
   std::unique_ptr<DaemonProcess> daemon;
   {
     // Room for a few audit lines (~600 bytes each); the other state files are smaller.
-    ChildFileSizeLimit limit(4096);
+    FileSizeLimit limit(4096);  // the child inherits it
     daemon = std::make_unique<DaemonProcess>(DaemonTransport::Simulated, kNoSessionNeeded);
   }
   ASSERT_NE(daemon->port(), 0);

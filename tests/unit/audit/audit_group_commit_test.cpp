@@ -2,8 +2,6 @@
 // once their line is in the file, fail together and leave the file as it
 // was, and keep the chain in the order of the calls.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include "audit_test_support.hpp"
 #include "hcbridge/audit_log.hpp"
 #include "hcbridge/error.hpp"
+#include "hcbridge_test/file_size_limit.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hcbridge::testing {
@@ -147,28 +146,6 @@ TEST(AuditGroupCommit, NoAnswerBeforeItsLineIsInTheFile) {
                                << missing.front();
   EXPECT_TRUE(verifyAuditLog(file, keyed()).ok);
 }
-
-// RLIMIT_FSIZE makes write() fail (EFBIG) past a size, like a full disk.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &previous_);
-    previousHandler_ = signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of death
-    rlimit limited = previous_;
-    limited.rlim_cur = bytes;
-    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &previous_);
-    signal(SIGXFSZ, previousHandler_);
-  }
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
- private:
-  rlimit previous_{};
-  sighandler_t previousHandler_ = SIG_DFL;
-};
 
 TEST(AuditGroupCommit, AFailedBatchFailsEveryLineAndLeavesTheFileAsItWas) {
   TempDir dir;
