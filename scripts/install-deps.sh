@@ -19,6 +19,8 @@ done
 packages=(
   # toolchain
   cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev clang-format
+  # libstdc++ with its symbols: the ThreadSanitizer suppressions name its frames (scripts/test-tsan.sh)
+  libstdc++6-12-dbg
   # libraries
   libpcsclite-dev libssl-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev

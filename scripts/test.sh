@@ -7,7 +7,10 @@
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         only one label (any ctest arguments)
 #   scripts/test.sh -L package      the Debian package (scripts/package-test.sh, root)
-# Environment: HCBRIDGE_FUZZ_SECONDS (default 30) per fuzzer.
+# Then, after a run of everything, the ThreadSanitizer stage (scripts/test-tsan.sh,
+# its own build in build-tsan; runnable alone).
+# Environment: HCBRIDGE_FUZZ_SECONDS (default 30) per fuzzer; HCBRIDGE_TSAN=0
+# skips the TSan stage, HCBRIDGE_TSAN=1 runs it after a partial run too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,5 +34,10 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 # Leaks inside third-party PKCS#11 modules (OpenSC, SoftHSM2) only.
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/lsan-suppressions.txt:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-cd "$build"
-ctest --output-on-failure --timeout 300 "$@"
+(cd "$build" && ctest --output-on-failure --timeout 300 "$@")
+
+# The TSan stage; pcscd is already running, and whoever runs this script
+# holds the pcscd lock for all of it if any (so not taken again there).
+if [ "${HCBRIDGE_TSAN:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  HCBRIDGE_PCSCD_LOCK= scripts/test-tsan.sh
+fi
