@@ -75,11 +75,14 @@ TEST(ModuleThread, AJobThatThrowsReachesItsFailHandler) {
 TEST(ModuleThread, AHungCallFailsItsJobTheQueueAndLaterJobsThenStopReturns) {
   Gate gate;
   std::atomic<int> hungCalls{0};
+  std::promise<void> told;
   std::promise<Errc> running;
   std::promise<Errc> queued;
   {
     ModuleThread thread("/opt/vendor/cps.so", 300ms);
-    thread.onHung([&] { ++hungCalls; });
+    thread.onHung([&] {
+      if (++hungCalls == 1) told.set_value();
+    });
     thread.post([&] { gate.wait(); },
                 [&](std::exception_ptr error) { running.set_value(codeOf(error)); });
     thread.post([] { FAIL() << "a job queued behind a hung call must not run"; },
@@ -87,6 +90,8 @@ TEST(ModuleThread, AHungCallFailsItsJobTheQueueAndLaterJobsThenStopReturns) {
     EXPECT_EQ(running.get_future().get(), Errc::Pkcs11ModuleFailed);
     EXPECT_EQ(queued.get_future().get(), Errc::Pkcs11ModuleFailed);
     EXPECT_TRUE(thread.hung());
+    // The owner is told after the jobs are failed: wait for it (TSan's pace showed the order).
+    EXPECT_EQ(told.get_future().wait_for(5s), std::future_status::ready);
     EXPECT_EQ(hungCalls.load(), 1);
     std::optional<Errc> later;
     EXPECT_FALSE(thread.post([] {}, [&](std::exception_ptr error) { later = codeOf(error); }));
