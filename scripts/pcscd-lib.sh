@@ -14,7 +14,11 @@ pcscd_ensure_running() {
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl start pcscd.socket pcscd.service && PCSCD_STARTED_BY_US=1
   else
-    /usr/sbin/pcscd && PCSCD_STARTED_BY_US=2
+    # With none of our descriptors above 2: a pcscd that inherited the fd of
+    # the pcscd lock (a caller's flock) would hold that lock as long as it
+    # lives, and every later flock would wait forever.
+    python3 -c 'import os; os.closerange(3, 65536); os.execv("/usr/sbin/pcscd", ["pcscd"])' &&
+      PCSCD_STARTED_BY_US=2
   fi
   for _ in $(seq 1 50); do
     pcscd_is_running && return 0

@@ -88,18 +88,35 @@ void PcscdControl::stop() {
   }
 }
 
-void PcscdControl::start() {
-  if (access("/usr/sbin/pcscd", X_OK) != 0) {
-    throw std::runtime_error("pcscd is not installed: run scripts/install-deps.sh");
-  }
+namespace {
+
+// pcscd with none of our descriptors: a pcscd that inherited the fd of the
+// pcscd lock (flock, held by a test script) would hold that lock as long as
+// it lives, and every later `flock` would wait forever.
+pid_t spawnPcscd(bool foreground) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     // Quiet child: pcscd logs to stdout in the foreground.
     (void)!freopen("/dev/null", "w", stdout);
-    execl("/usr/sbin/pcscd", "pcscd", "--foreground", static_cast<char*>(nullptr));
+    close_range(3, ~0U, 0);
+    if (foreground) {
+      execl("/usr/sbin/pcscd", "pcscd", "--foreground", static_cast<char*>(nullptr));
+    } else {
+      execl("/usr/sbin/pcscd", "pcscd", static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
+  return pid;
+}
+
+}  // namespace
+
+void PcscdControl::start() {
+  if (access("/usr/sbin/pcscd", X_OK) != 0) {
+    throw std::runtime_error("pcscd is not installed: run scripts/install-deps.sh");
+  }
+  const pid_t pid = spawnPcscd(true);
   child_ = pid;
   if (!waitFor([] { return isRunning(); }, 10000ms)) {
     throw std::runtime_error("pcscd did not start within 10 s");
@@ -111,7 +128,10 @@ void PcscdControl::restoreInitialState() {
   stop();
   if (wasRunningInitially_) {
     // Put back a daemon like the one we found (it detaches: not our child).
-    if (std::system("/usr/sbin/pcscd") != 0 || !waitFor([] { return isRunning(); }, 10000ms)) {
+    int status = -1;
+    const pid_t launcher = spawnPcscd(false);
+    waitpid(launcher, &status, 0);
+    if (status != 0 || !waitFor([] { return isRunning(); }, 10000ms)) {
       std::fprintf(stderr, "warning: could not restart pcscd as it was before the tests\n");
     }
   }
