@@ -134,7 +134,7 @@ campaign() {
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$stat")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$stat")
   crashes=$(find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l)
-  bytes=$(du -sb "$seeds" | cut -f1)
+  bytes=$(find "$seeds" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
   ((crashes > 0)) && status=CRASH
   printf '%-15s %12s %9s %6s %6s %6s %5s %5s %8s %7s  %s\n' "$name" "${execs:-?}" "${rate:-?}" \
     "$cpu" "${cov:-?}" "${ft:-?}" "$before" "$after" "$bytes" "$crashes" "$status" \
@@ -159,7 +159,8 @@ for name in "${names[@]}"; do
   cat "$out/$name.summary"
   grep -qE ' (CRASH|failed|merge-failed)$' "$out/$name.summary" && failed=1
 done
-echo "corpus total: $(du -sb tests/fuzz/corpus | cut -f1) bytes in $(find tests/fuzz/corpus -type f | wc -l) files"
+echo "corpus total: $(find tests/fuzz/corpus -type f -printf '%s\n' | awk '{s += $1} END {print s}')" \
+  "bytes in $(find tests/fuzz/corpus -type f | wc -l) files"
 if ((failed)); then
   echo "FAILED: see $out/<name>.log and the inputs in $out/artifacts/" >&2
   exit 1
