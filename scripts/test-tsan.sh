@@ -47,8 +47,15 @@ export LD_LIBRARY_PATH="/usr/lib/$(uname -m)-linux-gnu/debug${LD_LIBRARY_PATH:+:
 # A test may run twice: TSan's pace can fail a timing assertion on a busy
 # machine, and a race fails the stage through its report whatever the rerun says.
 ctest_args=(--output-on-failure --timeout 300 --repeat until-pass:2)
+# Tests that assert a time budget of a few hundred ms: under TSan (5-15x
+# slower) on a busy machine they fail however correct the code; they still
+# run, for their races, but only a report fails the stage through them (the
+# main build checks their timing).
+timing='ServerTest.SlowBackendReadsRunInParallel|SessionBindingTest.AfterAWrongPinTheNextAttemptWaitsAndSpendsNothing'
 status=0
-(cd "$build" && ctest "${ctest_args[@]}" -j "$(nproc)" -L '^tsan$' "$@") || status=1
+(cd "$build" && ctest "${ctest_args[@]}" -j "$(nproc)" -L '^tsan$' -E "$timing" "$@") || status=1
+(cd "$build" && ctest "${ctest_args[@]}" -L '^tsan$' -R "$timing" "$@") ||
+  echo "test-tsan: a timing assertion failed under TSan (not a race; see above)" >&2
 
 # In a subshell: pcscd is stopped at its end only if it was started here.
 pcscd_tests() {
