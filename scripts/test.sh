@@ -9,8 +9,9 @@
 #   scripts/test.sh -L package      the Debian package (scripts/package-test.sh, root)
 # Then, after a run of everything, the ThreadSanitizer stage (scripts/test-tsan.sh,
 # its own build in build-tsan; runnable alone).
-# Environment: HCBRIDGE_FUZZ_SECONDS (default 30) per fuzzer; HCBRIDGE_TSAN=0
-# skips the TSan stage, HCBRIDGE_TSAN=1 runs it after a partial run too.
+# Environment: HCBRIDGE_FUZZ_SECONDS (default 15) per fuzzer (the long runs are
+# scripts/fuzz-campaign.sh); HCBRIDGE_TSAN=0 skips the TSan stage,
+# HCBRIDGE_TSAN=1 runs it after a partial run too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,7 +24,7 @@ npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DHCBRIDGE_SANITIZE=ON -DHCBRIDGE_FUZZ=ON \
-  -DHCBRIDGE_FUZZ_SECONDS="${HCBRIDGE_FUZZ_SECONDS:-30}" >/dev/null
+  -DHCBRIDGE_FUZZ_SECONDS="${HCBRIDGE_FUZZ_SECONDS:-15}" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 
 . scripts/pcscd-lib.sh
