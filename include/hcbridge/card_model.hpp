@@ -22,15 +22,18 @@ enum class CardKind { Patient, Practitioner };
 struct TypedId {
   std::string idType;
   std::string id;
+  bool operator==(const TypedId&) const = default;
 };
 
 struct NirInfo {
   std::string value;  // 15 characters as on the card (13 + key)
   bool keyValid = false;
+  bool operator==(const NirInfo&) const = default;
 };
 
 struct PostalAddress {
   std::string street, houseNumber, addition, postalCode, city, country, postBox;
+  bool operator==(const PostalAddress&) const = default;
 };
 
 struct Person {
@@ -46,12 +49,14 @@ struct Person {
   std::optional<std::string> relationship;  // when the card says
   std::optional<PostalAddress> address;     // eGK
   std::optional<TypedId> patientId;         // what a record server finds the patient by
+  bool operator==(const Person&) const = default;
 };
 
 struct Insurer {
   std::string name;
   std::string code;         // eGK: IK (Kostentraegerkennung); Vitale: regime/caisse when known
   std::string countryCode;  // eGK Kostentraegerlaendercode
+  bool operator==(const Insurer&) const = default;
 };
 
 struct EgkStatusVd {
@@ -60,6 +65,7 @@ struct EgkStatusVd {
   std::string schemaVersion;      // e.g. "5.2.0"
   std::string structureVersion;   // e.g. "3.0.4"
   Bytes raw;                      // the 25 bytes, to notice a change
+  bool operator==(const EgkStatusVd&) const = default;
 };
 
 struct EgkDetails {
@@ -69,6 +75,7 @@ struct EgkDetails {
   Insurer billingInsurer;       // AbrechnenderKostentraeger
   EgkStatusVd statusVd;
   std::string cdmVersion;       // VSD schema version of the XML
+  bool operator==(const EgkDetails&) const = default;
 };
 
 struct PatientCard {
@@ -83,6 +90,7 @@ struct PatientCard {
   std::vector<std::string> warnings;    // for the user, e.g. "update in progress"
   std::vector<std::string> inventedFields;  // simulator profiles: which data is invented
   std::string identifierNote;  // the driver's caveat on its identifiers, for people (CLI)
+  bool operator==(const PatientCard&) const = default;
 };
 
 struct PinStatus {
@@ -91,11 +99,13 @@ struct PinStatus {
   bool blocked = false;
   bool verified = false;  // in this card session
   std::string state;      // "regular", "transport-pin", "empty-pin", "disabled"
+  bool operator==(const PinStatus&) const = default;
 };
 
 struct Certificate {
   std::string label;  // e.g. "C.HP.AUT.E256", "Certificat d'Authentification CPS"
   Bytes der;
+  bool operator==(const Certificate&) const = default;
 };
 
 struct PractitionerCard {
@@ -113,6 +123,7 @@ struct PractitionerCard {
   std::vector<Certificate> certificates;  // authentication certificate first
   std::optional<TypedId> professionalId;  // the identity tokens and assertions carry
   std::string pinBlockedHint;             // who unblocks this card's PIN, for the user
+  bool operator==(const PractitionerCard&) const = default;
 };
 
 using CardModel = std::variant<PatientCard, PractitionerCard>;

@@ -11,6 +11,7 @@
 #include "hcbridge/error.hpp"
 #include "json_text.hpp"
 #include "pin_field.hpp"
+#include "rendered_reads.hpp"
 #include "target.hpp"
 
 extern const std::string_view hcbridge_api_openapi;
@@ -77,6 +78,15 @@ json selectFields(const json& card, const std::optional<std::vector<std::string>
   return out;
 }
 
+// What tells field selections apart for RenderedReads: field names are
+// never empty and never hold a comma (splitFields), so this is one-to-one.
+std::string selectionKey(const std::optional<std::vector<std::string>>& wanted) {
+  if (!wanted) return "all";
+  std::string key = "only:";
+  for (const auto& field : *wanted) key += field + ",";
+  return key;
+}
+
 std::string readersJson(const std::vector<ReaderView>& readers) {
   json list = json::array();
   for (const auto& reader : readers) {
@@ -120,7 +130,8 @@ Router::Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHi
       limits_(policy.limits),
       appOrigins_(policy.appOrigins),
       audit_(std::move(audit)),
-      history_(std::move(history)) {}
+      history_(std::move(history)),
+      rendered_(std::make_shared<RenderedReads>()) {}
 
 void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
   struct Endpoint {
@@ -281,8 +292,9 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     return finish(std::move(entry), problem.toResponse());
   }
 
-  readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted), finish](
-                                         std::exception_ptr error, CardRead read) mutable {
+  readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted), finish,
+                                      rendered = rendered_](std::exception_ptr error,
+                                                            CardRead read) mutable {
     if (error) {
       const Problem problem = Problem::fromException(error);
       entry.outcome = problem.id;
@@ -290,10 +302,13 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     }
     entry.cardSerialHash = read.serialHash;
     try {
-      json selected = selectFields(toJson(read), wanted);
-      entry.fields = topLevelKeys(selected);
+      const auto body = rendered->get(read, selectionKey(wanted), [&wanted](const CardRead& card) {
+        json selected = selectFields(toJson(card), wanted);
+        return RenderedRead{jsonText(selected), topLevelKeys(selected)};
+      });
+      entry.fields = body->fields;
       entry.outcome = "ok";
-      finish(std::move(entry), jsonResponse(200, jsonText(selected)));
+      finish(std::move(entry), jsonResponse(200, body->body));
     } catch (...) {
       const Problem problem = Problem::fromException(std::current_exception());
       entry.outcome = problem.id;
@@ -369,9 +384,17 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
         backend_.readPractitionerCard(std::move(name), std::move(handler));
       },
       std::move(reader),
-      [done](std::exception_ptr error, CardRead read) {
+      [done, rendered = rendered_](std::exception_ptr error, CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
-        done(jsonResponse(200, jsonText(toJson(read))));
+        try {
+          const auto card =
+              rendered->get(read, selectionKey(std::nullopt), [](const CardRead& same) {
+                return RenderedRead{jsonText(toJson(same)), {}};
+              });
+          done(jsonResponse(200, card->body));
+        } catch (...) {
+          done(Problem::fromException(std::current_exception()).toResponse());
+        }
       });
 }
 

@@ -118,6 +118,7 @@ struct PatientAuthenticity {
   Status status = Status::Unverified;
   std::string reason;  // for people: why this status
   std::string method;  // e.g. "x509 challenge-response (...)"; empty when no proof was made
+  bool operator==(const PatientAuthenticity&) const = default;
 };
 
 struct CardRead {
@@ -125,6 +126,7 @@ struct CardRead {
   std::optional<PatientAuthenticity> authenticity;  // patient cards
   std::string reader;                               // where it was read
   std::string serialHash;  // core::SerialHasher output: the only serial an audit line may hold
+  bool operator==(const CardRead&) const = default;
 };
 
 // The practitioner's certificate as checked when the session opened.

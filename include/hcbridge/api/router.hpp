@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 namespace hcbridge::api {
 
 struct BodyWithPin;  // a request body with its PIN taken out (src/api/pin_field.hpp)
+class RenderedReads;  // card reads' JSON, kept (src/api/rendered_reads.hpp)
 
 // One line of the audit log: who read what, never the values.
 struct AuditEntry {
@@ -128,6 +130,9 @@ class Router {
   std::map<std::string, std::string> appOrigins_;
   AuditSink audit_;
   AccessHistory history_;
+  // Card reads' JSON, kept while the same card is read again (rendered_reads.hpp);
+  // shared with reads still in flight.
+  std::shared_ptr<RenderedReads> rendered_;
 };
 
 }  // namespace hcbridge::api

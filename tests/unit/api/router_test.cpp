@@ -95,6 +95,55 @@ TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
   EXPECT_EQ(readers().size(), 0u);
 }
 
+// Card reads' bodies are kept between requests (rendered_reads.hpp): they
+// must follow every change of the card, and a kept body must never answer
+// another field selection.
+TEST_F(RouterTest, CardBodiesFollowEveryChangeOfTheCard) {
+  RequestHandler handler(
+      backend_, policy_, [](std::string_view) { return std::optional<std::string>("pharmacy"); },
+      [this](const AuditEntry& entry) { audit_.push_back(entry); });
+  const auto get = [&handler](const std::string& target) {
+    std::optional<HandledRequest> result;
+    handler.handle({"GET", target, {{"Host", "localhost:8971"}, {"Authorization", "Bearer k"}}, {}},
+                   [&result](HandledRequest handled) { result = std::move(handled); });
+    return result.value().response;
+  };
+  const auto patient = [&get](const std::string& target) {
+    const Response response = get(target);
+    EXPECT_EQ(response.status, 200) << target << ": " << response.body;
+    return nlohmann::json::parse(response.body);
+  };
+  EXPECT_EQ(patient("/v1/patient-card"), toJson(CardModel(backend_.patientCard)));
+  EXPECT_EQ(patient("/v1/patient-card"), toJson(CardModel(backend_.patientCard)));  // kept
+  backend_.patientCard.beneficiaries[0].surname = "UPDATED";
+  EXPECT_EQ(patient("/v1/patient-card")["beneficiaries"][0]["surname"], "UPDATED");
+
+  EXPECT_EQ(patient("/v1/patient-card?fields=insurer").size(), 1u);
+  // "all" is not a field, whatever the service calls its own keys.
+  EXPECT_EQ(get("/v1/patient-card?fields=all").status, 400);
+  EXPECT_EQ(patient("/v1/patient-card?fields=insurer,beneficiaries").size(), 2u);
+  backend_.patientCard.insurer.name = "Another insurer";
+  EXPECT_EQ(patient("/v1/patient-card?fields=insurer")["insurer"]["name"], "Another insurer");
+  // Another card in the same reader: its data, not the kept one.
+  backend_.serialHash = "another-card";
+  backend_.patientCard.beneficiaries[0].surname = "OTHER";
+  EXPECT_EQ(patient("/v1/patient-card")["beneficiaries"][0]["surname"], "OTHER");
+
+  // Each kept answer is still audited, with the fields it holds.
+  ASSERT_EQ(audit_.size(), 8u);
+  EXPECT_EQ(audit_[1].fields, audit_[0].fields);
+  EXPECT_EQ(audit_[3].fields, (std::vector<std::string>{"insurer"}));
+  EXPECT_EQ(audit_[4].outcome, "bad-request");
+  EXPECT_EQ(audit_[5].fields, (std::vector<std::string>{"beneficiaries", "insurer"}));
+  EXPECT_EQ(audit_[7].cardSerialHash, "another-card");
+  EXPECT_EQ(backend_.cardReads, 8);  // every request asked the backend: the card decides
+
+  EXPECT_EQ(nlohmann::json::parse(get("/v1/practitioner-card").body)["surname"],
+            backend_.practitionerCard.surname);
+  backend_.practitionerCard.surname = "Changed";
+  EXPECT_EQ(nlohmann::json::parse(get("/v1/practitioner-card").body)["surname"], "Changed");
+}
+
 TEST_F(RouterTest, PatientCardReturnsEverythingAndAuditsFieldNames) {
   const auto handled = get("/v1/patient-card?reader=Reader%20A");
   EXPECT_EQ(handled.response.status, 200);

@@ -1,0 +1,55 @@
+// The JSON of card reads, kept per reader while the same data is read again.
+// Pharmacy software polls a cached card thousands of times a second, and
+// rendering its JSON was most of each read's cost (perf: a third of the
+// service's CPU). An entry is found by the whole read (==), never by a
+// generation number alone: an eGK being updated is read from the card each
+// time and may differ between two reads. A read that differs (another card,
+// an updated one) replaces its reader's entry, so a pulled card's data stays
+// here only until that reader is read again.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hcbridge/api/backend.hpp"
+
+namespace hcbridge::api {
+
+struct RenderedRead {
+  std::string body;                 // the response body
+  std::vector<std::string> fields;  // its top-level keys, for the audit line
+};
+
+class RenderedReads {
+ public:
+  // Field selections are the caller's choice: a few are kept per card, and
+  // more clear the list rather than grow it.
+  static constexpr std::size_t kMaxSelections = 8;
+  // Reader names come and go with USB readers; the map never grows past this.
+  static constexpr std::size_t kMaxReaders = 16;
+
+  using Render = std::function<RenderedRead(const CardRead&)>;
+
+  // The rendering of `read` with the field selection named by `selection`
+  // (any text that tells selections apart). Calls `render` when not kept; what
+  // it throws passes through and nothing is kept.
+  std::shared_ptr<const RenderedRead> get(const CardRead& read, const std::string& selection,
+                                          const Render& render);
+  // How many renderings are kept (for tests: it stays bounded).
+  std::size_t size();
+
+ private:
+  struct Entry {
+    CardRead read;
+    std::map<std::string, std::shared_ptr<const RenderedRead>> bySelection;
+  };
+
+  std::mutex mutex_;
+  std::map<std::string, Entry> byReader_;
+};
+
+}  // namespace hcbridge::api

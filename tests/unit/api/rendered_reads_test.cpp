@@ -1,0 +1,100 @@
+// RenderedReads: a card read's JSON is rendered once per card data and field
+// selection, and never answers for other data or another selection.
+#include "rendered_reads.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace hcbridge::api {
+namespace {
+
+CardRead readOf(const std::string& reader, const std::string& surname) {
+  PatientCard card;
+  card.cardType = "vitale";
+  Person holder;
+  holder.surname = surname;
+  card.beneficiaries.push_back(holder);
+  return CardRead{card, std::nullopt, reader, "hash-" + surname};
+}
+
+class RenderedReadsTest : public ::testing::Test {
+ protected:
+  std::string body(const CardRead& read, const std::string& selection = "all") {
+    return reads_.get(read, selection, render_)->body;
+  }
+
+  RenderedReads reads_;
+  int renders_ = 0;
+  RenderedReads::Render render_ = [this](const CardRead& read) {
+    ++renders_;
+    const auto& card = std::get<PatientCard>(read.card);
+    return RenderedRead{read.reader + ":" + card.beneficiaries.at(0).surname, {"beneficiaries"}};
+  };
+};
+
+TEST_F(RenderedReadsTest, TheSameReadIsRenderedOnce) {
+  EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
+  EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
+  EXPECT_EQ(renders_, 1);
+  EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), "all", render_)->fields,
+            (std::vector<std::string>{"beneficiaries"}));
+}
+
+TEST_F(RenderedReadsTest, AnyChangeOfTheReadIsRenderedAgain) {
+  CardRead read = readOf("A", "DUPONT");
+  EXPECT_EQ(body(read), "A:DUPONT");
+  // Same reader, same serial, one field changed (an eGK being updated).
+  std::get<PatientCard>(read.card).beneficiaries[0].surname = "MARTIN";
+  EXPECT_EQ(body(read), "A:MARTIN");
+  read.authenticity = PatientAuthenticity{PatientAuthenticity::Status::Verified, "ok", "x509"};
+  body(read);
+  read.authenticity->status = PatientAuthenticity::Status::Failed;
+  body(read);
+  EXPECT_EQ(renders_, 4);
+}
+
+TEST_F(RenderedReadsTest, SelectionsAndReadersAreKeptApart) {
+  EXPECT_EQ(body(readOf("A", "DUPONT"), "all"), "A:DUPONT");
+  body(readOf("A", "DUPONT"), "only:insurer,");
+  body(readOf("B", "MARTIN"), "all");
+  EXPECT_EQ(renders_, 3);
+  EXPECT_EQ(body(readOf("A", "DUPONT"), "all"), "A:DUPONT");
+  EXPECT_EQ(body(readOf("B", "MARTIN"), "all"), "B:MARTIN");
+  EXPECT_EQ(renders_, 3);
+}
+
+TEST_F(RenderedReadsTest, AnotherCardInTheReaderDropsTheFormerCardsRenderings) {
+  body(readOf("A", "DUPONT"), "all");
+  body(readOf("A", "DUPONT"), "only:insurer,");
+  body(readOf("A", "MARTIN"), "all");
+  body(readOf("A", "DUPONT"), "only:insurer,");  // the former card is back: rendered again
+  EXPECT_EQ(renders_, 4);
+}
+
+TEST_F(RenderedReadsTest, WhatRenderThrowsPassesThroughAndNothingIsKept) {
+  int calls = 0;
+  const RenderedReads::Render failing = [&calls](const CardRead&) -> RenderedRead {
+    ++calls;
+    throw std::invalid_argument("unknown field");
+  };
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), "only:shoeSize,", failing), std::invalid_argument);
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), "only:shoeSize,", failing), std::invalid_argument);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(RenderedReadsTest, ManySelectionsOrReadersDoNotGrowItWithoutBound) {
+  // A caller choosing ever new selections only costs itself renderings.
+  for (int i = 0; i < 1000; ++i) body(readOf("A", "DUPONT"), "only:f" + std::to_string(i) + ",");
+  EXPECT_LE(reads_.size(), RenderedReads::kMaxSelections);
+  for (int i = 0; i < 1000; ++i) body(readOf("R" + std::to_string(i), "DUPONT"));
+  EXPECT_LE(reads_.size(), RenderedReads::kMaxReaders);
+  EXPECT_EQ(renders_, 2000);
+  // Still correct after the clear-outs.
+  EXPECT_EQ(body(readOf("R999", "DUPONT")), "R999:DUPONT");
+  EXPECT_EQ(renders_, 2000);
+}
+
+}  // namespace
+}  // namespace hcbridge::api
