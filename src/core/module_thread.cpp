@@ -1,11 +1,13 @@
 #include "module_thread.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "hcbridge/core/module_hang.hpp"
 #include "hcbridge/error.hpp"
 
 namespace hcbridge::core {
@@ -65,6 +67,8 @@ void workLoop(const std::shared_ptr<ModuleThread::State>& state) {
   }
 }
 
+std::atomic<bool> anyModuleHung{false};
+
 void watchLoop(const std::shared_ptr<ModuleThread::State>& state) {
   std::unique_lock lock(state->mutex);
   // Also while stopping: the queued jobs still run, and may hang.
@@ -76,6 +80,7 @@ void watchLoop(const std::shared_ptr<ModuleThread::State>& state) {
       continue;
     }
     state->isHung = true;
+    anyModuleHung = true;
     auto queued = std::move(state->queue);
     state->queue.clear();
     auto running = std::move(state->runningFail);
@@ -92,6 +97,10 @@ void watchLoop(const std::shared_ptr<ModuleThread::State>& state) {
 }
 
 }  // namespace
+
+bool aPkcs11ModuleHung() noexcept {
+  return anyModuleHung;
+}
 
 ModuleThread::ModuleThread(std::string moduleName, std::chrono::milliseconds callTimeout)
     : state_(std::make_shared<State>()) {

@@ -266,8 +266,10 @@ TEST_F(DaemonPkcs11Test, AHangingModuleFailsTypedClosesTheSessionAndTheServiceSt
   client_.forgetToken();
   const auto again = openSession(kPin);
   EXPECT_EQ(codeOf(again), "pkcs11-module-failed") << again.body;
-  // It still stops when asked, leaving the hung call behind.
+  // It still stops when asked, leaving the hung call behind, and without
+  // running the module's finalisers under that call.
   EXPECT_EQ(daemon_->terminate(), 0) << daemon_->output();
+  EXPECT_FALSE(fs::exists(faultFile.string() + ".finalised"));
 }
 
 TEST_F(DaemonPkcs11Test, AModuleThatCrashesTakesTheServiceDownSayingWhere) {
