@@ -70,4 +70,11 @@ bool CardCache::contains(const std::string& reader) const {
   return byReader_.count(reader) > 0;
 }
 
+std::optional<CachedCard> CardCache::find(const std::string& reader) const {
+  std::lock_guard lock(mutex_);
+  const auto it = byReader_.find(reader);
+  if (it == byReader_.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace hcbridge::core

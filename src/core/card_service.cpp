@@ -62,6 +62,21 @@ void CardService::readPractitionerCard(std::optional<std::string> reader,
 
 void CardService::readCard(CardKind kind, std::optional<std::string> reader,
                            api::CardReadHandler done) {
+  // A card the cache keeps (with its proven authenticity, for a patient card)
+  // is answered here, on the caller's thread: no APDU, so no need to queue
+  // behind the card's strand. The hops to and from that strand were most of
+  // a cached read's time (docs/performance.md, issue 17).
+  if (auto cached = readers_->cachedCard(kind, reader)) {
+    auto& [target, card] = *cached;
+    api::CardRead result{std::move(card.model), std::nullopt, target, std::move(card.serialHash)};
+    bool complete = true;
+    if (kind == CardKind::Patient) {
+      std::uint64_t generation = 0;
+      result.authenticity = readers_->rememberedAuthenticity(target, generation);
+      complete = result.authenticity.has_value();
+    }
+    if (complete) return done(nullptr, std::move(result));
+  }
   readers_->withCard(
       kind, std::move(reader),
       [this, kind, done](const std::string& target, const CachedCard& card) {

@@ -338,6 +338,20 @@ CachedCard ReaderMonitor::readCard(const std::string& reader) {
   return cache_.read(transport_, reader);
 }
 
+std::optional<std::pair<std::string, CachedCard>> ReaderMonitor::cachedCard(
+    CardKind kind, const std::optional<std::string>& reader) const {
+  if (stopping_) return std::nullopt;
+  std::string target;
+  try {
+    target = resolveReader(kind, reader);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  auto card = cache_.find(target);
+  if (!card || card->driver->kind() != kind) return std::nullopt;
+  return std::pair{std::move(target), std::move(*card)};
+}
+
 std::shared_ptr<CardConnection> ReaderMonitor::connect(const std::string& reader, ShareMode mode) {
   return transport_.connect(reader, mode);
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "event_channel.hpp"
@@ -73,6 +74,11 @@ class ReaderMonitor : public SessionCards {
   void withCard(CardKind kind, std::optional<std::string> reader, CardJob job, FailHandler fail);
   // On the reader's strand: the cached model of the card in it.
   CachedCard readCard(const std::string& reader) override;
+  // On any thread, without the strand: the reader withCard would pick and
+  // the card of `kind` the cache keeps for it. nullopt when not kept, when
+  // the reader cannot be resolved (withCard then says why) or once stopping.
+  std::optional<std::pair<std::string, CachedCard>> cachedCard(
+      CardKind kind, const std::optional<std::string>& reader) const;
   std::shared_ptr<CardConnection> connect(const std::string& reader, ShareMode mode);
   // The card through its driver on an exclusive connection.
   std::shared_ptr<PractitionerToken> openToken(const std::string& reader,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "hcbridge/card_driver.hpp"
@@ -36,6 +37,8 @@ class CardCache {
   // Drop everything (e.g. when pcscd restarted).
   void clear();
   bool contains(const std::string& reader) const;
+  // The kept model of the card in `reader`, if any: never touches the card.
+  std::optional<CachedCard> find(const std::string& reader) const;
 
  private:
   const DriverRegistry& registry_;

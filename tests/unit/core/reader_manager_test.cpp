@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "hcbridge/api/model_json.hpp"
 #include "hcbridge/core/card_service.hpp"
@@ -230,6 +231,45 @@ TEST_F(ReaderManagerTest, ASecondReadSendsNoApdu) {
   EXPECT_EQ(second.result.serialHash, first.result.serialHash);
 }
 
+// A card the cache keeps, with its proven authenticity, is answered on the
+// caller's thread without the card's queue; any card event sends the next
+// read back to the card.
+TEST_F(ReaderManagerTest, AKeptCardIsAnsweredOnTheCallersThreadUntilTheCardChanges) {
+  insert(0, "vitale-family");
+  start();
+  ASSERT_TRUE(waitForType(kReader0, "vitale"));
+  const auto first = readPatient(kReader0).get();  // read and proven on the card's strand
+  ASSERT_FALSE(first.error);
+  ASSERT_TRUE(first.result.authenticity);
+
+  for (const auto& reader : {std::optional<std::string>(kReader0), std::optional<std::string>()}) {
+    auto answeredOn = std::make_shared<std::thread::id>();
+    auto promise = std::make_shared<std::promise<ReadOutcome>>();
+    manager_->readPatientCard(reader, [answeredOn, promise](std::exception_ptr e, api::CardRead r) {
+      *answeredOn = std::this_thread::get_id();
+      promise->set_value({e, std::move(r)});
+    });
+    auto kept = promise->get_future();
+    ASSERT_EQ(kept.wait_for(0s), std::future_status::ready) << "answered before the call returned";
+    EXPECT_EQ(*answeredOn, std::this_thread::get_id());
+    const ReadOutcome outcome = kept.get();
+    ASSERT_FALSE(outcome.error);
+    EXPECT_EQ(outcome.result, first.result);
+  }
+
+  transport_.removeCard(0);
+  ASSERT_TRUE(waitForType(kReader0, ""));
+  EXPECT_EQ(readPatient(kReader0).get().errorCode(), Errc::CardAbsent);
+  insert(0, "vitale-corse");
+  ASSERT_TRUE(waitForType(kReader0, "vitale"));
+  const auto other = readPatient(kReader0).get();
+  ASSERT_FALSE(other.error);
+  EXPECT_NE(other.result.serialHash, first.result.serialHash);
+  EXPECT_NE(api::toJson(other.result), api::toJson(first.result));
+  // Never the practitioner's read of a patient card, kept or not.
+  EXPECT_EQ(readPractitioner(kReader0).get().errorCode(), Errc::CardUnsupported);
+}
+
 TEST_F(ReaderManagerTest, ACardBlockedMidReadDoesNotHoldTheOtherReader) {
   auto vitale = insert(0, "vitale-family");
   insert(1, "cps-demo");
@@ -284,6 +324,7 @@ TEST_F(ReaderManagerTest, ReadsAfterStopFailAtOnce) {
   insert(0, "vitale-family");
   auto& manager = start();
   ASSERT_TRUE(waitForType(kReader0, "vitale"));
+  ASSERT_FALSE(readPatient(kReader0).get().error);  // kept: still refused once stopping
   manager.stop();
   EXPECT_EQ(readPatient(kReader0).get().errorCode(), Errc::Cancelled);
   manager.stop();  // idempotent
