@@ -99,7 +99,6 @@ struct PinStatus {
   bool blocked = false;
   bool verified = false;  // in this card session
   std::string state;      // "regular", "transport-pin", "empty-pin", "disabled"
-  bool operator==(const PinStatus&) const = default;
 };
 
 struct Certificate {

@@ -65,11 +65,6 @@ void CardCache::clear() {
   for (auto& [reader, generation] : generation_) ++generation;
 }
 
-bool CardCache::contains(const std::string& reader) const {
-  std::lock_guard lock(mutex_);
-  return byReader_.count(reader) > 0;
-}
-
 std::optional<CachedCard> CardCache::find(const std::string& reader) const {
   std::lock_guard lock(mutex_);
   const auto it = byReader_.find(reader);

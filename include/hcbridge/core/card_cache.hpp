@@ -36,7 +36,6 @@ class CardCache {
   void onEvent(const ReaderEvent& event);
   // Drop everything (e.g. when pcscd restarted).
   void clear();
-  bool contains(const std::string& reader) const;
   // The kept model of the card in `reader`, if any: never touches the card.
   std::optional<CachedCard> find(const std::string& reader) const;
 

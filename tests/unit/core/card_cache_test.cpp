@@ -80,17 +80,17 @@ TEST_F(CardCacheTest, AnEgkUpdateInProgressIsReadAgainEachTime) {
   const std::size_t afterFirst = card->commandCount();
   EXPECT_TRUE(cache_.read(transport_, reader_).model.index() == 0);
   EXPECT_EQ(card->commandCount(), 2 * afterFirst);
-  EXPECT_FALSE(cache_.contains(reader_));
+  EXPECT_FALSE(cache_.find(reader_).has_value());
   driver_->reportUpdateInProgress = false;
   cache_.read(transport_, reader_);
-  EXPECT_TRUE(cache_.contains(reader_));
+  EXPECT_TRUE(cache_.find(reader_).has_value());
 }
 
 TEST_F(CardCacheTest, RemovalAndReinsertionReadAgain) {
   auto card = insert();
   cache_.read(transport_, reader_);
   cache_.onEvent({ReaderEventKind::CardRemoved, reader_, {}});
-  EXPECT_FALSE(cache_.contains(reader_));
+  EXPECT_FALSE(cache_.find(reader_).has_value());
   transport_.removeCard(0);
   auto again = insert();
   cache_.onEvent({ReaderEventKind::CardInserted, reader_, again->atr()});
@@ -102,7 +102,7 @@ TEST_F(CardCacheTest, ServiceLossForgetsEverything) {
   insert();
   cache_.read(transport_, reader_);
   cache_.onEvent({ReaderEventKind::ServiceLost, {}, {}});
-  EXPECT_FALSE(cache_.contains(reader_));
+  EXPECT_FALSE(cache_.find(reader_).has_value());
 }
 
 TEST_F(CardCacheTest, AFailedReadCachesNothing) {
@@ -111,7 +111,7 @@ TEST_F(CardCacheTest, AFailedReadCachesNothing) {
     if (count == 1) transport_.removeCard(0);
   });
   EXPECT_THROW(cache_.read(transport_, reader_), Error);
-  EXPECT_FALSE(cache_.contains(reader_));
+  EXPECT_FALSE(cache_.find(reader_).has_value());
 }
 
 TEST_F(CardCacheTest, AnEventDuringTheReadKeepsTheResultOutOfTheCache) {
@@ -120,7 +120,7 @@ TEST_F(CardCacheTest, AnEventDuringTheReadKeepsTheResultOutOfTheCache) {
     if (count == 1) cache_.onEvent({ReaderEventKind::CardInserted, reader_, {}});
   });
   cache_.read(transport_, reader_);
-  EXPECT_FALSE(cache_.contains(reader_));
+  EXPECT_FALSE(cache_.find(reader_).has_value());
 }
 
 }  // namespace
