@@ -1,4 +1,5 @@
-// Conversions between Beast messages and the API's plain Request/Response.
+// A Beast request as the API's plain Request (answers are written by
+// response_wire.hpp).
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -10,9 +11,7 @@ namespace hcbridge::api::detail {
 
 // The body may hold a PIN: its storage is wiped whenever it is freed.
 using BeastRequest = boost::beast::http::request<WipedStringBody>;
-using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 Request toApiRequest(const BeastRequest& request);
-BeastResponse toBeastResponse(const Response& response, unsigned httpVersion, bool keepAlive);
 
 }  // namespace hcbridge::api::detail

@@ -3,11 +3,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "hcbridge/api/problem.hpp"
 #include "hcbridge/secret.hpp"
 #include "peer_user.hpp"
+#include "response_wire.hpp"
 #include "websocket_session.hpp"
 #include "wiped_memory.hpp"
 
@@ -127,13 +129,13 @@ void HttpSession::handleRequest() {
   }
   if (!holdCallerSlot(*admission.caller)) return wipeString(request.body);
   stream_.expires_never();  // the backend may take seconds; the client waits for us
-  // The handler may complete on a backend thread: come back to the strand.
+  // The handler may complete on a backend thread: come back to the network thread.
   // The work guard keeps io_context::run() going while the backend works,
   // and no longer once it answered: a copy of the handler kept by a backend
   // job that never ends (a hung PKCS#11 module, answered by its watchdog)
   // must not keep the service from stopping. The session moves into the
   // posted write, so the backend thread never holds the last reference to
-  // it: it is destroyed on the strand.
+  // it: it is destroyed on the network thread.
   auto work = std::make_shared<net::executor_work_guard<net::any_io_executor>>(executor_);
   core_->handler().route(
       request, std::move(admission),
@@ -191,7 +193,7 @@ void HttpSession::upgrade() {
 void HttpSession::write(const Response& response, const std::string& caller, bool keepAlive) {
   const bool keep = keepAlive && !core_->stopping();
   const unsigned version = parser_ ? parser_->get().version() : 11;
-  response_ = std::make_shared<BeastResponse>(toBeastResponse(response, version, keep));
+  wire_ = responseWire(response, version, keep);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started_)
                       .count();
@@ -205,15 +207,15 @@ void HttpSession::write(const Response& response, const std::string& caller, boo
              std::to_string(ms) + "ms " + caller +
              (response.logNote.empty() ? "" : " " + response.logNote));
   stream_.expires_after(core_->limits().bodyTimeout);  // a client that does not read
-  http::async_write(stream_, *response_,
-                    [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
-                      self->onWrite(ec, keep);
-                    });
+  net::async_write(stream_, net::buffer(wire_),
+                   [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                     self->onWrite(ec, keep);
+                   });
 }
 
 void HttpSession::onWrite(beast::error_code ec, bool keepAlive) {
   busy_ = false;
-  response_.reset();
+  wire_.clear();
   if (ec) return close();
   if (!keepAlive || core_->stopping()) return drainThenClose();
   readHeader();

@@ -1,7 +1,7 @@
 // One HTTP/1.1 connection: reads a request under the header and body
 // timeouts, admits it and counts it against its caller's connection cap,
-// hands it to the RequestHandler, writes the answer on the connection's
-// strand, repeats while keep-alive holds. A WebSocket upgrade is admitted
+// hands it to the RequestHandler, writes the answer on the network thread,
+// repeats while keep-alive holds. A WebSocket upgrade is admitted
 // here and handed to a WebSocketSession with the connection's slots.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "beast_messages.hpp"
 #include "server_core.hpp"
@@ -42,7 +43,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void drainThenClose();
   void onDrain(boost::beast::error_code ec, std::size_t bytes);
 
-  boost::asio::any_io_executor executor_;  // the connection's strand; outlives an upgrade
+  boost::asio::any_io_executor executor_;  // the network thread's; outlives an upgrade
   boost::beast::tcp_stream stream_;
   WipedFlatBuffer buffer_;  // wiped after each request with a body
   std::shared_ptr<ServerCore> core_;
@@ -53,7 +54,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   // The local user of the client's process, looked up once per connection.
   std::optional<std::uint32_t> peerUid_;
   std::optional<boost::beast::http::request_parser<WipedStringBody>> parser_;
-  std::shared_ptr<BeastResponse> response_;
+  std::string wire_;  // the answer being written
   std::chrono::steady_clock::time_point started_;
   bool busy_ = false;      // between a complete request and its answer written
   bool upgraded_ = false;  // the stream now belongs to a WebSocketSession

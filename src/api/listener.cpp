@@ -2,7 +2,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
 
@@ -13,7 +12,7 @@ using net::ip::tcp;
 
 Listener::Listener(net::io_context& io, const tcp::endpoint& endpoint,
                    std::shared_ptr<ServerCore> core)
-    : io_(io), acceptor_(net::make_strand(io)), core_(core) {
+    : io_(io), acceptor_(io), core_(core) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   if (endpoint.protocol() == tcp::v6()) acceptor_.set_option(net::ip::v6_only(true));
@@ -33,12 +32,12 @@ void Listener::stop() {
 }
 
 void Listener::accept() {
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(
-      net::make_strand(io_),
-      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
-        self->onAccept(ec, std::move(socket));
-      });
+  // The io_context has one thread (server.hpp): a connection's handlers
+  // never run concurrently without a strand.
+  acceptor_.async_accept(io_.get_executor(), [self = shared_from_this()](
+                                                 boost::system::error_code ec, tcp::socket socket) {
+    self->onAccept(ec, std::move(socket));
+  });
 }
 
 void Listener::onAccept(boost::system::error_code ec, tcp::socket socket) {

@@ -54,7 +54,7 @@ void WebSocketSession::onAccept(beast::error_code ec) {
   }
   if (core_->stopping()) return closeGoingAway();
   // The listener may run on any backend thread and must not block: it only
-  // posts to this connection's strand. It holds no strong reference, so the
+  // posts to the network thread. It holds no strong reference, so the
   // session (and its Subscription) is never destroyed inside the callback.
   std::weak_ptr<WebSocketSession> weak = weak_from_this();
   net::any_io_executor executor = executor_;

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,8 +90,18 @@ SecretBytes readKeyFile(const std::filesystem::path& file, std::string_view what
   return key;
 }
 
-AuditKey::AuditKey(SecretBytes key) : key_(std::move(key)) {
+AuditKey::AuditKey(SecretBytes key) : key_(std::move(key)), prepared_(nullptr, EVP_MAC_CTX_free) {
   if (key_.size() < 16) throw Error(Errc::Internal, "audit key too short");
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (hmac == nullptr) throw Error(Errc::Internal, "HMAC unavailable (OpenSSL)");
+  prepared_.reset(EVP_MAC_CTX_new(hmac));
+  EVP_MAC_free(hmac);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!prepared_ || !EVP_MAC_init(prepared_.get(), key_.view().data(), key_.size(), params)) {
+    throw Error(Errc::Internal, "HMAC-SHA-256 setup failed (OpenSSL)");
+  }
 }
 
 AuditKey AuditKey::load(const std::filesystem::path& file) {
@@ -104,10 +114,13 @@ AuditKey AuditKey::loadOrCreate(const std::filesystem::path& file) {
 }
 
 std::string AuditKey::macHex(std::string_view bytes) const {
+  const MacContext context(EVP_MAC_CTX_dup(prepared_.get()), EVP_MAC_CTX_free);
   std::uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key_.view().data(), static_cast<int>(key_.size()),
-            reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest, &length)) {
+  std::size_t length = 0;
+  if (!context ||
+      !EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                      bytes.size()) ||
+      !EVP_MAC_final(context.get(), digest, &length, sizeof digest)) {
     throw Error(Errc::Internal, "HMAC-SHA-256 failed (OpenSSL)");
   }
   return audit::lowerHex(digest, length);

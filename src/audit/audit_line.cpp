@@ -72,6 +72,29 @@ std::string macSuffix(std::string_view mac) {
   return std::string(kMacMember) + std::string(mac) + "\"}";
 }
 
+bool needsEscaping(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
+// `text` as a JSON string. Plain printable ASCII is copied as is; anything
+// else goes through nlohmann's dump: escapes, and bytes that are not UTF-8
+// (the caller comes from an HTTP header) become U+FFFD rather than losing
+// the line.
+void appendJsonString(std::string& out, std::string_view text) {
+  if (!needsEscaping(text)) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // A line that is not JSON, in the verifier's words; parseLine reports the
 // error's message as the line's reason.
 Error notJson(const base::JsonFault& fault) {
@@ -95,24 +118,54 @@ constexpr base::JsonParseOptions kLineParse{.maxDepth = std::numeric_limits<int>
 
 std::string formatLine(const AuditRecord& record, std::string_view time, std::uint64_t seq,
                        std::string_view prev, const AuditKey* key) {
-  nlohmann::ordered_json line;
-  line["time"] = time;
-  line["seq"] = seq;
-  line["action"] = record.action;
-  line["caller"] = record.caller;
-  line["practitioner"] = record.practitioner ? nlohmann::ordered_json(*record.practitioner)
-                                             : nlohmann::ordered_json(nullptr);
-  line["cardSerialHash"] = record.cardSerialHash;
-  line["fields"] = record.fields;
-  line["outcome"] = record.outcome;
-  if (!record.details.empty()) line["details"] = record.details;
-  line["prev"] = prev;
-  // The caller string comes from an HTTP header: bytes that are not UTF-8
-  // become U+FFFD rather than losing the line.
-  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  if (key == nullptr) return text;
+  // Written member by member: building and dumping a JSON object per line
+  // was most of the audit writer's time (docs/performance.md, issue 17).
+  // The bytes are those nlohmann's dump gives for the same ordered object
+  // (audit_line_test.cpp compares them).
+  std::string text;
+  text.reserve(320);
+  text += "{\"time\":";
+  appendJsonString(text, time);
+  text += ",\"seq\":";
+  text += std::to_string(seq);
+  text += ",\"action\":";
+  appendJsonString(text, record.action);
+  text += ",\"caller\":";
+  appendJsonString(text, record.caller);
+  text += ",\"practitioner\":";
+  if (record.practitioner) {
+    appendJsonString(text, *record.practitioner);
+  } else {
+    text += "null";
+  }
+  text += ",\"cardSerialHash\":";
+  appendJsonString(text, record.cardSerialHash);
+  text += ",\"fields\":[";
+  for (std::size_t i = 0; i < record.fields.size(); ++i) {
+    if (i > 0) text += ',';
+    appendJsonString(text, record.fields[i]);
+  }
+  text += "],\"outcome\":";
+  appendJsonString(text, record.outcome);
+  if (!record.details.empty()) {
+    text += ",\"details\":{";
+    bool first = true;
+    for (const auto& [name, value] : record.details) {
+      if (!first) text += ',';
+      first = false;
+      appendJsonString(text, name);
+      text += ':';
+      appendJsonString(text, value);
+    }
+    text += '}';
+  }
+  text += ",\"prev\":";
+  appendJsonString(text, prev);
+  if (key == nullptr) return text + '}';
+  // The MAC covers the line with its closing brace; the MAC member goes last.
+  text += '}';
   const std::string mac = key->macHex(text);
-  text.pop_back();  // the closing brace: the MAC member goes last
+  text.pop_back();
   return text + macSuffix(mac);
 }
 

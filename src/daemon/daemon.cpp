@@ -222,7 +222,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   auto eventLog =
       manager.subscribe([&log](const api::ServiceEvent& event) { log(describe(event)); });
 
-  boost::asio::io_context io;
+  boost::asio::io_context io{1};  // one network thread (api/server.hpp)
   api::Server server(
       io, manager, settings.policy(),
       [&keys](std::string_view key) { return keys.authenticate(key); },

@@ -1,6 +1,8 @@
 // The loopback HTTP/1.1 + WebSocket server (Boost.Beast, kept out of this
-// header). It runs on the caller's io_context, which may be run by several
-// threads: each connection is serialised on its own strand.
+// header). It runs on the caller's io_context, which must be run by ONE
+// thread: that thread serialises every connection's handlers. A strand per
+// connection did the same for several threads, at a fifth of the requests
+// per second (docs/performance.md); card work has its own threads anyway.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // A Server on an ephemeral loopback port over a FakeBackend, its io_context
-// run by two threads; collects audit and log lines.
+// run by one thread as the service runs it (server.hpp); collects audit and
+// log lines.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -41,7 +42,7 @@ class ServerTest : public ::testing::Test {
           std::lock_guard lock(mutex_);
           log_.emplace_back(line);
         });
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([this] { io_.run(); });
   }
 
   // Graceful stop: run() must return by itself once connections are done.

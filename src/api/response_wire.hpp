@@ -1,0 +1,19 @@
+// A Response as the bytes sent on the connection: status line, header
+// fields and body in one string, written with one call. Beast's generic
+// serializer walked a chain of buffer views for each answer and was a
+// sixth of the service's CPU per request (docs/performance.md).
+#pragma once
+
+#include <string>
+
+#include "hcbridge/api/http_types.hpp"
+
+namespace hcbridge::api::detail {
+
+// `httpVersion` is 10 or 11 (as Beast numbers them). Content-Length and
+// Connection are the serializer's: a Response's own fields of those names
+// are dropped, and so is any field whose name or value could end the field
+// early (CR, LF, NUL) or whose name is not an HTTP token.
+std::string responseWire(const Response& response, unsigned httpVersion, bool keepAlive);
+
+}  // namespace hcbridge::api::detail
