@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include "hcbridge/error.hpp"
 #include "listener.hpp"
@@ -84,8 +85,26 @@ void ServerCore::stop() {
   }
 }
 
-void ServerCore::log(std::string_view line) const {
-  if (log_) log_(line);
+void ServerCore::log(std::string_view line) {
+  if (!log_) return;
+  bool first = false;
+  {
+    std::lock_guard lock(logMutex_);
+    first = pendingLog_.empty();
+    if (!first) pendingLog_.push_back('\n');
+    pendingLog_.append(line);
+  }
+  // Handlers that run before the flush add their lines to the same call.
+  if (first) net::post(io_, [self = shared_from_this()] { self->flushLog(); });
+}
+
+void ServerCore::flushLog() {
+  std::string lines;
+  {
+    std::lock_guard lock(logMutex_);
+    lines.swap(pendingLog_);
+  }
+  if (!lines.empty()) log_(lines);
 }
 
 std::optional<ConnectionSlot> ServerCore::tryOpenSlot() {

@@ -78,7 +78,9 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   RequestHandler& handler() { return handler_; }
   const Limits& limits() const { return handler_.policy().limits; }
   Backend& backend() { return backend_; }
-  void log(std::string_view line) const;
+  // Queues the line; the network thread writes the queued lines with one
+  // call to the LogSink once the handlers ready to run now have run.
+  void log(std::string_view line);
 
   // Empty when the cap is reached.
   std::optional<ConnectionSlot> tryOpenSlot();
@@ -91,11 +93,14 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   friend class CallerSlot;
   void releaseSlot();
   void releaseCallerSlot(const std::string& caller) noexcept;
+  void flushLog();
 
   boost::asio::io_context& io_;
   Backend& backend_;
   RequestHandler handler_;
   LogSink log_;
+  std::mutex logMutex_;
+  std::string pendingLog_;  // lines not yet given to log_, '\n' between them
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> openConnections_{0};
   std::mutex mutex_;

@@ -49,9 +49,14 @@ std::string newAppKey() {
 }
 
 KeyHash hashAppKey(std::string_view key) {
+  // Fetched once: a fetch by name on every request (EVP_Q_digest) cost more
+  // than the hash itself, on the network thread (issue 17). Never freed:
+  // it lives as long as the process, as OpenSSL's own tables do.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   KeyHash hash{};
-  std::size_t length = 0;
-  if (EVP_Q_digest(nullptr, "SHA256", nullptr, key.data(), key.size(), hash.data(), &length) != 1 ||
+  unsigned int length = 0;
+  if (sha256 == nullptr ||
+      EVP_Digest(key.data(), key.size(), hash.data(), &length, sha256, nullptr) != 1 ||
       length != hash.size()) {
     throw Error(Errc::Internal, "SHA-256 failed (OpenSSL)");
   }

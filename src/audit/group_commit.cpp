@@ -19,11 +19,15 @@ GroupCommit::~GroupCommit() {
 }
 
 void GroupCommit::enqueue(AuditRecord record, AuditWritten written) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back({std::move(record), std::move(written)});
+    wake = queue_.size() >= wakeWhenQueued_;
   }
-  wake_.notify_one();
+  // Waking the writer for each line while it waits for a whole batch cost a
+  // futex call on the network thread and a context switch per line.
+  if (wake) wake_.notify_one();
 }
 
 void GroupCommit::run() {
@@ -36,6 +40,7 @@ void GroupCommit::run() {
     callers.clear();
     {
       std::unique_lock lock(mutex_);
+      wakeWhenQueued_ = 1;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything asked for is written
       // The callers the last batch answered mostly come straight back with
@@ -45,7 +50,9 @@ void GroupCommit::run() {
       if (queue_.size() < lastBatch) {
         const auto patience = std::min<std::chrono::steady_clock::duration>(
             lastWrite / 4, std::chrono::milliseconds(1));
+        wakeWhenQueued_ = lastBatch;
         wake_.wait_for(lock, patience, [&] { return stopping_ || queue_.size() >= lastBatch; });
+        wakeWhenQueued_ = 1;
       }
       while (!queue_.empty() && records.size() < maxBatch_) {
         records.push_back(std::move(queue_.front().record));

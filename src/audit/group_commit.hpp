@@ -43,6 +43,9 @@ class GroupCommit {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  // enqueue wakes the writer once the queue holds this many lines: 1 when
+  // it waits for any line, the last batch's size while it waits for a batch.
+  std::size_t wakeWhenQueued_ = 1;
   bool stopping_ = false;
   std::thread thread_;  // last: it starts once everything above is built
 };

@@ -26,8 +26,10 @@ class ServerCore;
 }
 
 // One line per event (request, refusal, connection dropped); never bodies,
-// never card data, never query values.
-using LogSink = std::function<void(std::string_view line)>;
+// never card data, never query values. The lines of one turn of the network
+// thread come in one call, separated by '\n' (no newline at the end): one
+// write() for many requests instead of one each.
+using LogSink = std::function<void(std::string_view lines)>;
 
 class Server {
  public:

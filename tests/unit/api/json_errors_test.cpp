@@ -29,8 +29,8 @@ TEST_F(ServerTest, ANumberOutOfRangeIsABadRequestOnEveryPostEndpoint) {
           << reply.body;
       EXPECT_EQ(reply.body.find("1234"), std::string::npos);
     }
-    EXPECT_TRUE(logContains("http POST " + target + " 400 ")) << target;
-    EXPECT_TRUE(logContains("origin https://app.example bad-request")) << target;
+    EXPECT_TRUE(logEventuallyContains("http POST " + target + " 400 ")) << target;
+    EXPECT_TRUE(logEventuallyContains("origin https://app.example bad-request")) << target;
   }
   EXPECT_EQ(backend_.lastPinLength, 0u) << "nothing reached the card";
 }

@@ -45,7 +45,8 @@ TEST_F(ServerTest, OneCallerCannotTakeEverySlotOthersStillGetIn) {
       << refused.body;
   EXPECT_NE(refused.json()["detail"].get<std::string>().find("limits.max_connections_per_caller"),
             std::string::npos);
-  EXPECT_TRUE(logContains("connection refused: origin https://app.example holds 3 connections"));
+  EXPECT_TRUE(
+      logEventuallyContains("connection refused: origin https://app.example holds 3 connections"));
   // The connection already held keeps working.
   EXPECT_EQ(http.get("/v1/readers", origin()).status, 200);
 
@@ -81,7 +82,8 @@ TEST_F(ServerTest, AWebSocketThatDoesNotAnswerPingsIsClosed) {
   for (int i = 0; i < 300 && backend_.subscriberCount() > 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(backend_.subscriberCount(), 0u);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  EXPECT_TRUE(logContains("ws closed: no answer to ping within 300ms origin https://app.example"));
+  EXPECT_TRUE(logEventuallyContains(
+      "ws closed: no answer to ping within 300ms origin https://app.example"));
 }
 
 TEST_F(ServerTest, AWebSocketThatAnswersPingsStaysOpenPastTheIdleTimeout) {

@@ -80,6 +80,16 @@ class ServerTest : public ::testing::Test {
     }
     return false;
   }
+  // The server gives its log lines to the sink once the network thread's
+  // current handlers have run (server_core.hpp), which may be just after the
+  // client got its answer: wait for the line a little.
+  bool logEventuallyContains(const std::string& text) {
+    for (int i = 0; i < 200; ++i) {
+      if (logContains(text)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
 
   FakeBackend backend_;
   Policy policy_;

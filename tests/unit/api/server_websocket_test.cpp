@@ -41,7 +41,7 @@ TEST_F(ServerTest, WebSocketWithApplicationKey) {
   startServer();
   WsClient client(port(), appKey());
   EXPECT_EQ(frame(client)["type"], "reader.added");
-  EXPECT_TRUE(logContains("ws /v1/events 101 app pharmacy"));
+  EXPECT_TRUE(logEventuallyContains("ws /v1/events 101 app pharmacy"));
 }
 
 TEST_F(ServerTest, WebSocketUpgradeFollowsTheSameRules) {
