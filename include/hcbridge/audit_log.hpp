@@ -80,6 +80,11 @@ struct AuditLogOptions {
   // Also appends each checkpoint, with its time, to this file when set
   // (keep it outside the audit log's folder).
   std::optional<std::filesystem::path> checkpointFile;
+  // Runs the `written` callbacks of one appendAsync batch, given as one job
+  // that calls them in order. Unset: they run on the log's writer thread.
+  // The service hands each batch to its network thread in one post: a post
+  // per line made the two threads contend for its queue (issue 17).
+  std::function<void(std::function<void()> callBatch)> deliverWritten;
 };
 
 class AuditLog {
@@ -107,7 +112,8 @@ class AuditLog {
   // The same without waiting (group commit): the line joins the next batch
   // of the log's writer thread, which writes every line queued meanwhile with
   // one write() and syncs them with one fsync(), then calls each `written`,
-  // in the order of the appends, on that thread. A batch that cannot be
+  // in the order of the appends, on that thread (or through
+  // `deliverWritten`). A batch that cannot be
   // written leaves the file as it was and fails each of its lines. Lines
   // queued when the log is destroyed are written first.
   void appendAsync(AuditRecord record, AuditWritten written);

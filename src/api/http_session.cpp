@@ -19,6 +19,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
+namespace {
+constexpr std::size_t kKeptWireCapacity = 64 * 1024;
+}  // namespace
+
 HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<ServerCore> core,
                          ConnectionSlot slot)
     : executor_(socket.get_executor()),
@@ -193,7 +197,7 @@ void HttpSession::upgrade() {
 void HttpSession::write(const Response& response, const std::string& caller, bool keepAlive) {
   const bool keep = keepAlive && !core_->stopping();
   const unsigned version = parser_ ? parser_->get().version() : 11;
-  wire_ = responseWire(response, version, keep);
+  responseWire(response, version, keep, wire_);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started_)
                       .count();
@@ -215,7 +219,10 @@ void HttpSession::write(const Response& response, const std::string& caller, boo
 
 void HttpSession::onWrite(beast::error_code ec, bool keepAlive) {
   busy_ = false;
-  wire_.clear();
+  // The answer may hold patient data: wiped once sent. The buffer stays for
+  // the next answer unless an unusually large one grew it.
+  wipeString(wire_);
+  if (wire_.capacity() > kKeptWireCapacity) std::string().swap(wire_);
   if (ec) return close();
   if (!keepAlive || core_->stopping()) return drainThenClose();
   readHeader();

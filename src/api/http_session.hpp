@@ -54,7 +54,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   // The local user of the client's process, looked up once per connection.
   std::optional<std::uint32_t> peerUid_;
   std::optional<boost::beast::http::request_parser<WipedStringBody>> parser_;
-  std::string wire_;  // the answer being written
+  std::string wire_;  // the answer being written; wiped once written
   std::chrono::steady_clock::time_point started_;
   bool busy_ = false;      // between a complete request and its answer written
   bool upgraded_ = false;  // the stream now belongs to a WebSocketSession

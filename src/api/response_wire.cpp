@@ -41,12 +41,13 @@ void appendField(std::string& wire, std::string_view name, std::string_view valu
 
 }  // namespace
 
-std::string responseWire(const Response& response, unsigned httpVersion, bool keepAlive) {
+void responseWire(const Response& response, unsigned httpVersion, bool keepAlive,
+                  std::string& wire) {
   const bool http10 = httpVersion == 10;
   const bool bodyAllowed = !hasNoContent(response.status);
   const auto reason =
       boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
-  std::string wire;
+  wire.clear();
   wire.reserve(256 + response.body.size());
   wire.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
       .append(std::to_string(response.status))
@@ -72,7 +73,6 @@ std::string responseWire(const Response& response, unsigned httpVersion, bool ke
   if (bodyAllowed) appendField(wire, "Content-Length", std::to_string(response.body.size()));
   wire.append("\r\n");
   if (bodyAllowed) wire.append(response.body);
-  return wire;
 }
 
 }  // namespace hcbridge::api::detail

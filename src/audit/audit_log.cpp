@@ -156,7 +156,7 @@ AuditLog::AuditLog(std::filesystem::path path, int fd, AuditKey key, AuditLogOpt
             std::lock_guard lock(mutex_);
             writeLinesLocked(records.data(), records.size());
           },
-          kMaxBatchLines)) {}
+          kMaxBatchLines, options_.deliverWritten)) {}
 
 AuditLog::~AuditLog() {
   groupCommit_.reset();  // writes what is queued while the file is still open

@@ -6,8 +6,11 @@
 
 namespace hcbridge::audit {
 
-GroupCommit::GroupCommit(WriteBatch writeBatch, std::size_t maxBatch)
-    : writeBatch_(std::move(writeBatch)), maxBatch_(maxBatch), thread_([this] { run(); }) {}
+GroupCommit::GroupCommit(WriteBatch writeBatch, std::size_t maxBatch, Deliver deliver)
+    : writeBatch_(std::move(writeBatch)),
+      maxBatch_(maxBatch),
+      deliver_(std::move(deliver)),
+      thread_([this] { run(); }) {}
 
 GroupCommit::~GroupCommit() {
   {
@@ -31,13 +34,13 @@ void GroupCommit::enqueue(AuditRecord record, AuditWritten written) {
 }
 
 void GroupCommit::run() {
-  std::vector<AuditRecord> records;
-  std::vector<AuditWritten> callers;
+  // Swapped with the queue under the lock: the network thread's Pending
+  // storage is never freed here, nor this thread's there (freeing another
+  // thread's memory made both contend for malloc's arena lock, issue 17).
+  std::vector<Pending> taken;
   std::size_t lastBatch = 0;
   std::chrono::steady_clock::duration lastWrite{};
   for (;;) {
-    records.clear();
-    callers.clear();
     {
       std::unique_lock lock(mutex_);
       wakeWhenQueued_ = 1;
@@ -54,29 +57,51 @@ void GroupCommit::run() {
         wake_.wait_for(lock, patience, [&] { return stopping_ || queue_.size() >= lastBatch; });
         wakeWhenQueued_ = 1;
       }
-      while (!queue_.empty() && records.size() < maxBatch_) {
-        records.push_back(std::move(queue_.front().record));
-        callers.push_back(std::move(queue_.front().written));
-        queue_.pop_front();
-      }
+      taken.swap(queue_);
     }
-    std::exception_ptr failure;
     const auto start = std::chrono::steady_clock::now();
-    try {
-      writeBatch_(records);
-    } catch (...) {
-      failure = std::current_exception();
+    for (std::size_t first = 0; first < taken.size(); first += maxBatch_) {
+      writeAndAnswer(taken.data() + first, std::min(maxBatch_, taken.size() - first));
     }
     lastWrite = std::chrono::steady_clock::now() - start;
-    lastBatch = records.size();
-    // Only now, durable or refused, may any caller answer.
-    for (auto& written : callers) {
+    lastBatch = taken.size();
+    taken.clear();  // moved from: frees nothing
+  }
+}
+
+void GroupCommit::writeAndAnswer(Pending* pending, std::size_t count) {
+  std::vector<AuditRecord> records;
+  std::vector<AuditWritten> callers;
+  records.reserve(count);
+  callers.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    records.push_back(std::move(pending[i].record));
+    callers.push_back(std::move(pending[i].written));
+  }
+  std::exception_ptr failure;
+  try {
+    writeBatch_(records);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  // Only now, durable or refused, may any caller answer. The records go
+  // with the answers, to be freed where they were made.
+  auto callBatch = [batch = std::move(callers), madeThere = std::move(records), failure] {
+    static_cast<void>(madeThere);  // held only to be freed on the thread that runs this
+    for (const auto& written : batch) {
       try {
         if (written) written(failure);
       } catch (...) {
-        // A caller's answer must not stop the writer for every other caller.
+        // A caller's answer must not keep the others from theirs.
       }
     }
+  };
+  if (!deliver_) return callBatch();
+  try {
+    deliver_(std::move(callBatch));
+  } catch (...) {
+    // Nowhere to deliver them (out of memory): the callers are not
+    // answered, as if the service stopped; the writer goes on.
   }
 }
 

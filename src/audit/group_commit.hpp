@@ -7,7 +7,6 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -23,7 +22,11 @@ class GroupCommit {
   // Writes the records, in order, durably; throws when they are not.
   using WriteBatch = std::function<void(const std::vector<AuditRecord>& records)>;
 
-  GroupCommit(WriteBatch writeBatch, std::size_t maxBatch);
+  // Runs one batch's callbacks (a job calling them in order); empty: on the
+  // writer thread.
+  using Deliver = std::function<void(std::function<void()> callBatch)>;
+
+  GroupCommit(WriteBatch writeBatch, std::size_t maxBatch, Deliver deliver = {});
   // Writes what is queued, then stops the thread.
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
@@ -37,12 +40,15 @@ class GroupCommit {
     AuditWritten written;
   };
   void run();
+  // One write() and fsync() for `count` lines, then their callers' answers.
+  void writeAndAnswer(Pending* pending, std::size_t count);
 
   WriteBatch writeBatch_;
   std::size_t maxBatch_;
+  Deliver deliver_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Pending> queue_;
+  std::vector<Pending> queue_;
   // enqueue wakes the writer once the queue holds this many lines: 1 when
   // it waits for any line, the last batch's size while it waits for a batch.
   std::size_t wakeWhenQueued_ = 1;

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
@@ -205,6 +207,16 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
   auditOptions.checkpointEvery = settings.auditCheckpointEvery;
   auditOptions.checkpointFile = settings.auditCheckpointFile;
   auditOptions.systemLog = [&log](const std::string& line) { log(line); };
+  // Each batch's answers go to the network thread in one post, once it runs
+  // (until then, and after it stopped, no HTTP read waits for a line).
+  std::atomic<boost::asio::io_context*> networkThread{nullptr};
+  auditOptions.deliverWritten = [&networkThread](std::function<void()> callBatch) {
+    if (auto* io = networkThread.load()) {
+      boost::asio::post(*io, std::move(callBatch));
+    } else {
+      callBatch();
+    }
+  };
   const auto audit = AuditLog::open(
       settings.auditLog, AuditKey::loadOrCreate(settings.auditKeyFile), std::move(auditOptions));
   // The demo has no web page yet (it comes with the browser issue): a fresh
@@ -223,6 +235,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
       manager.subscribe([&log](const api::ServiceEvent& event) { log(describe(event)); });
 
   boost::asio::io_context io{1};  // one network thread (api/server.hpp)
+  networkThread = &io;
   api::Server server(
       io, manager, settings.policy(),
       [&keys](std::string_view key) { return keys.authenticate(key); },
@@ -282,6 +295,7 @@ int runDaemon(const Settings& settings, std::ostream& out, SignalWaiter& signals
 
   notifyService("READY=1");
   io.run();
+  networkThread = nullptr;  // run() returned: no read waits for its line
   notifyService("STOPPING=1");
   signals.stop();
   eventLog.reset();

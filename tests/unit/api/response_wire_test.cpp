@@ -11,6 +11,12 @@ namespace {
 
 namespace http = boost::beast::http;
 
+std::string wireOf(const Response& response, unsigned httpVersion, bool keepAlive) {
+  std::string wire;
+  responseWire(response, httpVersion, keepAlive, wire);
+  return wire;
+}
+
 // Parses the whole wire as one response; fails the test when it is not one.
 http::response<http::string_body> parseWire(const std::string& wire) {
   http::response_parser<http::string_body> parser;
@@ -24,9 +30,20 @@ http::response<http::string_body> parseWire(const std::string& wire) {
   return parser.release();
 }
 
+TEST(ResponseWire, AnEarlierLongerAnswerInTheBufferLeavesNothingBehind) {
+  std::string wire;
+  responseWire(jsonResponse(200, std::string(4000, 'x')), 11, true, wire);
+  const std::size_t grown = wire.capacity();
+  responseWire(jsonResponse(404, "{}"), 11, true, wire);
+  EXPECT_EQ(wire, wireOf(jsonResponse(404, "{}"), 11, true));
+  EXPECT_EQ(wire.find('x'), std::string::npos);
+  EXPECT_EQ(wire.capacity(), grown);  // the buffer is reused, not allocated again
+  EXPECT_EQ(parseWire(wire).body(), "{}");
+}
+
 TEST(ResponseWire, AJsonAnswerReadsBackWithItsFieldsAndLength) {
   const Response response = jsonResponse(200, R"({"readers":[]})");
-  const auto parsed = parseWire(responseWire(response, 11, true));
+  const auto parsed = parseWire(wireOf(response, 11, true));
   EXPECT_EQ(parsed.result_int(), 200);
   EXPECT_EQ(parsed.reason(), "OK");
   EXPECT_EQ(parsed.version(), 11u);
@@ -41,20 +58,20 @@ TEST(ResponseWire, AJsonAnswerReadsBackWithItsFieldsAndLength) {
 
 TEST(ResponseWire, ConnectionFollowsTheVersionsDefaults) {
   const Response response = jsonResponse(404, "{}");
-  EXPECT_FALSE(parseWire(responseWire(response, 11, false)).keep_alive());
-  EXPECT_EQ(parseWire(responseWire(response, 11, false))[http::field::connection], "close");
-  const auto http10Kept = parseWire(responseWire(response, 10, true));
+  EXPECT_FALSE(parseWire(wireOf(response, 11, false)).keep_alive());
+  EXPECT_EQ(parseWire(wireOf(response, 11, false))[http::field::connection], "close");
+  const auto http10Kept = parseWire(wireOf(response, 10, true));
   EXPECT_EQ(http10Kept.version(), 10u);
   EXPECT_TRUE(http10Kept.keep_alive());
-  EXPECT_FALSE(parseWire(responseWire(response, 10, false)).keep_alive());
-  EXPECT_EQ(parseWire(responseWire(response, 10, false)).count(http::field::connection), 0u);
+  EXPECT_FALSE(parseWire(wireOf(response, 10, false)).keep_alive());
+  EXPECT_EQ(parseWire(wireOf(response, 10, false)).count(http::field::connection), 0u);
 }
 
 TEST(ResponseWire, NoContentAnswersCarryNeitherBodyNorLength) {
   Response preflight;
   preflight.status = 204;
   preflight.body = "ignored";
-  const std::string wire = responseWire(preflight, 11, true);
+  const std::string wire = wireOf(preflight, 11, true);
   EXPECT_TRUE(wire.ends_with("\r\n\r\n"));
   EXPECT_EQ(wire.find("Content-Length"), std::string::npos);
   EXPECT_EQ(parseWire(wire).result_int(), 204);
@@ -71,7 +88,7 @@ TEST(ResponseWire, FieldsThatWouldSplitOrOverrideTheAnswerAreDropped) {
   response.headers.push_back({"Connection", "upgrade"});
   response.headers.push_back({"Transfer-Encoding", "chunked"});
   response.headers.push_back({"Vary", "Origin"});
-  const std::string wire = responseWire(response, 11, true);
+  const std::string wire = wireOf(response, 11, true);
   EXPECT_EQ(wire.find("stolen"), std::string::npos);
   EXPECT_EQ(wire.find("X-Lf"), std::string::npos);
   EXPECT_EQ(wire.find("X-Nul"), std::string::npos);
@@ -89,7 +106,7 @@ TEST(ResponseWire, EveryStatusTheApiSendsHasItsReasonPhrase) {
   for (const int status :
        {200, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 423, 429, 431, 500, 502, 503, 504}) {
     Response response = jsonResponse(status, "{}");
-    const auto parsed = parseWire(responseWire(response, 11, true));
+    const auto parsed = parseWire(wireOf(response, 11, true));
     EXPECT_EQ(parsed.result_int(), static_cast<unsigned>(status));
     EXPECT_FALSE(parsed.reason().empty()) << status;
     EXPECT_NE(parsed.reason(), "<unknown-status>") << status;

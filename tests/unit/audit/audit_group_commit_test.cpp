@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -220,6 +221,55 @@ TEST(AuditGroupCommit, ACheckpointFollowsABatchThatCrossesTheInterval) {
   ASSERT_EQ(parsed.size(), 1u);
   EXPECT_EQ(parsed[0].seq, 25u);
   EXPECT_TRUE(verifyAuditLog(file, keyed(parsed)).ok);
+}
+
+// The service hands each batch's answers to its network thread in one job
+// (deliverWritten): nothing is answered before that job runs, then every
+// caller of the batch in order, on the thread that runs it.
+TEST(AuditGroupCommit, ABatchsAnswersAreDeliveredAsOneJobInOrder) {
+  TempDir dir;
+  const auto file = dir / "audit.log";
+  std::mutex mutex;
+  std::condition_variable delivered;
+  std::vector<std::function<void()>> jobs;
+  AuditLogOptions options;
+  options.deliverWritten = [&](std::function<void()> callBatch) {
+    std::lock_guard lock(mutex);
+    jobs.push_back(std::move(callBatch));
+    delivered.notify_all();
+  };
+  std::vector<std::string> order;
+  std::vector<std::thread::id> threads;
+  auto answer = [&](std::string name) -> AuditWritten {
+    return [&, name = std::move(name)](std::exception_ptr failure) {
+      EXPECT_FALSE(failure);
+      order.push_back(name);
+      threads.push_back(std::this_thread::get_id());
+    };
+  };
+  auto log = openLog(file, std::move(options));
+  for (int i = 0; i < 30; ++i) {
+    const std::string name = "app line-" + std::to_string(i);
+    log->appendAsync(recordFrom(name), answer(name));
+  }
+  std::vector<std::function<void()>> taken;
+  {
+    std::unique_lock lock(mutex);
+    // Every line written, and one job delivered for each batch.
+    ASSERT_TRUE(delivered.wait_for(lock, std::chrono::seconds(30), [&] {
+      const AuditLogStats stats = log->stats();
+      return stats.lines == 30u && static_cast<std::uint64_t>(jobs.size()) == stats.batches;
+    }));
+    taken.swap(jobs);
+  }
+  EXPECT_TRUE(order.empty()) << "an answer ran before its batch's job";
+  EXPECT_LE(taken.size(), 30u);
+  for (auto& job : taken) job();
+  ASSERT_EQ(order.size(), 30u);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    EXPECT_EQ(order[i], "app line-" + std::to_string(i));
+    EXPECT_EQ(threads[i], std::this_thread::get_id());
+  }
 }
 
 }  // namespace
