@@ -14,6 +14,7 @@ namespace hcbridge::api::detail {
 // Connection are the serializer's: a Response's own fields of those names
 // are dropped, and so is any field whose name or value could end the field
 // early (CR, LF, NUL) or whose name is not an HTTP token.
+//
 // Replaces `wire`'s content and keeps its capacity: a connection reuses one
 // buffer, where a new allocation of an answer's size for every answer made
 // glibc consolidate its free lists each time (docs/performance.md).

@@ -34,9 +34,10 @@ void GroupCommit::enqueue(AuditRecord record, AuditWritten written) {
 }
 
 void GroupCommit::run() {
-  // Swapped with the queue under the lock: the network thread's Pending
-  // storage is never freed here, nor this thread's there (freeing another
-  // thread's memory made both contend for malloc's arena lock, issue 17).
+  // Swapped with the queue under the lock, so the callers' Pending storage
+  // is not freed here: memory goes back where it came from, but for two
+  // vectors per batch (freeing another thread's memory line by line made
+  // both threads contend for malloc's arena lock, issue 17).
   std::vector<Pending> taken;
   std::size_t lastBatch = 0;
   std::chrono::steady_clock::duration lastWrite{};
