@@ -161,12 +161,13 @@ std::string formatLine(const AuditRecord& record, std::string_view time, std::ui
   }
   text += ",\"prev\":";
   appendJsonString(text, prev);
-  if (key == nullptr) return text + '}';
-  // The MAC covers the line with its closing brace; the MAC member goes last.
   text += '}';
+  if (key == nullptr) return text;
+  // The MAC covers the line with its closing brace; the MAC member goes last.
   const std::string mac = key->macHex(text);
   text.pop_back();
-  return text + macSuffix(mac);
+  text += macSuffix(mac);
+  return text;
 }
 
 std::string_view macOfFormattedLine(std::string_view line) {
