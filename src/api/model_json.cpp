@@ -124,7 +124,8 @@ json toJson(const PatientAuthenticity& authenticity) {
 }
 
 json toJson(const CardRead& read) {
-  json out = toJson(read.card);
+  if (!read.card) throw std::logic_error("a card read without its card");
+  json out = toJson(*read.card);
   if (read.authenticity) out["authenticity"] = toJson(*read.authenticity);
   return out;
 }

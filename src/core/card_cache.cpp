@@ -31,13 +31,13 @@ CachedCard CardCache::read(Transport& transport, const std::string& reader) {
   {
     Transaction transaction(*connection);
     card.driver = &registry_.identify(*connection);
-    card.model = card.driver->read(*connection);
+    card.model = std::make_shared<const CardModel>(card.driver->read(*connection));
   }
-  card.serialHash = hasher_.hash(serialOf(card.model));
+  card.serialHash = hasher_.hash(serialOf(*card.model));
   std::lock_guard lock(mutex_);
   // A card event during the read means the model may belong to a card that
   // has left: return it to this caller, but do not keep it.
-  if (generation_[reader] == generation && !updateInProgress(card.model)) byReader_[reader] = card;
+  if (generation_[reader] == generation && !updateInProgress(*card.model)) byReader_[reader] = card;
   return card;
 }
 

@@ -162,7 +162,7 @@ void CardService::issueRecordAccess(api::RecordAccessRequest request,
       patientReader,
       [this, sessionId, patientReader, shared, done] {
         const CachedCard card = readers_->readCard(patientReader);
-        const auto* model = std::get_if<PatientCard>(&card.model);
+        const auto* model = std::get_if<PatientCard>(card.model.get());
         if (model == nullptr) {
           throw Error(Errc::CardAbsent, "the card in '" + patientReader + "' is not a patient card",
                       "Insert the patient's " + registry_.cardNames(CardKind::Patient) +

@@ -331,7 +331,7 @@ CachedCard Pkcs11Practitioners::readCard(const std::string& reader) {
   const auto session = module_->openSession(slot.slotId);
   TokenCard token = practitionerCardOfToken(slot.token, session->certificates(), settings_.keyId);
   const std::string serialHash = hasher_.hash(token.card.cardSerial);
-  CachedCard card{nullptr, std::move(token.card), serialHash};
+  CachedCard card{nullptr, std::make_shared<const CardModel>(std::move(token.card)), serialHash};
   {
     std::lock_guard lock(slotsMutex_);
     TrackedSlot& tracked = slots_[reader];

@@ -157,7 +157,7 @@ api::SessionOpened PractitionerSession::openOnCard(const std::string& reader,
                                                    std::uint64_t generation,
                                                    api::SessionOpenRequest request) {
   const CachedCard card = readers_.readCard(reader);
-  const auto* model = std::get_if<PractitionerCard>(&card.model);
+  const auto* model = std::get_if<PractitionerCard>(card.model.get());
   if (model == nullptr) {
     throw Error(Errc::CardUnsupported, "the card in '" + reader + "' is not a practitioner card",
                 "Insert the practitioner card, or name its reader.");

@@ -7,6 +7,7 @@
 // after admission, audit lines without card values.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -39,12 +40,12 @@ class SyncBackend : public Backend {
   std::vector<ReaderView> readers() const override { return {{"R", true, "vitale"}}; }
   void readPatientCard(std::optional<std::string>, CardReadHandler done) override {
     if (fail) return done(std::make_exception_ptr(Error(Errc::CardAbsent, "no card")), {});
-    done(nullptr, {canaryCard(), std::nullopt, "R", "hash"});
+    done(nullptr, {std::make_shared<const CardModel>(canaryCard()), std::nullopt, "R", "hash"});
   }
   void readPractitionerCard(std::optional<std::string>, CardReadHandler done) override {
     PractitionerCard card;
     card.surname = "DOC";
-    done(nullptr, {card, std::nullopt, "R", "hash"});
+    done(nullptr, {std::make_shared<const CardModel>(card), std::nullopt, "R", "hash"});
   }
   std::optional<std::string> practitionerSession() const override { return session; }
   // The opener's token is "T": anything else is refused, as the service does.

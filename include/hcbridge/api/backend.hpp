@@ -122,11 +122,19 @@ struct PatientAuthenticity {
 };
 
 struct CardRead {
-  CardModel card;
+  // Shared and never changed: a kept card's model is handed to each read,
+  // not copied (fewer copies of a patient's data in memory; issue 17).
+  // Never null in a successful read.
+  std::shared_ptr<const CardModel> card;
   std::optional<PatientAuthenticity> authenticity;  // patient cards
   std::string reader;                               // where it was read
   std::string serialHash;  // core::SerialHasher output: the only serial an audit line may hold
-  bool operator==(const CardRead&) const = default;
+  // Equal card data: the same shared model, or equal models.
+  bool operator==(const CardRead& other) const {
+    const bool sameCard = card == other.card || (card && other.card && *card == *other.card);
+    return sameCard && authenticity == other.authenticity && reader == other.reader &&
+           serialHash == other.serialHash;
+  }
 };
 
 // The practitioner's certificate as checked when the session opened.

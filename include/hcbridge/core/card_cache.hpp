@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,7 +21,8 @@ namespace hcbridge::core {
 
 struct CachedCard {
   const CardDriver* driver = nullptr;
-  CardModel model;
+  // Never changed once read: shared by the cache and every read it answers.
+  std::shared_ptr<const CardModel> model;
   std::string serialHash;  // what logs and audit records may show
 };
 

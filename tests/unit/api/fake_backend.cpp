@@ -134,7 +134,8 @@ void FakeBackend::complete(CardModel card, std::optional<std::string> reader,
     std::lock_guard lock(mutex_);
     requestedReaders_.push_back(reader);
   }
-  CardRead result{std::move(card), std::nullopt, reader.value_or("Reader A"), serialHash};
+  CardRead result{std::make_shared<const CardModel>(std::move(card)), std::nullopt,
+                  reader.value_or("Reader A"), serialHash};
   if (readDelay.count() == 0) {
     done(readError, std::move(result));
     return;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -16,7 +17,7 @@ CardRead readOf(const std::string& reader, const std::string& surname) {
   Person holder;
   holder.surname = surname;
   card.beneficiaries.push_back(holder);
-  return CardRead{card, std::nullopt, reader, "hash-" + surname};
+  return CardRead{std::make_shared<const CardModel>(card), std::nullopt, reader, "hash-" + surname};
 }
 
 class RenderedReadsTest : public ::testing::Test {
@@ -29,7 +30,7 @@ class RenderedReadsTest : public ::testing::Test {
   int renders_ = 0;
   RenderedReads::Render render_ = [this](const CardRead& read) {
     ++renders_;
-    const auto& card = std::get<PatientCard>(read.card);
+    const auto& card = std::get<PatientCard>(*read.card);
     return RenderedRead{read.reader + ":" + card.beneficiaries.at(0).surname, {"beneficiaries"}};
   };
 };
@@ -46,13 +47,28 @@ TEST_F(RenderedReadsTest, AnyChangeOfTheReadIsRenderedAgain) {
   CardRead read = readOf("A", "DUPONT");
   EXPECT_EQ(body(read), "A:DUPONT");
   // Same reader, same serial, one field changed (an eGK being updated).
-  std::get<PatientCard>(read.card).beneficiaries[0].surname = "MARTIN";
+  PatientCard changed = std::get<PatientCard>(*read.card);
+  changed.beneficiaries[0].surname = "MARTIN";
+  read.card = std::make_shared<const CardModel>(changed);
   EXPECT_EQ(body(read), "A:MARTIN");
   read.authenticity = PatientAuthenticity{PatientAuthenticity::Status::Verified, "ok", "x509"};
   body(read);
   read.authenticity->status = PatientAuthenticity::Status::Failed;
   body(read);
   EXPECT_EQ(renders_, 4);
+}
+
+TEST(CardReadEquality, ComparesTheCardDataNotWhereItIsHeld) {
+  const CardRead read = readOf("A", "DUPONT");
+  CardRead sameModel = read;  // shares the model
+  EXPECT_EQ(sameModel.card, read.card);
+  EXPECT_EQ(sameModel, read);
+  EXPECT_EQ(readOf("A", "DUPONT"), read);  // another model with the same data
+  EXPECT_NE(readOf("A", "MARTIN"), read);
+  CardRead withoutCard = read;
+  withoutCard.card = nullptr;
+  EXPECT_NE(withoutCard, read);
+  EXPECT_NE(read, withoutCard);
 }
 
 TEST_F(RenderedReadsTest, SelectionsAndReadersAreKeptApart) {

@@ -68,9 +68,18 @@ TEST_F(CardCacheTest, SecondReadWhileInsertedSendsNoApdu) {
   EXPECT_GT(afterFirst, 0u);
   const auto second = cache_.read(transport_, reader_);
   EXPECT_EQ(card->commandCount(), afterFirst);
-  EXPECT_EQ(std::get<PatientCard>(second.model).cardSerial,
-            std::get<PatientCard>(first.model).cardSerial);
-  EXPECT_EQ(second.serialHash, hasher_.hash(std::get<PatientCard>(first.model).cardSerial));
+  EXPECT_EQ(std::get<PatientCard>(*second.model).cardSerial,
+            std::get<PatientCard>(*first.model).cardSerial);
+  EXPECT_EQ(second.serialHash, hasher_.hash(std::get<PatientCard>(*first.model).cardSerial));
+}
+
+TEST_F(CardCacheTest, AKeptCardIsSharedWithEachReadNotCopied) {
+  insert();
+  const auto first = cache_.read(transport_, reader_);
+  const auto second = cache_.read(transport_, reader_);
+  ASSERT_NE(first.model, nullptr);
+  EXPECT_EQ(second.model, first.model);  // the same object: no copy of the patient's data
+  EXPECT_EQ(cache_.find(reader_)->model, first.model);
 }
 
 TEST_F(CardCacheTest, AnEgkUpdateInProgressIsReadAgainEachTime) {
@@ -78,7 +87,7 @@ TEST_F(CardCacheTest, AnEgkUpdateInProgressIsReadAgainEachTime) {
   driver_->reportUpdateInProgress = true;
   cache_.read(transport_, reader_);
   const std::size_t afterFirst = card->commandCount();
-  EXPECT_TRUE(cache_.read(transport_, reader_).model.index() == 0);
+  EXPECT_TRUE(cache_.read(transport_, reader_).model->index() == 0);
   EXPECT_EQ(card->commandCount(), 2 * afterFirst);
   EXPECT_FALSE(cache_.find(reader_).has_value());
   driver_->reportUpdateInProgress = false;

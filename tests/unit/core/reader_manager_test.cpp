@@ -201,7 +201,7 @@ TEST_F(ReaderManagerTest, PatientReadPicksTheReaderWithAPatientCard) {
   ASSERT_FALSE(outcome.error);
   EXPECT_EQ(outcome.result.reader, kReader1);
   EXPECT_FALSE(outcome.result.serialHash.empty());
-  EXPECT_TRUE(std::holds_alternative<PatientCard>(outcome.result.card));
+  EXPECT_TRUE(std::holds_alternative<PatientCard>(*outcome.result.card));
   const auto practitioner = readPractitioner(std::nullopt).get();
   ASSERT_FALSE(practitioner.error);
   EXPECT_EQ(practitioner.result.reader, kReader0);

@@ -67,7 +67,7 @@ class FakeCards : public SessionCards {
     auto connection = sim_.connect(reader, ShareMode::Shared);
     Transaction transaction(*connection);
     const CardDriver& driver = registry_.identify(*connection);
-    return {&driver, driver.read(*connection), "hash"};
+    return {&driver, std::make_shared<const CardModel>(driver.read(*connection)), "hash"};
   }
   std::shared_ptr<PractitionerToken> openToken(const std::string& reader,
                                                const CachedCard& card) override {
