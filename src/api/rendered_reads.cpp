@@ -1,6 +1,12 @@
 #include "rendered_reads.hpp"
 
+#include "hcbridge/secret.hpp"
+
 namespace hcbridge::api {
+
+RenderedRead::~RenderedRead() {
+  wipeString(body);
+}
 
 std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
                                                        const std::string& selection,
@@ -27,6 +33,16 @@ std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
   if (bySelection.size() >= kMaxSelections) bySelection.clear();
   bySelection[selection] = rendered;
   return rendered;
+}
+
+void RenderedReads::forget(const std::string& reader) {
+  std::lock_guard lock(mutex_);
+  byReader_.erase(reader);
+}
+
+void RenderedReads::forgetAll() {
+  std::lock_guard lock(mutex_);
+  byReader_.clear();
 }
 
 std::size_t RenderedReads::size() {

@@ -4,8 +4,9 @@
 // service's CPU). An entry is found by the whole read (==), never by a
 // generation number alone: an eGK being updated is read from the card each
 // time and may differ between two reads. A read that differs (another card,
-// an updated one) replaces its reader's entry, so a pulled card's data stays
-// here only until that reader is read again.
+// an updated one) replaces its reader's entry, and a card event for a reader
+// (the card left, another came) drops it (`forget`): a pulled card's data is
+// not kept after it left. Bodies are wiped when dropped.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hcbridge/api/backend.hpp"
@@ -20,8 +22,15 @@
 namespace hcbridge::api {
 
 struct RenderedRead {
-  std::string body;                 // the response body
+  std::string body;                 // the response body: the patient's data
   std::vector<std::string> fields;  // its top-level keys, for the audit line
+  RenderedRead(std::string renderedBody, std::vector<std::string> topLevelFields)
+      : body(std::move(renderedBody)), fields(std::move(topLevelFields)) {}
+  RenderedRead(const RenderedRead&) = delete;
+  RenderedRead& operator=(const RenderedRead&) = delete;
+  RenderedRead(RenderedRead&&) = default;
+  RenderedRead& operator=(RenderedRead&&) = default;
+  ~RenderedRead();  // wipes the body
 };
 
 class RenderedReads {
@@ -39,6 +48,10 @@ class RenderedReads {
   // it throws passes through and nothing is kept.
   std::shared_ptr<const RenderedRead> get(const CardRead& read, const std::string& selection,
                                           const Render& render);
+  // Drops what is kept for `reader` (its card left or changed).
+  void forget(const std::string& reader);
+  // Drops everything (the card service was lost: any card may have left).
+  void forgetAll();
   // How many renderings are kept (for tests: it stays bounded).
   std::size_t size();
 

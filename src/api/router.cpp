@@ -131,7 +131,27 @@ Router::Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHi
       appOrigins_(policy.appOrigins),
       audit_(std::move(audit)),
       history_(std::move(history)),
-      rendered_(std::make_shared<RenderedReads>()) {}
+      rendered_(std::make_shared<RenderedReads>()) {
+  // A pulled card's data must not stay in memory until its reader is read again.
+  cardEvents_ = backend_.subscribe([rendered = rendered_](const ServiceEvent& event) {
+    switch (event.type) {
+      case ServiceEvent::Type::CardInserted:
+      case ServiceEvent::Type::CardRemoved:
+      case ServiceEvent::Type::ReaderRemoved:
+        rendered->forget(event.reader);
+        break;
+      case ServiceEvent::Type::ServiceLost:
+        rendered->forgetAll();
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+std::size_t Router::keptCardBodies() const {
+  return rendered_->size();
+}
 
 void Router::route(const Request& request, const Caller& caller, ResponseHandler done) {
   struct Endpoint {

@@ -98,6 +98,8 @@ class Router {
   Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHistory history = {});
 
   void route(const Request& request, const Caller& caller, ResponseHandler done);
+  // How many card bodies are kept (for tests: none of a card that left).
+  std::size_t keptCardBodies() const;
 
  private:
   void patientCard(const Request& request, const Caller& caller, ResponseHandler done);
@@ -133,6 +135,8 @@ class Router {
   // Card reads' JSON, kept while the same card is read again (rendered_reads.hpp);
   // shared with reads still in flight.
   std::shared_ptr<RenderedReads> rendered_;
+  // Card events drop the kept bodies of a card that left (last: unsubscribes first).
+  std::unique_ptr<Subscription> cardEvents_;
 };
 
 }  // namespace hcbridge::api

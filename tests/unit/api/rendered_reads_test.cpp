@@ -89,6 +89,22 @@ TEST_F(RenderedReadsTest, AnotherCardInTheReaderDropsTheFormerCardsRenderings) {
   EXPECT_EQ(renders_, 4);
 }
 
+TEST_F(RenderedReadsTest, ForgettingAReaderDropsOnlyItsBodies) {
+  body(readOf("A", "DUPONT"), "all");
+  body(readOf("A", "DUPONT"), "only:insurer,");
+  body(readOf("B", "MARTIN"), "all");
+  reads_.forget("A");
+  EXPECT_EQ(reads_.size(), 1u);
+  body(readOf("B", "MARTIN"), "all");
+  EXPECT_EQ(renders_, 3);  // B's is still kept
+  body(readOf("A", "DUPONT"), "all");
+  EXPECT_EQ(renders_, 4);  // A's is rendered again
+  reads_.forget("no such reader");
+  EXPECT_EQ(reads_.size(), 2u);
+  reads_.forgetAll();
+  EXPECT_EQ(reads_.size(), 0u);
+}
+
 TEST_F(RenderedReadsTest, WhatRenderThrowsPassesThroughAndNothingIsKept) {
   int calls = 0;
   const RenderedReads::Render failing = [&calls](const CardRead&) -> RenderedRead {

@@ -98,6 +98,35 @@ TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
 // Card reads' bodies are kept between requests (rendered_reads.hpp): they
 // must follow every change of the card, and a kept body must never answer
 // another field selection.
+TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
+  Router router(backend_, policy_, [](const AuditEntry&) {});
+  Caller caller;
+  caller.app = "pharmacy";
+  const auto read = [&](const std::string& target) {
+    int status = 0;
+    router.route({"GET", target, {}, {}}, caller, [&status](Response r) { status = r.status; });
+    EXPECT_EQ(status, 200) << target;
+  };
+  read("/v1/patient-card");
+  read("/v1/patient-card?fields=insurer");
+  EXPECT_EQ(router.keptCardBodies(), 2u);
+  // Another reader's events leave this card's bodies alone.
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader B"));
+  EXPECT_EQ(router.keptCardBodies(), 2u);
+  // The card is pulled: its data does not wait for the next read to go.
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
+  EXPECT_EQ(router.keptCardBodies(), 0u);
+  read("/v1/patient-card");
+  backend_.publish(ServiceEvent::cardInserted("Reader A", "vitale"));  // missed removal
+  EXPECT_EQ(router.keptCardBodies(), 0u);
+  read("/v1/patient-card");
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::ReaderRemoved, "Reader A"));
+  EXPECT_EQ(router.keptCardBodies(), 0u);
+  read("/v1/patient-card");
+  backend_.publish(ServiceEvent::ofService(ServiceEvent::Type::ServiceLost));
+  EXPECT_EQ(router.keptCardBodies(), 0u);
+}
+
 TEST_F(RouterTest, CardBodiesFollowEveryChangeOfTheCard) {
   RequestHandler handler(
       backend_, policy_, [](std::string_view) { return std::optional<std::string>("pharmacy"); },

@@ -76,11 +76,11 @@ TEST_F(ServerTest, AWebSocketThatDoesNotAnswerPingsIsClosed) {
   policy_.limits.webSocketIdleTimeout = 300ms;
   startServer();
   WsClient silent(port(), origin());  // never reads, so never answers a ping
-  for (int i = 0; i < 200 && backend_.subscriberCount() < 1; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(backend_.subscriberCount(), 1u);
+  for (int i = 0; i < 200 && webSocketSubscribers() < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(webSocketSubscribers(), 1u);
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 300 && backend_.subscriberCount() > 0; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(backend_.subscriberCount(), 0u);
+  for (int i = 0; i < 300 && webSocketSubscribers() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(webSocketSubscribers(), 0u);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_TRUE(logEventuallyContains(
       "ws closed: no answer to ping within 300ms origin https://app.example"));

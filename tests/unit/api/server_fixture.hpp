@@ -43,6 +43,18 @@ class ServerTest : public ::testing::Test {
           log_.emplace_back(line);
         });
     threads_.emplace_back([this] { io_.run(); });
+    serverSubscriptions_ = backend_.subscriberCount();  // the router's own
+  }
+
+  // Subscriptions of WebSocket clients: the server's own are not counted.
+  std::size_t webSocketSubscribers() const {
+    return backend_.subscriberCount() - serverSubscriptions_;
+  }
+  // Events published before the subscription exists would be lost to the test.
+  void waitForWebSocketSubscribers(std::size_t count) const {
+    for (int i = 0; i < 200 && webSocketSubscribers() < count; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(webSocketSubscribers(), count);
   }
 
   // Graceful stop: run() must return by itself once connections are done.
@@ -92,6 +104,7 @@ class ServerTest : public ::testing::Test {
   }
 
   FakeBackend backend_;
+  std::size_t serverSubscriptions_ = 0;
   Policy policy_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{

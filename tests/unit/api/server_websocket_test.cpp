@@ -15,13 +15,6 @@ nlohmann::json frame(WsClient& client) {
   return nlohmann::json::parse(*text);
 }
 
-// Events published before the subscription exists would be lost to the test.
-void waitForSubscribers(const FakeBackend& backend, std::size_t count) {
-  for (int i = 0; i < 200 && backend.subscriberCount() < count; ++i)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(backend.subscriberCount(), count);
-}
-
 TEST_F(ServerTest, WebSocketGetsTheCurrentStateThenLiveEvents) {
   startServer();
   WsClient client(port(), origin());
@@ -29,7 +22,7 @@ TEST_F(ServerTest, WebSocketGetsTheCurrentStateThenLiveEvents) {
             (nlohmann::json{{"type", "reader.added"}, {"data", {{"reader", "Reader A"}}}}));
   EXPECT_EQ(frame(client)["type"], "card.inserted");
   EXPECT_EQ(frame(client)["data"]["reader"], "Reader B");
-  waitForSubscribers(backend_, 1);
+  waitForWebSocketSubscribers(1);
   backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
   backend_.publish(ServiceEvent::sessionOpened("Reader A", std::chrono::seconds(900)));
   EXPECT_EQ(frame(client),
@@ -50,7 +43,7 @@ TEST_F(ServerTest, WebSocketUpgradeFollowsTheSameRules) {
   EXPECT_EQ(websocketRefusalStatus(port(), {}), 401);
   EXPECT_EQ(websocketRefusalStatus(port(), {{"Authorization", "Bearer nope"}}), 401);
   EXPECT_EQ(websocketRefusalStatus(port(), {{"Host", "evil.example"}, {"Origin", kOrigin}}), 403);
-  EXPECT_EQ(backend_.subscriberCount(), 0u);
+  EXPECT_EQ(webSocketSubscribers(), 0u);
   EXPECT_EQ(websocketRefusalStatus(port(), {{"Origin", kOrigin}}), 0);
 }
 
@@ -59,10 +52,10 @@ TEST_F(ServerTest, ClientLeavingUnsubscribes) {
   {
     WsClient client(port(), origin());
     EXPECT_EQ(frame(client)["type"], "reader.added");
-    waitForSubscribers(backend_, 1);
+    waitForWebSocketSubscribers(1);
   }
-  for (int i = 0; i < 200 && backend_.subscriberCount() > 0; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(backend_.subscriberCount(), 0u);
+  for (int i = 0; i < 200 && webSocketSubscribers() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(webSocketSubscribers(), 0u);
 }
 
 TEST_F(ServerTest, SlowClientIsDroppedOthersKeepTheirEvents) {
@@ -70,7 +63,7 @@ TEST_F(ServerTest, SlowClientIsDroppedOthersKeepTheirEvents) {
   startServer();
   WsClient slow(port(), origin());  // never reads after this
   WsClient fast(port(), appKey());
-  waitForSubscribers(backend_, 2);
+  waitForWebSocketSubscribers(2);
   for (int i = 0; i < 3; ++i) ASSERT_FALSE(frame(fast).is_null());  // the snapshot
   const std::string padding(64 * 1024, 'p');
   bool dropped = false;
@@ -81,8 +74,8 @@ TEST_F(ServerTest, SlowClientIsDroppedOthersKeepTheirEvents) {
     dropped = logContains("ws dropped");
   }
   EXPECT_TRUE(dropped);
-  for (int i = 0; i < 200 && backend_.subscriberCount() > 1; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(backend_.subscriberCount(), 1u);
+  for (int i = 0; i < 200 && webSocketSubscribers() > 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(webSocketSubscribers(), 1u);
   backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
   EXPECT_EQ(frame(fast)["type"], "card.removed");
 }
@@ -91,7 +84,7 @@ TEST_F(ServerTest, StopClosesWebSocketsWithGoingAway) {
   startServer();
   WsClient client(port(), origin());
   EXPECT_EQ(frame(client)["type"], "reader.added");
-  waitForSubscribers(backend_, 1);
+  waitForWebSocketSubscribers(1);
   auto stopping = std::async(std::launch::async, [this] { stopServer(); });
   // The rest of the snapshot may come first; then the close.
   std::optional<std::string> text;
