@@ -260,21 +260,25 @@ void answerAudited(const AuditSink& audit, const AuditEntry& entry, Response res
                    const ResponseHandler& done) {
   if (!audit) return done(std::move(response));
   // No trace, no data: an access that cannot be audited is refused.
-  const auto refuse = [done] {
-    done(Problem::of(Errc::Internal,
-                     "the access could not be written to the audit log, so nothing is "
-                     "returned; see the service's log")
-             .toResponse());
+  const auto refusal = [] {
+    return Problem::of(Errc::Internal,
+                       "the access could not be written to the audit log, so nothing is "
+                       "returned; see the service's log")
+        .toResponse();
   };
   // The response waits, off any card's strand, until its line is durable.
-  auto pending = std::make_shared<Response>(std::move(response));
+  // One shared holder: the handler is copied once, not once per capture.
+  struct Pending {
+    Response response;
+    ResponseHandler done;
+  };
+  auto pending = std::make_shared<Pending>(Pending{std::move(response), done});
   try {
-    audit(entry, [pending, done, refuse](std::exception_ptr failure) {
-      if (failure) return refuse();
-      done(std::move(*pending));
+    audit(entry, [pending, refusal](std::exception_ptr failure) {
+      pending->done(failure ? refusal() : std::move(pending->response));
     });
   } catch (...) {
-    refuse();
+    done(refusal());
   }
 }
 
@@ -283,7 +287,8 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
   entry.action = std::string(kPatientCardAction);
   entry.caller = caller.identity();
   // One place that answers and audits, whatever the outcome.
-  auto finish = [audit = audit_, done](const AuditEntry& line, Response response) {
+  auto finish = [audit = audit_, done = std::move(done)](const AuditEntry& line,
+                                                         Response response) {
     answerAudited(audit, line, std::move(response), done);
   };
   std::optional<std::string> reader;
@@ -312,9 +317,9 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     return finish(std::move(entry), problem.toResponse());
   }
 
-  readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted), finish,
-                                      rendered = rendered_](std::exception_ptr error,
-                                                            CardRead read) mutable {
+  readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted),
+                                      finish = std::move(finish), rendered = rendered_](
+                                         std::exception_ptr error, CardRead read) mutable {
     if (error) {
       const Problem problem = Problem::fromException(error);
       entry.outcome = problem.id;
