@@ -1,6 +1,7 @@
 #include "hcbridge/api/model_json.hpp"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "hcbridge/base/utc_time.hpp"
 #include "hcbridge/bytes.hpp"
