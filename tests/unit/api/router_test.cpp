@@ -95,9 +95,7 @@ TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
   EXPECT_EQ(readers().size(), 0u);
 }
 
-// Card reads' bodies are kept between requests (rendered_reads.hpp): they
-// must follow every change of the card, and a kept body must never answer
-// another field selection.
+// A kept card body (rendered_reads.hpp) leaves memory with its card.
 TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   Router router(backend_, policy_, [](const AuditEntry&) {});
   Caller caller;
@@ -127,6 +125,9 @@ TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   EXPECT_EQ(router.keptCardBodies(), 0u);
 }
 
+// Card reads' bodies are kept between requests (rendered_reads.hpp): they
+// must follow every change of the card, and a kept body must never answer
+// another field selection.
 TEST_F(RouterTest, CardBodiesFollowEveryChangeOfTheCard) {
   RequestHandler handler(
       backend_, policy_, [](std::string_view) { return std::optional<std::string>("pharmacy"); },

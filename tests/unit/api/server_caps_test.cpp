@@ -76,8 +76,7 @@ TEST_F(ServerTest, AWebSocketThatDoesNotAnswerPingsIsClosed) {
   policy_.limits.webSocketIdleTimeout = 300ms;
   startServer();
   WsClient silent(port(), origin());  // never reads, so never answers a ping
-  for (int i = 0; i < 200 && webSocketSubscribers() < 1; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(webSocketSubscribers(), 1u);
+  ASSERT_NO_FATAL_FAILURE(waitForWebSocketSubscribers(1));
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 300 && webSocketSubscribers() > 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(webSocketSubscribers(), 0u);
