@@ -122,6 +122,10 @@ export function insertCard(profile, slot) {
 }
 
 // The simulated cards a test inserted, pulled out in its afterEach (removeAll).
+// removeAll returns only once pcscd sees every reader empty: vpcd shows a
+// card swapped within one pcscd presence poll as no change at all, so the
+// next test's card would go into a reader still known to hold the last one
+// (a GP's hand is slower than that poll).
 export function cardTray() {
   const cards = [];
   return {
@@ -136,9 +140,24 @@ export function cardTray() {
     },
     find: (profile) => cards.find((card) => card.name.includes(profile)),
     async removeAll() {
+      if (!cards.length) return;
       while (cards.length) await cards.pop().stop();
+      await waitUntilReadersEmpty();
     },
   };
+}
+
+// Asks pcscd itself (`hcbridge readers`), not hcbridged: a test that counts
+// hcbridged's requests sees none of these.
+async function waitUntilReadersEmpty(timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { readers } = JSON.parse(execFileSync(env.hcbridge(), ['readers', '--json'], { encoding: 'utf8' }));
+    const held = readers.filter((reader) => reader.cardPresent).map((reader) => reader.name);
+    if (!held.length) return;
+    assert.ok(Date.now() < deadline, `pcscd still sees a card in ${held} ${timeoutMs} ms after it left`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:\d+/;
