@@ -8,7 +8,12 @@ RenderedRead::~RenderedRead() {
   wipeString(body);
 }
 
-std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
+RenderedReads::ReadStart RenderedReads::startRead() {
+  std::lock_guard lock(mutex_);
+  return drops_;
+}
+
+std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read, ReadStart started,
                                                        const std::string& selection,
                                                        const Render& render) {
   {
@@ -22,6 +27,7 @@ std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
   // Rendered outside the lock: another reader's card need not wait for it.
   auto rendered = std::make_shared<const RenderedRead>(render(read));
   std::lock_guard lock(mutex_);
+  if (drops_ != started) return rendered;  // its card may have left meanwhile
   auto entry = byReader_.find(read.reader);
   if (entry == byReader_.end()) {
     if (byReader_.size() >= kMaxReaders) byReader_.clear();
@@ -38,11 +44,13 @@ std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
 void RenderedReads::forget(const std::string& reader) {
   std::lock_guard lock(mutex_);
   byReader_.erase(reader);
+  ++drops_;
 }
 
 void RenderedReads::forgetAll() {
   std::lock_guard lock(mutex_);
   byReader_.clear();
+  ++drops_;
 }
 
 std::size_t RenderedReads::size() {

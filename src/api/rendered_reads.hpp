@@ -6,9 +6,11 @@
 // time and may differ between two reads. A read that differs (another card,
 // an updated one) replaces its reader's entry, and a card event for a reader
 // (the card left, another came) drops it (`forget`): a pulled card's data is
-// not kept after it left. Bodies are wiped when dropped.
+// not kept after it left, nor kept by a read that was under way when it left
+// (`startRead`). Bodies are wiped when dropped.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,12 +44,17 @@ class RenderedReads {
   static constexpr std::size_t kMaxReaders = 16;
 
   using Render = std::function<RenderedRead(const CardRead&)>;
+  // Taken before a read asks the backend for the card.
+  using ReadStart = std::uint64_t;
 
-  // The rendering of `read` with the field selection named by `selection`
-  // (any text that tells selections apart). Calls `render` when not kept; what
-  // it throws passes through and nothing is kept.
-  std::shared_ptr<const RenderedRead> get(const CardRead& read, const std::string& selection,
-                                          const Render& render);
+  // A read under way when a card left may bring back that card's data: its
+  // rendering is kept only if nothing was dropped since its start.
+  ReadStart startRead();
+  // The rendering of `read` (started at `started`) with the field selection
+  // named by `selection` (any text that tells selections apart). Calls
+  // `render` when not kept; what it throws passes through and nothing is kept.
+  std::shared_ptr<const RenderedRead> get(const CardRead& read, ReadStart started,
+                                          const std::string& selection, const Render& render);
   // Drops what is kept for `reader` (its card left or changed).
   void forget(const std::string& reader);
   // Drops everything (the card service was lost: any card may have left).
@@ -63,6 +70,7 @@ class RenderedReads {
 
   std::mutex mutex_;
   std::map<std::string, Entry> byReader_;
+  std::uint64_t drops_ = 0;  // forget and forgetAll calls so far
 };
 
 }  // namespace hcbridge::api

@@ -318,8 +318,9 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
   }
 
   readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted),
-                                      finish = std::move(finish), rendered = rendered_](
-                                         std::exception_ptr error, CardRead read) mutable {
+                                      finish = std::move(finish), rendered = rendered_,
+                                      started = rendered_->startRead()](std::exception_ptr error,
+                                                                        CardRead read) mutable {
     if (error) {
       const Problem problem = Problem::fromException(error);
       entry.outcome = problem.id;
@@ -327,10 +328,11 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     }
     entry.cardSerialHash = read.serialHash;
     try {
-      const auto body = rendered->get(read, selectionKey(wanted), [&wanted](const CardRead& card) {
-        json selected = selectFields(toJson(card), wanted);
-        return RenderedRead{jsonText(selected), topLevelKeys(selected)};
-      });
+      const auto body =
+          rendered->get(read, started, selectionKey(wanted), [&wanted](const CardRead& card) {
+            json selected = selectFields(toJson(card), wanted);
+            return RenderedRead{jsonText(selected), topLevelKeys(selected)};
+          });
       entry.fields = body->fields;
       entry.outcome = "ok";
       finish(std::move(entry), jsonResponse(200, body->body));
@@ -409,11 +411,12 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
         backend_.readPractitionerCard(std::move(name), std::move(handler));
       },
       std::move(reader),
-      [done, rendered = rendered_](std::exception_ptr error, CardRead read) {
+      [done, rendered = rendered_, started = rendered_->startRead()](std::exception_ptr error,
+                                                                     CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
         try {
           const auto card =
-              rendered->get(read, selectionKey(std::nullopt), [](const CardRead& same) {
+              rendered->get(read, started, selectionKey(std::nullopt), [](const CardRead& same) {
                 return RenderedRead{jsonText(toJson(same)), {}};
               });
           done(jsonResponse(200, card->body));

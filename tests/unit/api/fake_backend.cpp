@@ -136,6 +136,7 @@ void FakeBackend::complete(CardModel card, std::optional<std::string> reader,
   }
   CardRead result{std::make_shared<const CardModel>(std::move(card)), std::nullopt,
                   reader.value_or("Reader A"), serialHash};
+  if (whileReading) whileReading();
   if (readDelay.count() == 0) {
     done(readError, std::move(result));
     return;

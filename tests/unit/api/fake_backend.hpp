@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -51,6 +52,7 @@ class FakeBackend : public Backend {
   std::optional<SessionCaller> lastOpener;
   std::exception_ptr readError;
   std::chrono::milliseconds readDelay{0};  // > 0: complete on another thread after it
+  std::function<void()> whileReading;      // set: runs once the card is read, before the answer
   std::atomic<int> cardReads{0};
   std::exception_ptr sessionError;
   // What the session calls received (the PIN only as its length and digits check).

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace hcbridge::api {
 namespace {
@@ -23,7 +25,7 @@ CardRead readOf(const std::string& reader, const std::string& surname) {
 class RenderedReadsTest : public ::testing::Test {
  protected:
   std::string body(const CardRead& read, const std::string& selection = "all") {
-    return reads_.get(read, selection, render_)->body;
+    return reads_.get(read, reads_.startRead(), selection, render_)->body;
   }
 
   RenderedReads reads_;
@@ -39,7 +41,7 @@ TEST_F(RenderedReadsTest, TheSameReadIsRenderedOnce) {
   EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
   EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
   EXPECT_EQ(renders_, 1);
-  EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), "all", render_)->fields,
+  EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "all", render_)->fields,
             (std::vector<std::string>{"beneficiaries"}));
 }
 
@@ -105,14 +107,34 @@ TEST_F(RenderedReadsTest, ForgettingAReaderDropsOnlyItsBodies) {
   EXPECT_EQ(reads_.size(), 0u);
 }
 
+// A card pulled while its read was under way: the read may still bring back
+// the card's data, to answer its caller, but that data is not kept. Any
+// reader's event counts: the read may not know its reader when it starts.
+TEST_F(RenderedReadsTest, AReadUnderWayWhenACardLeftIsAnsweredButNotKept) {
+  for (const auto& leave : std::vector<std::function<void()>>{[this] { reads_.forget("A"); },
+                                                              [this] { reads_.forget("B"); },
+                                                              [this] { reads_.forgetAll(); }}) {
+    const auto started = reads_.startRead();
+    leave();
+    EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), started, "all", render_)->body, "A:DUPONT");
+    EXPECT_EQ(reads_.size(), 0u);
+  }
+  // A read started after the event is kept as before.
+  EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
+  EXPECT_EQ(reads_.size(), 1u);
+  EXPECT_EQ(renders_, 4);
+}
+
 TEST_F(RenderedReadsTest, WhatRenderThrowsPassesThroughAndNothingIsKept) {
   int calls = 0;
   const RenderedReads::Render failing = [&calls](const CardRead&) -> RenderedRead {
     ++calls;
     throw std::invalid_argument("unknown field");
   };
-  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), "only:shoeSize,", failing), std::invalid_argument);
-  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), "only:shoeSize,", failing), std::invalid_argument);
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "only:shoeSize,", failing),
+               std::invalid_argument);
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "only:shoeSize,", failing),
+               std::invalid_argument);
   EXPECT_EQ(calls, 2);
 }
 

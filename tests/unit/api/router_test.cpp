@@ -47,6 +47,14 @@ class RouterTest : public ::testing::Test {
                     std::move(body)},
                    [&result](HandledRequest handled) { result = std::move(handled); });
   }
+  // A GET straight to `router` by an app, expected to answer 200.
+  static void readOk(Router& router, const std::string& target) {
+    Caller caller;
+    caller.app = "pharmacy";
+    int status = 0;
+    router.route({"GET", target, {}, {}}, caller, [&status](Response r) { status = r.status; });
+    EXPECT_EQ(status, 200) << target;
+  }
   static nlohmann::json json(const HandledRequest& h) {
     return nlohmann::json::parse(h.response.body);
   }
@@ -98,13 +106,7 @@ TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
 // A kept card body (rendered_reads.hpp) leaves memory with its card.
 TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   Router router(backend_, policy_, [](const AuditEntry&) {});
-  Caller caller;
-  caller.app = "pharmacy";
-  const auto read = [&](const std::string& target) {
-    int status = 0;
-    router.route({"GET", target, {}, {}}, caller, [&status](Response r) { status = r.status; });
-    EXPECT_EQ(status, 200) << target;
-  };
+  const auto read = [&router](const std::string& target) { readOk(router, target); };
   read("/v1/patient-card");
   read("/v1/patient-card?fields=insurer");
   EXPECT_EQ(router.keptCardBodies(), 2u);
@@ -123,6 +125,22 @@ TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   read("/v1/patient-card");
   backend_.publish(ServiceEvent::ofService(ServiceEvent::Type::ServiceLost));
   EXPECT_EQ(router.keptCardBodies(), 0u);
+}
+
+// A card pulled while its read was under way: the read answers with what it
+// read, but its body is not kept for later reads.
+TEST_F(RouterTest, ACardThatLeftDuringItsReadLeavesNoKeptBody) {
+  Router router(backend_, policy_, [](const AuditEntry&) {});
+  const auto read = [&router](const std::string& target) { readOk(router, target); };
+  backend_.whileReading = [this] {
+    backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
+  };
+  read("/v1/patient-card");
+  read("/v1/practitioner-card");
+  EXPECT_EQ(router.keptCardBodies(), 0u);
+  backend_.whileReading = nullptr;
+  read("/v1/patient-card");
+  EXPECT_EQ(router.keptCardBodies(), 1u);
 }
 
 // Card reads' bodies are kept between requests (rendered_reads.hpp): they
