@@ -8,12 +8,13 @@ RenderedRead::~RenderedRead() {
   wipeString(body);
 }
 
-RenderedReads::ReadStart RenderedReads::startRead() {
+std::uint64_t RenderedReads::dropCount() {
   std::lock_guard lock(mutex_);
   return drops_;
 }
 
-std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read, ReadStart started,
+std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read,
+                                                       std::uint64_t dropsBeforeRead,
                                                        const std::string& selection,
                                                        const Render& render) {
   {
@@ -27,7 +28,8 @@ std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read, Rea
   // Rendered outside the lock: another reader's card need not wait for it.
   auto rendered = std::make_shared<const RenderedRead>(render(read));
   std::lock_guard lock(mutex_);
-  if (drops_ != started) return rendered;  // its card may have left meanwhile
+  // Its card may have left meanwhile, or may leave unannounced.
+  if (drops_ != dropsBeforeRead || !announced_.contains(read.reader)) return rendered;
   auto entry = byReader_.find(read.reader);
   if (entry == byReader_.end()) {
     if (byReader_.size() >= kMaxReaders) byReader_.clear();
@@ -41,15 +43,28 @@ std::shared_ptr<const RenderedRead> RenderedReads::get(const CardRead& read, Rea
   return rendered;
 }
 
+void RenderedReads::cardInserted(const std::string& reader) {
+  std::lock_guard lock(mutex_);
+  dropLocked(reader);
+  if (announced_.size() >= kMaxReaders) announced_.clear();  // only costs renderings
+  announced_.insert(reader);
+}
+
 void RenderedReads::forget(const std::string& reader) {
   std::lock_guard lock(mutex_);
-  byReader_.erase(reader);
-  ++drops_;
+  dropLocked(reader);
+  announced_.erase(reader);
 }
 
 void RenderedReads::forgetAll() {
   std::lock_guard lock(mutex_);
   byReader_.clear();
+  announced_.clear();
+  ++drops_;
+}
+
+void RenderedReads::dropLocked(const std::string& reader) {
+  byReader_.erase(reader);
   ++drops_;
 }
 

@@ -4,10 +4,14 @@
 // service's CPU). An entry is found by the whole read (==), never by a
 // generation number alone: an eGK being updated is read from the card each
 // time and may differ between two reads. A read that differs (another card,
-// an updated one) replaces its reader's entry, and a card event for a reader
-// (the card left, another came) drops it (`forget`): a pulled card's data is
-// not kept after it left, nor kept by a read that was under way when it left
-// (`startRead`). Bodies are wiped when dropped.
+// an updated one) replaces its reader's entry.
+//
+// A pulled card's data is not kept after it left. The Router tells this
+// class the card events: `cardInserted` and `forget` drop a reader's bodies,
+// `forgetAll` drops all. Only the card of a `card.inserted` is kept, since a
+// card pulled before it was announced never gets a `card.removed`; and a
+// read under way when any card event came keeps nothing (`dropCount`).
+// Bodies are wiped when dropped.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,18 +49,21 @@ class RenderedReads {
   static constexpr std::size_t kMaxReaders = 16;
 
   using Render = std::function<RenderedRead(const CardRead&)>;
-  // Taken before a read asks the backend for the card.
-  using ReadStart = std::uint64_t;
 
-  // A read under way when a card left may bring back that card's data: its
-  // rendering is kept only if nothing was dropped since its start.
-  ReadStart startRead();
-  // The rendering of `read` (started at `started`) with the field selection
-  // named by `selection` (any text that tells selections apart). Calls
-  // `render` when not kept; what it throws passes through and nothing is kept.
-  std::shared_ptr<const RenderedRead> get(const CardRead& read, ReadStart started,
+  // How many card events so far. A read takes it before it asks the backend:
+  // a read under way when a card left may bring back that card's data.
+  std::uint64_t dropCount();
+  // The rendering of `read` with the field selection named by `selection`
+  // (any text that tells selections apart). Calls `render` when not kept;
+  // what it throws passes through and nothing is kept. The rendering is kept
+  // only for a reader whose card was announced, and only if `dropCount()` is
+  // still `dropsBeforeRead`.
+  std::shared_ptr<const RenderedRead> get(const CardRead& read, std::uint64_t dropsBeforeRead,
                                           const std::string& selection, const Render& render);
-  // Drops what is kept for `reader` (its card left or changed).
+  // A card was announced in `reader` (card.inserted): a former card's
+  // bodies go, this card's may be kept.
+  void cardInserted(const std::string& reader);
+  // Drops what is kept for `reader`, whose card left (or the reader did).
   void forget(const std::string& reader);
   // Drops everything (the card service was lost: any card may have left).
   void forgetAll();
@@ -68,9 +76,12 @@ class RenderedReads {
     std::map<std::string, std::shared_ptr<const RenderedRead>> bySelection;
   };
 
+  void dropLocked(const std::string& reader);
+
   std::mutex mutex_;
   std::map<std::string, Entry> byReader_;
-  std::uint64_t drops_ = 0;  // forget and forgetAll calls so far
+  std::set<std::string> announced_;  // readers whose card.inserted came, and no removal since
+  std::uint64_t drops_ = 0;          // card events so far
 };
 
 }  // namespace hcbridge::api

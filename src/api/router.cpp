@@ -136,6 +136,8 @@ Router::Router(Backend& backend, const Policy& policy, AuditSink audit, AccessHi
   cardEvents_ = backend_.subscribe([rendered = rendered_](const ServiceEvent& event) {
     switch (event.type) {
       case ServiceEvent::Type::CardInserted:
+        rendered->cardInserted(event.reader);
+        break;
       case ServiceEvent::Type::CardRemoved:
       case ServiceEvent::Type::ReaderRemoved:
         rendered->forget(event.reader);
@@ -319,8 +321,8 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
 
   readPatientCard(std::move(reader), [entry = std::move(entry), wanted = std::move(wanted),
                                       finish = std::move(finish), rendered = rendered_,
-                                      started = rendered_->startRead()](std::exception_ptr error,
-                                                                        CardRead read) mutable {
+                                      dropsBeforeRead = rendered_->dropCount()](
+                                         std::exception_ptr error, CardRead read) mutable {
     if (error) {
       const Problem problem = Problem::fromException(error);
       entry.outcome = problem.id;
@@ -328,8 +330,8 @@ void Router::patientCard(const Request& request, const Caller& caller, ResponseH
     }
     entry.cardSerialHash = read.serialHash;
     try {
-      const auto body =
-          rendered->get(read, started, selectionKey(wanted), [&wanted](const CardRead& card) {
+      const auto body = rendered->get(
+          read, dropsBeforeRead, selectionKey(wanted), [&wanted](const CardRead& card) {
             json selected = selectFields(toJson(card), wanted);
             return RenderedRead{jsonText(selected), topLevelKeys(selected)};
           });
@@ -411,14 +413,14 @@ void Router::practitionerCard(const Request& request, ResponseHandler done) {
         backend_.readPractitionerCard(std::move(name), std::move(handler));
       },
       std::move(reader),
-      [done, rendered = rendered_, started = rendered_->startRead()](std::exception_ptr error,
-                                                                     CardRead read) {
+      [done, rendered = rendered_, dropsBeforeRead = rendered_->dropCount()](
+          std::exception_ptr error, CardRead read) {
         if (error) return done(Problem::fromException(error).toResponse());
         try {
-          const auto card =
-              rendered->get(read, started, selectionKey(std::nullopt), [](const CardRead& same) {
-                return RenderedRead{jsonText(toJson(same)), {}};
-              });
+          const auto card = rendered->get(read, dropsBeforeRead, selectionKey(std::nullopt),
+                                          [](const CardRead& same) {
+                                            return RenderedRead{jsonText(toJson(same)), {}};
+                                          });
           done(jsonResponse(200, card->body));
         } catch (...) {
           done(Problem::fromException(std::current_exception()).toResponse());

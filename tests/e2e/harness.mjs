@@ -3,7 +3,7 @@
 // and headless Chromium driven by playwright-core. Paths come from the
 // environment ctest sets (see tests/e2e/CMakeLists.txt).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+
+const execFileAsync = promisify(execFile);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = path.resolve(here, '../..');
@@ -122,16 +125,18 @@ export function insertCard(profile, slot) {
 }
 
 // The simulated cards a test inserted, pulled out in its afterEach (removeAll).
-// removeAll returns only once pcscd sees every reader empty: vpcd shows a
-// card swapped within one pcscd presence poll as no change at all, so the
-// next test's card would go into a reader still known to hold the last one
-// (a GP's hand is slower than that poll).
+// removeAll returns only once pcscd sees the readers this tray used empty:
+// vpcd shows a card swapped within one pcscd presence poll as no change at
+// all, so the next test's card would go into a reader still known to hold
+// the last one (a GP's hand is slower than that poll).
 export function cardTray() {
   const cards = [];
+  const slotsUsed = new Set();
   return {
     async insert(profile, slot) {
       const card = await insertCard(profile, slot);
       cards.push(card);
+      slotsUsed.add(slot);
       return card;
     },
     async pull(card) {
@@ -140,20 +145,21 @@ export function cardTray() {
     },
     find: (profile) => cards.find((card) => card.name.includes(profile)),
     async removeAll() {
-      if (!cards.length) return;
       while (cards.length) await cards.pop().stop();
-      await waitUntilReadersEmpty();
+      await waitUntilEmpty([...slotsUsed].map((slot) => READER[slot]));
+      slotsUsed.clear();
     },
   };
 }
 
 // Asks pcscd itself (`hcbridge readers`), not hcbridged: a test that counts
 // hcbridged's requests sees none of these.
-async function waitUntilReadersEmpty(timeoutMs = 5000) {
+async function waitUntilEmpty(readerNames, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { readers } = JSON.parse(execFileSync(env.hcbridge(), ['readers', '--json'], { encoding: 'utf8' }));
-    const held = readers.filter((reader) => reader.cardPresent).map((reader) => reader.name);
+  while (readerNames.length) {
+    const { stdout } = await execFileAsync(env.hcbridge(), ['readers', '--json'], { timeout: 2000 });
+    const held = JSON.parse(stdout).readers
+      .filter((reader) => reader.cardPresent && readerNames.includes(reader.name)).map((reader) => reader.name);
     if (!held.length) return;
     assert.ok(Date.now() < deadline, `pcscd still sees a card in ${held} ${timeoutMs} ms after it left`);
     await new Promise((resolve) => setTimeout(resolve, 100));

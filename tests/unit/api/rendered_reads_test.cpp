@@ -24,8 +24,12 @@ CardRead readOf(const std::string& reader, const std::string& surname) {
 
 class RenderedReadsTest : public ::testing::Test {
  protected:
+  RenderedReadsTest() {
+    reads_.cardInserted("A");
+    reads_.cardInserted("B");
+  }
   std::string body(const CardRead& read, const std::string& selection = "all") {
-    return reads_.get(read, reads_.startRead(), selection, render_)->body;
+    return reads_.get(read, reads_.dropCount(), selection, render_)->body;
   }
 
   RenderedReads reads_;
@@ -41,7 +45,7 @@ TEST_F(RenderedReadsTest, TheSameReadIsRenderedOnce) {
   EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
   EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
   EXPECT_EQ(renders_, 1);
-  EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "all", render_)->fields,
+  EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), reads_.dropCount(), "all", render_)->fields,
             (std::vector<std::string>{"beneficiaries"}));
 }
 
@@ -99,6 +103,7 @@ TEST_F(RenderedReadsTest, ForgettingAReaderDropsOnlyItsBodies) {
   EXPECT_EQ(reads_.size(), 1u);
   body(readOf("B", "MARTIN"), "all");
   EXPECT_EQ(renders_, 3);  // B's is still kept
+  reads_.cardInserted("A");
   body(readOf("A", "DUPONT"), "all");
   EXPECT_EQ(renders_, 4);  // A's is rendered again
   reads_.forget("no such reader");
@@ -114,15 +119,33 @@ TEST_F(RenderedReadsTest, AReadUnderWayWhenACardLeftIsAnsweredButNotKept) {
   for (const auto& leave : std::vector<std::function<void()>>{[this] { reads_.forget("A"); },
                                                               [this] { reads_.forget("B"); },
                                                               [this] { reads_.forgetAll(); }}) {
-    const auto started = reads_.startRead();
+    reads_.cardInserted("A");
+    reads_.cardInserted("B");
+    const auto dropsBeforeRead = reads_.dropCount();
     leave();
-    EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), started, "all", render_)->body, "A:DUPONT");
+    EXPECT_EQ(reads_.get(readOf("A", "DUPONT"), dropsBeforeRead, "all", render_)->body, "A:DUPONT");
     EXPECT_EQ(reads_.size(), 0u);
   }
-  // A read started after the event is kept as before.
+  // A read started after the events is kept as before.
+  reads_.cardInserted("A");
   EXPECT_EQ(body(readOf("A", "DUPONT")), "A:DUPONT");
   EXPECT_EQ(reads_.size(), 1u);
   EXPECT_EQ(renders_, 4);
+}
+
+// A card pulled before it was announced never gets a card.removed to drop
+// its bodies: a read of it answers but keeps nothing.
+TEST_F(RenderedReadsTest, ACardNotAnnouncedIsAnsweredButNotKept) {
+  EXPECT_EQ(body(readOf("C", "DUPONT")), "C:DUPONT");
+  EXPECT_EQ(body(readOf("C", "DUPONT")), "C:DUPONT");
+  EXPECT_EQ(reads_.size(), 0u);
+  EXPECT_EQ(renders_, 2);
+  reads_.cardInserted("C");
+  body(readOf("C", "DUPONT"));
+  EXPECT_EQ(reads_.size(), 1u);
+  reads_.forget("C");  // card.removed: the next card is not announced yet
+  body(readOf("C", "MARTIN"));
+  EXPECT_EQ(reads_.size(), 0u);
 }
 
 TEST_F(RenderedReadsTest, WhatRenderThrowsPassesThroughAndNothingIsKept) {
@@ -131,9 +154,9 @@ TEST_F(RenderedReadsTest, WhatRenderThrowsPassesThroughAndNothingIsKept) {
     ++calls;
     throw std::invalid_argument("unknown field");
   };
-  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "only:shoeSize,", failing),
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.dropCount(), "only:shoeSize,", failing),
                std::invalid_argument);
-  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.startRead(), "only:shoeSize,", failing),
+  EXPECT_THROW(reads_.get(readOf("A", "DUPONT"), reads_.dropCount(), "only:shoeSize,", failing),
                std::invalid_argument);
   EXPECT_EQ(calls, 2);
 }
@@ -142,7 +165,10 @@ TEST_F(RenderedReadsTest, ManySelectionsOrReadersDoNotGrowItWithoutBound) {
   // A caller choosing ever new selections only costs itself renderings.
   for (int i = 0; i < 1000; ++i) body(readOf("A", "DUPONT"), "only:f" + std::to_string(i) + ",");
   EXPECT_LE(reads_.size(), RenderedReads::kMaxSelections);
-  for (int i = 0; i < 1000; ++i) body(readOf("R" + std::to_string(i), "DUPONT"));
+  for (int i = 0; i < 1000; ++i) {
+    reads_.cardInserted("R" + std::to_string(i));
+    body(readOf("R" + std::to_string(i), "DUPONT"));
+  }
   EXPECT_LE(reads_.size(), RenderedReads::kMaxReaders);
   EXPECT_EQ(renders_, 2000);
   // Still correct after the clear-outs.

@@ -107,7 +107,10 @@ TEST_F(RouterTest, ReadersFollowEveryChangeOfTheReaders) {
 TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   Router router(backend_, policy_, [](const AuditEntry&) {});
   const auto read = [&router](const std::string& target) { readOk(router, target); };
-  read("/v1/patient-card");
+  const auto inserted = [this] {
+    backend_.publish(ServiceEvent::cardInserted("Reader A", "vitale"));
+  };
+  read("/v1/patient-card");  // Reader A's card was announced before the router started
   read("/v1/patient-card?fields=insurer");
   EXPECT_EQ(router.keptCardBodies(), 2u);
   // Another reader's events leave this card's bodies alone.
@@ -116,13 +119,17 @@ TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
   // The card is pulled: its data does not wait for the next read to go.
   backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
   EXPECT_EQ(router.keptCardBodies(), 0u);
+  inserted();
   read("/v1/patient-card");
-  backend_.publish(ServiceEvent::cardInserted("Reader A", "vitale"));  // missed removal
+  EXPECT_EQ(router.keptCardBodies(), 1u);
+  inserted();  // another card, its predecessor's removal missed
   EXPECT_EQ(router.keptCardBodies(), 0u);
   read("/v1/patient-card");
   backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::ReaderRemoved, "Reader A"));
   EXPECT_EQ(router.keptCardBodies(), 0u);
+  inserted();
   read("/v1/patient-card");
+  EXPECT_EQ(router.keptCardBodies(), 1u);
   backend_.publish(ServiceEvent::ofService(ServiceEvent::Type::ServiceLost));
   EXPECT_EQ(router.keptCardBodies(), 0u);
 }
@@ -132,15 +139,29 @@ TEST_F(RouterTest, AKeptCardBodyGoesWhenItsCardLeaves) {
 TEST_F(RouterTest, ACardThatLeftDuringItsReadLeavesNoKeptBody) {
   Router router(backend_, policy_, [](const AuditEntry&) {});
   const auto read = [&router](const std::string& target) { readOk(router, target); };
+  // Pulled and put back during the read: announced again, yet that read
+  // may hold the data of the card that left.
   backend_.whileReading = [this] {
     backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
+    backend_.publish(ServiceEvent::cardInserted("Reader A", "vitale"));
   };
   read("/v1/patient-card");
+  EXPECT_EQ(router.keptCardBodies(), 0u);
   read("/v1/practitioner-card");
   EXPECT_EQ(router.keptCardBodies(), 0u);
   backend_.whileReading = nullptr;
   read("/v1/patient-card");
   EXPECT_EQ(router.keptCardBodies(), 1u);
+}
+
+// A card pulled before it was announced gets no card.removed: a read of it
+// answers but keeps nothing.
+TEST_F(RouterTest, ACardNotAnnouncedLeavesNoKeptBody) {
+  Router router(backend_, policy_, [](const AuditEntry&) {});
+  backend_.publish(ServiceEvent::ofReader(ServiceEvent::Type::CardRemoved, "Reader A"));
+  readOk(router, "/v1/patient-card?reader=Reader%20A");
+  readOk(router, "/v1/practitioner-card?reader=Reader%20A");
+  EXPECT_EQ(router.keptCardBodies(), 0u);
 }
 
 // Card reads' bodies are kept between requests (rendered_reads.hpp): they
