@@ -155,8 +155,9 @@ export function cardTray() {
 // Asks pcscd itself (`hcbridge readers`), not hcbridged: a test that counts
 // hcbridged's requests sees none of these.
 async function waitUntilEmpty(readerNames, timeoutMs = 5000) {
+  if (!readerNames.length) return;
   const deadline = Date.now() + timeoutMs;
-  while (readerNames.length) {
+  for (;;) {
     const { stdout } = await execFileAsync(env.hcbridge(), ['readers', '--json'], { timeout: 2000 });
     const held = JSON.parse(stdout).readers
       .filter((reader) => reader.cardPresent && readerNames.includes(reader.name)).map((reader) => reader.name);
